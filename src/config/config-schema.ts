@@ -1,0 +1,126 @@
+/**
+ * The configuration file's schema: every key, its type and default. config.example.json
+ * documents the same keys for users; keep the two in step.
+ */
+import { z } from 'zod';
+
+const cronField = z.string().min(1);
+
+export const vaultSchema = z
+  .strictObject({
+    /** Glacier vault name: 1–255 of a-z A-Z 0-9 _ - . */
+    name: z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, 'must be 1–255 characters from a-z A-Z 0-9 _ - .'),
+    region: z.string().min(1).default('us-east-1'),
+    /** "local" runs the bundled Glacier-compatible server over stateDir/local-vault; a URL points at another endpoint; omit for AWS. */
+    endpoint: z.string().min(1).optional(),
+    accountId: z.string().regex(/^(-|\d{12})$/, 'must be "-" or a 12-digit account id').default('-'),
+    /** AWS shared-config profile; credentials otherwise come from the standard AWS chain. */
+    profile: z.string().min(1).optional(),
+    /** Multipart part size: a power of two from 1 to 4096 MiB. Raised automatically when an archive would exceed 10,000 parts. */
+    partSizeMiB: z
+      .number()
+      .int()
+      .refine((n) => n >= 1 && n <= 4096 && (n & (n - 1)) === 0, 'must be a power of two from 1 to 4096')
+      .default(32),
+    /** Parts in flight at once. Memory use is about concurrency × partSizeMiB. */
+    concurrency: z.number().int().min(1).max(64).default(4),
+    /** Bandwidth cap shared by all parts in flight; omit for none. */
+    maxBytesPerSecond: z.number().int().positive().optional(),
+    /** Retries per request on throttling, 5xx, timeouts and resets. */
+    maxRetries: z.number().int().min(0).max(20).default(8),
+    /** Upload a snapshot of the catalog after each successful run, for disaster recovery. */
+    uploadCatalog: z.boolean().default(true),
+  });
+
+export const configSchema = z.strictObject({
+  /** Directory to back up. Relative paths are resolved against the config file's directory. */
+  data: z.string().min(1),
+  /** Name of this backup set, used in archive names and descriptions. Default: the data directory's base name. */
+  set: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 characters from a-z A-Z 0-9 _ - .')
+    .optional(),
+  /** Glob patterns (relative to data) to leave out; a pattern matching a directory leaves out all below it. */
+  exclude: z.array(z.string().min(1)).default([]),
+  /** Catalog, staging, logs, local copies and the local vault. Default: ~/.local/state/backup. */
+  stateDir: z.string().min(1).optional(),
+  archive: z
+    .strictObject({
+      /** gzip level 1–9. */
+      level: z.number().int().min(1).max(9).default(6),
+      /** Start a new full chain after this many incrementals. */
+      fullEvery: z.number().int().min(0).default(13),
+      /** Uncompressed bytes per independent gzip member. */
+      blockSizeKiB: z.number().int().min(64).max(65536).default(1024),
+      /** Keep a copy of each archive on local disk, so restores need no retrieval. */
+      keepLocalCopy: z.boolean().default(true),
+      /** Where local copies go. Default: stateDir/archives. */
+      localDir: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  /** Omit to keep archives on local disk only. */
+  vault: vaultSchema.optional(),
+  /** Cron expression for `backup schedule print` and `backup daemon`. */
+  schedule: cronField.default('30 2 * * *'),
+  logs: z
+    .strictObject({
+      /** Run log files kept under stateDir/logs. */
+      keep: z.number().int().min(1).default(60),
+    })
+    .prefault({}),
+  email: z
+    .strictObject({
+      to: z.union([z.string().min(3), z.array(z.string().min(3)).min(1)]),
+      from: z.string().min(3),
+      /** Send the accumulated run logs every N runs. */
+      every: z.number().int().min(1).default(7),
+      /** Send at once when a run fails or completes with warnings. */
+      onFailure: z.boolean().default(true),
+      smtp: z.strictObject({
+        host: z.string().min(1),
+        port: z.number().int().min(1).max(65535).default(587),
+        /** true for implicit TLS (port 465); false uses STARTTLS when offered. */
+        secure: z.boolean().default(false),
+        user: z.string().min(1).optional(),
+        /** Name of the environment variable that holds the SMTP password (never the password itself). */
+        passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+      }),
+    })
+    .optional(),
+  retention: z
+    .strictObject({
+      /** Keep the newest N full chains. */
+      keepChains: z.number().int().min(1).optional(),
+      /** Keep chains whose newest archive is younger than D days. */
+      keepDays: z.number().int().min(1).optional(),
+      /** Never go below this many chains, whatever the other rules say. */
+      minChains: z.number().int().min(1).default(2),
+    })
+    .prefault({}),
+  /** Price table for `backup cost`, in USD. Defaults: us-east-1 Glacier prices as of 2026-11. */
+  prices: z
+    .strictObject({
+      storagePerGiBMonth: z.number().nonnegative().default(0.0036),
+      uploadPer1000Requests: z.number().nonnegative().default(0.05),
+      minimumStorageDays: z.number().int().nonnegative().default(90),
+      retrievalPerGiB: z
+        .strictObject({
+          Expedited: z.number().nonnegative().default(0.03),
+          Standard: z.number().nonnegative().default(0.01),
+          Bulk: z.number().nonnegative().default(0.0025),
+        })
+        .prefault({}),
+      retrievalPer1000Requests: z
+        .strictObject({
+          Expedited: z.number().nonnegative().default(10),
+          Standard: z.number().nonnegative().default(0.05),
+          Bulk: z.number().nonnegative().default(0.025),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type ParsedConfig = z.output<typeof configSchema>;
+export type VaultConfig = z.output<typeof vaultSchema>;
