@@ -1,0 +1,117 @@
+/** Archive rows: committing a new archive with its members, blocks and deletions; reading chains. */
+import type { ArchivedMember, GzipBlock, TreeEntry } from '../scan/tree-entry.js';
+import type { Db } from './open-catalog.js';
+import { replaceSnapshot } from './snapshot-store.js';
+
+export type UploadState = 'none' | 'pending' | 'uploaded' | 'deleted';
+
+/** An archive as the catalog records it. */
+export interface ArchiveRecord {
+  seq: number;
+  level: number;
+  parentSeq: number | null;
+  chainSeq: number;
+  createdAt: string;
+  fileName: string;
+  size: number;
+  rawSize: number;
+  treeHash: string;
+  blockSize: number;
+  fileCount: number;
+  stagedPath: string | null;
+  localPath: string | null;
+  uploadState: UploadState;
+  archiveId: string | null;
+  description: string | null;
+  uploadedAt: string | null;
+  uploadRequests: number | null;
+  deletedAt: string | null;
+  runId: number | null;
+}
+
+const columns = `seq, level, parent_seq AS parentSeq, chain_seq AS chainSeq, created_at AS createdAt, file_name AS fileName,
+  size, raw_size AS rawSize, tree_hash AS treeHash, block_size AS blockSize, file_count AS fileCount, staged_path AS stagedPath,
+  local_path AS localPath, upload_state AS uploadState, archive_id AS archiveId, description, uploaded_at AS uploadedAt,
+  upload_requests AS uploadRequests, deleted_at AS deletedAt, run_id AS runId`;
+
+/** Everything recorded about one newly written archive, committed atomically. */
+export interface NewArchive {
+  record: Omit<ArchiveRecord, 'uploadedAt' | 'uploadRequests' | 'deletedAt' | 'archiveId'> & { archiveId?: string | null };
+  members: readonly ArchivedMember[];
+  blocks: readonly GzipBlock[];
+  deleted: readonly string[];
+  /** The new snapshot; omitted for archives recorded without one (catalog rebuilds). */
+  snapshot?: Iterable<TreeEntry>;
+}
+
+/** Records an archive, its members, blocks and deletions (and the new snapshot) in one transaction. */
+export function commitArchive(db: Db, a: NewArchive): void {
+  const r = a.record;
+  db.transaction(() => {
+    db.prepare(
+      `INSERT INTO archives (seq, level, parent_seq, chain_seq, created_at, file_name, size, raw_size, tree_hash, block_size,
+        file_count, staged_path, local_path, upload_state, archive_id, description, run_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(r.seq, r.level, r.parentSeq, r.chainSeq, r.createdAt, r.fileName, r.size, r.rawSize, r.treeHash, r.blockSize,
+      r.fileCount, r.stagedPath, r.localPath, r.uploadState, r.archiveId ?? null, r.description, r.runId);
+    const file = db.prepare('INSERT INTO archive_files (seq, path, type, mode, size, mtime, tar_offset, link_target) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    for (const m of a.members) file.run(r.seq, m.path, m.type, m.mode, m.size, m.mtime, m.tarOffset, m.linkTarget ?? null);
+    const block = db.prepare('INSERT INTO archive_blocks (seq, idx, raw_offset, gz_offset) VALUES (?, ?, ?, ?)');
+    a.blocks.forEach((b, i) => block.run(r.seq, i, b.rawOffset, b.gzOffset));
+    const del = db.prepare('INSERT INTO archive_deletions (seq, path) VALUES (?, ?)');
+    for (const p of a.deleted) del.run(r.seq, p);
+    if (a.snapshot) replaceSnapshot(db, a.snapshot);
+  })();
+}
+
+/** Updates some fields of an archive row. */
+export function updateArchive(db: Db, seq: number, fields: Partial<Pick<ArchiveRecord, 'stagedPath' | 'localPath' | 'uploadState' | 'archiveId' | 'description' | 'uploadedAt' | 'uploadRequests' | 'deletedAt'>>): void {
+  const map: Record<string, string> = {
+    stagedPath: 'staged_path', localPath: 'local_path', uploadState: 'upload_state', archiveId: 'archive_id',
+    description: 'description', uploadedAt: 'uploaded_at', uploadRequests: 'upload_requests', deletedAt: 'deleted_at',
+  };
+  const keys = Object.keys(fields) as Array<keyof typeof fields>;
+  if (keys.length === 0) return;
+  db.prepare(`UPDATE archives SET ${keys.map((k) => `${map[k]} = ?`).join(', ')} WHERE seq = ?`).run(...keys.map((k) => fields[k] ?? null), seq);
+}
+
+/** All archives, oldest first. */
+export function listArchives(db: Db): ArchiveRecord[] {
+  return db.prepare(`SELECT ${columns} FROM archives ORDER BY seq`).all() as ArchiveRecord[];
+}
+
+/** One archive by sequence number. */
+export function getArchive(db: Db, seq: number): ArchiveRecord | undefined {
+  return db.prepare(`SELECT ${columns} FROM archives WHERE seq = ?`).get(seq) as ArchiveRecord | undefined;
+}
+
+/** The newest archive that is not deleted, if any. */
+export function latestArchive(db: Db): ArchiveRecord | undefined {
+  return db.prepare(`SELECT ${columns} FROM archives WHERE upload_state != 'deleted' ORDER BY seq DESC LIMIT 1`).get() as ArchiveRecord | undefined;
+}
+
+/** Archives waiting to be uploaded, oldest first. */
+export function pendingUploads(db: Db): ArchiveRecord[] {
+  return db.prepare(`SELECT ${columns} FROM archives WHERE upload_state = 'pending' ORDER BY seq`).all() as ArchiveRecord[];
+}
+
+/** The next free sequence number. */
+export function nextSeq(db: Db): number {
+  return ((db.prepare('SELECT MAX(seq) AS m FROM archives').get() as { m: number | null }).m ?? 0) + 1;
+}
+
+/** Members stored in one archive, in tar order. */
+export function archiveMembers(db: Db, seq: number): ArchivedMember[] {
+  return (db.prepare('SELECT path, type, mode, size, mtime, tar_offset AS tarOffset, link_target AS linkTarget FROM archive_files WHERE seq = ? ORDER BY tar_offset').all(seq) as Array<ArchivedMember & { linkTarget: string | null }>)
+    .map(({ linkTarget, ...m }) => (linkTarget === null ? m : { ...m, linkTarget }));
+}
+
+/** Paths one archive deletes. */
+export function archiveDeletions(db: Db, seq: number): string[] {
+  return (db.prepare('SELECT path FROM archive_deletions WHERE seq = ?').pluck().all(seq) as string[]);
+}
+
+/** The gzip block table of one archive. */
+export function archiveBlocks(db: Db, seq: number): GzipBlock[] {
+  return db.prepare('SELECT raw_offset AS rawOffset, gz_offset AS gzOffset FROM archive_blocks WHERE seq = ? ORDER BY idx').all(seq) as GzipBlock[];
+}

@@ -1,0 +1,153 @@
+/**
+ * The catalog's schema as forward-only migrations. `user_version` holds the number of
+ * migrations applied; each runs in its own transaction. Never edit a shipped migration:
+ * append a new one.
+ */
+export const migrations: readonly string[] = [
+  /* 1 */ `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+  CREATE TABLE runs (
+    id INTEGER PRIMARY KEY,
+    command TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'warnings', 'failed', 'interrupted')),
+    level INTEGER,
+    archive_seq INTEGER,
+    files_added INTEGER NOT NULL DEFAULT 0,
+    files_changed INTEGER NOT NULL DEFAULT 0,
+    files_deleted INTEGER NOT NULL DEFAULT 0,
+    files_unchanged INTEGER NOT NULL DEFAULT 0,
+    bytes_read INTEGER NOT NULL DEFAULT 0,
+    archive_bytes INTEGER,
+    upload_bytes INTEGER,
+    upload_ms INTEGER,
+    archive_id TEXT,
+    warnings TEXT NOT NULL DEFAULT '[]',
+    errors TEXT NOT NULL DEFAULT '[]',
+    log_path TEXT,
+    emailed INTEGER NOT NULL DEFAULT 0
+  );
+
+  -- One row per data archive. upload_state: 'none' (no vault), 'pending' (staged, not yet
+  -- in the vault), 'uploaded', 'deleted' (pruned or deleted from the vault).
+  CREATE TABLE archives (
+    seq INTEGER PRIMARY KEY,
+    level INTEGER NOT NULL,
+    parent_seq INTEGER,
+    chain_seq INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    file_name TEXT NOT NULL UNIQUE,
+    size INTEGER NOT NULL,
+    raw_size INTEGER NOT NULL,
+    tree_hash TEXT NOT NULL,
+    block_size INTEGER NOT NULL,
+    file_count INTEGER NOT NULL,
+    staged_path TEXT,
+    local_path TEXT,
+    upload_state TEXT NOT NULL CHECK (upload_state IN ('none', 'pending', 'uploaded', 'deleted')),
+    archive_id TEXT UNIQUE,
+    description TEXT,
+    uploaded_at TEXT,
+    upload_requests INTEGER,
+    deleted_at TEXT,
+    run_id INTEGER
+  );
+  CREATE INDEX archives_chain ON archives (chain_seq);
+
+  -- The gzip block table of each archive: uncompressed offset -> compressed offset.
+  CREATE TABLE archive_blocks (
+    seq INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    raw_offset INTEGER NOT NULL,
+    gz_offset INTEGER NOT NULL,
+    PRIMARY KEY (seq, idx)
+  ) WITHOUT ROWID;
+
+  -- Every member stored in each archive (directories included), with its tar header offset.
+  CREATE TABLE archive_files (
+    seq INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    type TEXT NOT NULL CHECK (type IN ('file', 'dir', 'symlink')),
+    mode INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mtime INTEGER NOT NULL,
+    tar_offset INTEGER NOT NULL,
+    link_target TEXT,
+    PRIMARY KEY (seq, path)
+  ) WITHOUT ROWID;
+
+  -- Paths an archive removes (absent since the previous archive, or changed type).
+  CREATE TABLE archive_deletions (
+    seq INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    PRIMARY KEY (seq, path)
+  ) WITHOUT ROWID;
+
+  -- The data directory as of the last committed archive: what change detection compares.
+  CREATE TABLE snapshot (
+    path TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    mode INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL,
+    dev INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    gid INTEGER NOT NULL,
+    link_target TEXT
+  ) WITHOUT ROWID;
+
+  -- Multipart uploads in progress, keyed by the archive's file name, and their acknowledged parts.
+  CREATE TABLE uploads (
+    file_name TEXT PRIMARY KEY,
+    upload_id TEXT NOT NULL,
+    part_size INTEGER NOT NULL,
+    completing INTEGER NOT NULL DEFAULT 0,
+    created_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE upload_parts (
+    file_name TEXT NOT NULL,
+    idx INTEGER NOT NULL,
+    tree_hash TEXT NOT NULL,
+    PRIMARY KEY (file_name, idx)
+  ) WITHOUT ROWID;
+
+  -- Glacier jobs this catalog started (archive and inventory retrievals), so a later
+  -- invocation picks them up instead of paying for new ones.
+  CREATE TABLE jobs (
+    job_id TEXT PRIMARY KEY,
+    action TEXT NOT NULL CHECK (action IN ('archive', 'inventory')),
+    archive_id TEXT,
+    seq INTEGER,
+    range_start INTEGER,
+    range_end INTEGER,
+    tier TEXT,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    completed_at TEXT,
+    output_path TEXT
+  ) WITHOUT ROWID;
+
+  CREATE TABLE inventories (
+    id INTEGER PRIMARY KEY,
+    job_id TEXT NOT NULL,
+    inventory_date TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    archive_count INTEGER NOT NULL,
+    body TEXT NOT NULL
+  );
+
+  -- Snapshots of this catalog uploaded to the vault for disaster recovery.
+  CREATE TABLE catalog_backups (
+    id INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    archive_id TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    tree_hash TEXT NOT NULL,
+    description TEXT NOT NULL
+  );
+  `,
+];

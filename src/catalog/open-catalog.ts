@@ -1,0 +1,65 @@
+/**
+ * Opens the SQLite catalog (WAL, foreign writes serialized by SQLite) and brings its
+ * schema up to date. Every multi-row change the tool makes goes through `db.transaction`,
+ * so a crash leaves either all of a step or none of it.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { BackupError } from '../errors.js';
+import { migrations } from './migrations.js';
+
+export type Db = Database.Database;
+
+/** The catalog file inside a state directory. */
+export function catalogPath(stateDir: string): string {
+  return join(stateDir, 'catalog.db');
+}
+
+/** Opens (creating if needed) and migrates the catalog at `path`. `readonly` opens without migrating. */
+export function openCatalog(path: string, opts: { readonly?: boolean } = {}): Db {
+  let db: Db;
+  try {
+    if (!opts.readonly) mkdirSync(dirname(path), { recursive: true });
+    db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  } catch (err) {
+    throw new BackupError('CATALOG', `cannot open catalog ${path}: ${(err as Error).message}`, { cause: err, subject: path });
+  }
+  try {
+    if (!opts.readonly) {
+      db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = FULL');
+    }
+    db.pragma('busy_timeout = 5000');
+    db.pragma('foreign_keys = ON');
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > migrations.length) {
+      throw new BackupError('CATALOG', `catalog ${path} has schema version ${version}, newer than this backup (${migrations.length}); upgrade backup`, { subject: path });
+    }
+    if (!opts.readonly) migrate(db, version);
+    return db;
+  } catch (err) {
+    db.close();
+    if (err instanceof BackupError) throw err;
+    throw new BackupError('CATALOG', `catalog ${path} is unusable: ${(err as Error).message}; restore it with "backup catalog rebuild --from-inventory"`, { cause: err, subject: path });
+  }
+}
+
+function migrate(db: Db, from: number): void {
+  for (let v = from; v < migrations.length; v++) {
+    db.transaction(() => {
+      db.exec(migrations[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+/** Reads a meta value. */
+export function getMeta(db: Db, key: string): string | undefined {
+  return (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+}
+
+/** Writes a meta value. */
+export function setMeta(db: Db, key: string, value: string): void {
+  db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+}

@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { alignToMiB, blockIndexFor, memberExtents, rangeBytes, retrievalRanges } from './plan-byte-ranges.js';
+
+const MiB = 1024 * 1024;
+// 8 blocks of 1 MiB raw each, compressing to ~0.4 MiB each
+const blocks = Array.from({ length: 8 }, (_, i) => ({ rawOffset: i * MiB, gzOffset: i * 400_000 }));
+const size = 8 * 400_000;
+
+test('memberExtents runs each member to the next one and the last to the end-of-archive blocks', () => {
+  assert.deepEqual(memberExtents([1024, 0, 5000], 10_000), [
+    { start: 0, end: 1023 },
+    { start: 1024, end: 4999 },
+    { start: 5000, end: 10_000 - 1024 - 1 },
+  ]);
+});
+
+test('blockIndexFor finds the block holding a raw offset', () => {
+  assert.equal(blockIndexFor(blocks, 0), 0);
+  assert.equal(blockIndexFor(blocks, MiB - 1), 0);
+  assert.equal(blockIndexFor(blocks, MiB), 1);
+  assert.equal(blockIndexFor(blocks, 100 * MiB), 7);
+});
+
+test('a member inside one block retrieves that block rounded out to whole MiB', () => {
+  const r = retrievalRanges(blocks, size, [{ start: 3 * MiB + 10, end: 3 * MiB + 5000 }]);
+  // block 3 is gz bytes 1_200_000..1_599_999 -> MiB 1..1
+  assert.deepEqual(r, [{ start: MiB, end: 2 * MiB - 1 }]);
+  assert.ok(rangeBytes(r) < size);
+});
+
+test('ranges are merged when they touch after alignment, and the last ends at the archive end', () => {
+  const r = retrievalRanges(blocks, size, [
+    { start: 0, end: 10 },
+    { start: MiB + 1, end: MiB + 2 },
+    { start: 7 * MiB, end: 7 * MiB + 3 },
+  ]);
+  assert.deepEqual(r, [
+    { start: 0, end: MiB - 1 },
+    { start: 2 * MiB, end: size - 1 },
+  ]);
+});
+
+test('alignToMiB keeps ranges within the archive', () => {
+  assert.deepEqual(alignToMiB({ start: 5, end: 6 }, 100), { start: 0, end: 99 });
+  assert.deepEqual(alignToMiB({ start: MiB + 5, end: MiB + 6 }, 3 * MiB), { start: MiB, end: 2 * MiB - 1 });
+});
