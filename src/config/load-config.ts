@@ -39,7 +39,7 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
     const why = err instanceof SyntaxError ? `is not valid JSON (${err.message})` : `cannot be read (${(err as Error).message})`;
     throw new BackupError('CONFIG_INVALID', `config ${configPath} ${why}; fix the file`, { cause: err, subject: configPath });
   }
-  const parsed = configSchema.safeParse(raw);
+  const parsed = configSchema.safeParse(stripComments(raw));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new BackupError('CONFIG_INVALID', `config ${configPath}: ${describeIssue(issue)}`, { subject: configPath });
@@ -81,6 +81,15 @@ function findConfig(path: string | undefined, cwd: string, env: NodeJS.ProcessEn
     throw new BackupError('CONFIG_NOT_FOUND', `no config file: pass --config FILE or create ${candidates[0]} (or ${candidates[1]}) from config.example.json`);
   }
   return found;
+}
+
+/** Drops keys starting with "//" at any depth: the config file's comments. */
+function stripComments(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(stripComments);
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).filter(([k]) => !k.startsWith('//')).map(([k, x]) => [k, stripComments(x)]));
+  }
+  return v;
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {

@@ -1,0 +1,23 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { formatArchiveName, parseArchiveName } from './archive-name.js';
+import { chooseLevel } from './choose-level.js';
+
+test('archive names round-trip and sort in chain order', () => {
+  const n = { set: 'photos-2', seq: 12, level: 1, createdAt: new Date('2026-11-23T02:00:00Z') };
+  const name = formatArchiveName(n);
+  assert.equal(name, 'photos-2-000012-L1-20261123T020000Z.tar.gz');
+  assert.deepEqual(parseArchiveName(name), n);
+  assert.equal(parseArchiveName('notes.txt'), null);
+  const a = formatArchiveName({ ...n, seq: 9 });
+  assert.ok(a < name);
+});
+
+test('chooseLevel starts a full chain when needed and otherwise goes one level deeper', () => {
+  assert.equal(chooseLevel({ latest: undefined, full: false, fullEvery: 3, hasSnapshot: false }).level, 0);
+  assert.deepEqual(chooseLevel({ latest: { seq: 5, level: 1 }, full: false, fullEvery: 3, hasSnapshot: true }), { level: 2, parentSeq: 5 });
+  assert.equal(chooseLevel({ latest: { seq: 5, level: 3 }, full: false, fullEvery: 3, hasSnapshot: true }).level, 0);
+  assert.equal(chooseLevel({ latest: { seq: 5, level: 1 }, full: true, fullEvery: 3, hasSnapshot: true }).level, 0);
+  assert.equal(chooseLevel({ latest: { seq: 5, level: 1 }, full: false, fullEvery: 3, hasSnapshot: false }).level, 0);
+  assert.equal(chooseLevel({ latest: { seq: 5, level: 0 }, full: false, fullEvery: 0, hasSnapshot: true }).level, 0);
+});
