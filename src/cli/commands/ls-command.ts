@@ -1,0 +1,34 @@
+/** `backup ls`: the tree as it was at a point, from the catalog alone. */
+import type { Command } from 'commander';
+import { loadTreeAt } from '../../restore/load-tree.js';
+import { compareBytes } from '../../restore/tree-at.js';
+import { parsePoint } from '../parse-options.js';
+import { withContext } from '../command-context.js';
+import { say, sayJson } from '../output.js';
+
+/** Registers `backup ls`. */
+export function registerLs(program: Command): void {
+  program
+    .command('ls')
+    .description('list the files as they were at a point in time, from the catalog alone (no retrieval)')
+    .argument('[prefix]', 'only paths under this directory or starting with this path')
+    .option('--at <time>', 'the newest backup at or before this time (e.g. 2026-11-20 or 2026-11-20T14:00Z)')
+    .option('--seq <n>', 'the backup with this sequence number (see "backup list")')
+    .addHelpText('after', '\nExample:\n  backup ls --at 2026-11-20 photos/2024')
+    .action((prefix: string | undefined, opts: { at?: string; seq?: string }, cmd: Command) =>
+      withContext(cmd, { checkDataDir: false }, async (ctx) => {
+        const { target, tree } = loadTreeAt(ctx.db, parsePoint(opts));
+        const p = (prefix ?? '').replace(/^\.?\/+/, '').replace(/\/+$/, '');
+        const nodes = [...tree.values()]
+          .filter((n) => n.path !== '' && (p === '' || n.path === p || n.path.startsWith(p + '/') || (!tree.has(p) && n.path.startsWith(p))))
+          .sort((a, b) => compareBytes(a.path, b.path));
+        if (ctx.flags.json) return sayJson({ seq: target.seq, createdAt: target.createdAt, entries: nodes });
+        for (const n of nodes) {
+          const mode = n.mode.toString(8).padStart(4, '0');
+          const when = new Date(n.mtime * 1000).toISOString().slice(0, 19).replace('T', ' ');
+          const kind = n.type === 'dir' ? 'd' : n.type === 'symlink' ? 'l' : '-';
+          say(`${kind}${mode} ${String(n.size).padStart(12)} ${when}  ${n.path}${n.type === 'dir' ? '/' : ''}${n.linkTarget !== undefined ? ` -> ${n.linkTarget}` : ''}  [#${n.seq}]`);
+        }
+      }),
+    );
+}
