@@ -1,0 +1,259 @@
+/**
+ * One backup run: recover from an interrupted run, finish pending uploads, scan, plan a
+ * full or incremental archive, write it to staging while uploading its parts, commit it
+ * to the catalog in one transaction, then settle the upload and the local copy.
+ *
+ * Crash safety: nothing about an archive is in the catalog until its file is complete and
+ * fsync'ed; the archive row, its members, blocks, deletions and the new snapshot commit
+ * together. An upload journal records multipart progress as it happens, so the next run
+ * resumes the upload instead of starting another.
+ */
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { mkdir, unlink } from 'node:fs/promises';
+import type { Config } from '../config/load-config.js';
+import type { Db } from '../catalog/open-catalog.js';
+import { commitArchive, getArchive, latestArchive, nextSeq, pendingUploads } from '../catalog/archive-store.js';
+import { loadSnapshot } from '../catalog/snapshot-store.js';
+import { updateRun } from '../catalog/run-store.js';
+import { BackupError, throwIfAborted } from '../errors.js';
+import { createExcludeMatcher } from '../scan/exclude-matcher.js';
+import { scanTree } from '../scan/scan-tree.js';
+import { planArchive } from '../scan/plan-archive.js';
+import type { ArchivedMember, ArchivePlan } from '../scan/tree-entry.js';
+import { writeArchive } from '../archive/write-archive.js';
+import { encodeDescription } from '../vault/archive-description.js';
+import { formatArchiveName } from './archive-name.js';
+import { chooseLevel } from './choose-level.js';
+import type { ArchiveSink, GrowingFile, SinkUploaded } from './archive-sink.js';
+import { finishUpload, recordUploaded, settleStagedFile } from './finish-upload.js';
+import { uploadJournal } from '../catalog/upload-journal-store.js';
+import { recoverInterrupted } from './recover-interrupted.js';
+
+/** Lines for the run log. */
+export interface RunLog {
+  info(line: string): void;
+  warn(line: string): void;
+  error(line: string): void;
+}
+
+/** Progress display (bars on a terminal, periodic lines under cron). */
+export interface RunProgress {
+  start(label: string, total: number, unit: 'bytes' | 'files'): void;
+  update(done: number, extra?: Record<string, string | number>): void;
+  stop(): void;
+}
+
+/** What a run needs. */
+export interface RunDeps {
+  config: Config;
+  db: Db;
+  runId: number;
+  signal: AbortSignal;
+  log: RunLog;
+  progress: RunProgress;
+  /** The vault, opened on first use; absent when the config has none. */
+  sink?: () => Promise<ArchiveSink>;
+  now?: () => Date;
+}
+
+/** How a run ended. */
+export interface RunOutcome {
+  status: 'ok' | 'warnings' | 'failed';
+  dryRun: boolean;
+  level: number;
+  seq?: number;
+  plan: ArchivePlan['counts'];
+  archiveBytes?: number;
+  archiveId?: string;
+  warnings: string[];
+}
+
+/** Runs one backup. Throws on failure (the caller records it); warnings make status 'warnings'. */
+export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: boolean }): Promise<RunOutcome> {
+  const { config, db, log, signal } = deps;
+  const now = deps.now ?? (() => new Date());
+  const stagingDir = join(config.stateDir, 'staging');
+  const warnings: string[] = [];
+  const warn = (line: string) => {
+    warnings.push(line);
+    log.warn(line);
+  };
+  const placement = { keepLocalCopy: config.archive.keepLocalCopy, localDir: config.archive.localDir };
+
+  if (!opts.dryRun) {
+    await mkdir(stagingDir, { recursive: true });
+    const r = await recoverInterrupted(db, stagingDir, deps.sink, now());
+    if (r.interruptedRuns) log.warn(`the previous run was interrupted; cleaned up (${r.removedStagingFiles.length} staging file(s) removed, ${r.abortedUploads.length} unfinished upload(s) aborted)`);
+    for (const a of pendingUploads(db)) {
+      if (!deps.sink) break;
+      log.info(`resuming the upload of archive ${a.seq} (${a.fileName}) left by an earlier run`);
+      const sink = await deps.sink();
+      const done = await finishUpload(db, sink, a, { placement, signal });
+      log.info(`archive ${a.seq} uploaded: ${done.archiveId}`);
+    }
+  }
+
+  const latest = latestArchive(db);
+  const previous = loadSnapshot(db);
+  const choice = chooseLevel({ latest, full: opts.full, fullEvery: config.archive.fullEvery, hasSnapshot: previous.size > 0 });
+  log.info(`${opts.dryRun ? 'dry run: ' : ''}level ${choice.level} (${choice.level === 0 ? `full: ${choice.reason}` : `incremental on archive ${choice.parentSeq}`})`);
+
+  const exclude = createExcludeMatcher(config.exclude);
+  deps.progress.start('scan', 0, 'files');
+  let scanned = 0;
+  const scan = await scanTree(config.data, {
+    exclude,
+    signal,
+    onWarning: (w) => warn(`${w.path || '.'}: ${w.message}`),
+    onProgress: (n: number) => deps.progress.update((scanned = n)),
+  });
+  deps.progress.stop();
+  throwIfAborted(signal);
+  const plan = planArchive({ current: scan, previous: choice.level === 0 ? null : previous, level: choice.level });
+  const c = plan.counts;
+  log.info(`scanned ${scan.entries.length || scanned} entries: ${c.added} new, ${c.changed} changed, ${c.deleted} deleted, ${c.unchanged} unchanged; ${c.bytes} bytes to archive`);
+  updateRun(db, deps.runId, { level: choice.level, filesAdded: c.added, filesChanged: c.changed, filesDeleted: c.deleted, filesUnchanged: c.unchanged });
+
+  if (opts.dryRun) {
+    return { status: warnings.length ? 'warnings' : 'ok', dryRun: true, level: choice.level, plan: c, warnings };
+  }
+
+  const seq = nextSeq(db);
+  const createdAt = now();
+  const fileName = formatArchiveName({ set: config.set, seq, level: choice.level, createdAt });
+  const stagedPath = join(stagingDir, fileName);
+  const parent = choice.parentSeq === null ? undefined : getArchive(db, choice.parentSeq);
+  const chainSeq = parent ? parent.chainSeq : seq;
+  const description = config.vault
+    ? encodeDescription({ kind: 'data', host: hostname(), set: config.set, seq, level: choice.level, parentSeq: choice.parentSeq, createdAt, fileName })
+    : null;
+
+  // The archive is written and uploaded at the same time: each part goes as soon as its bytes are durable on disk.
+  let bytesOnDisk = 0;
+  let resolveDone!: (v: { size: number; treeHash: string }) => void;
+  let rejectDone!: (e: unknown) => void;
+  const source: GrowingFile = {
+    bytesOnDisk: () => bytesOnDisk,
+    done: new Promise((res, rej) => {
+      resolveDone = res;
+      rejectDone = rej;
+    }),
+  };
+  source.done.catch(() => undefined);
+  const uploadAbort = new AbortController();
+  const uploadSignal = AbortSignal.any([signal, uploadAbort.signal]);
+  let upload: Promise<SinkUploaded> | undefined;
+  let uploadStarted = 0;
+  if (deps.sink && description) {
+    const sink = await deps.sink();
+    uploadStarted = Date.now();
+    upload = sink.upload({
+      path: stagedPath,
+      description,
+      expectedBytes: Math.max(c.bytes, 1),
+      source,
+      journal: uploadJournal(db, fileName),
+      signal: uploadSignal,
+      onProgress: (p) => deps.progress.update(bytesOnDisk, { sent: p.bytesSent, parts: p.partsDone }),
+    });
+    upload.catch(() => undefined);
+  }
+
+  const members: ArchivedMember[] = [];
+  deps.progress.start('archive', c.bytes, 'bytes');
+  let written;
+  try {
+    written = await writeArchive(plan, {
+      root: config.data,
+      outPath: stagedPath,
+      level: config.archive.level,
+      blockSize: config.archive.blockSizeKiB * 1024,
+      signal,
+      onMember: (m) => members.push(m),
+      onWarning: (w) => warn(`${w.path}: ${w.message}`),
+      onProgress: (p) => deps.progress.update(p.rawBytes),
+      onFlushed: (n) => {
+        bytesOnDisk = n;
+      },
+    });
+    resolveDone({ size: written.size, treeHash: written.treeHash });
+  } catch (err) {
+    rejectDone(err);
+    uploadAbort.abort(err);
+    await upload?.catch(() => undefined);
+    await unlink(stagedPath).catch(() => undefined);
+    throw err;
+  } finally {
+    deps.progress.stop();
+  }
+  throwIfAborted(signal);
+
+  const skipped = new Set(written.skipped);
+  commitArchive(db, {
+    record: {
+      seq,
+      level: choice.level,
+      parentSeq: choice.parentSeq,
+      chainSeq,
+      createdAt: createdAt.toISOString(),
+      fileName,
+      size: written.size,
+      rawSize: written.rawSize,
+      treeHash: written.treeHash,
+      blockSize: config.archive.blockSizeKiB * 1024,
+      fileCount: members.filter((m) => m.type !== 'dir').length,
+      stagedPath,
+      localPath: null,
+      uploadState: deps.sink ? 'pending' : 'none',
+      description,
+      runId: deps.runId,
+    },
+    members,
+    blocks: written.blocks,
+    deleted: plan.deleted,
+    snapshot: plan.snapshot.filter((e) => !skipped.has(e.path)),
+  });
+  updateRun(db, deps.runId, { archiveSeq: seq, archiveBytes: written.size, bytesRead: written.rawSize });
+  log.info(`archive ${seq} written: ${fileName}, ${written.size} bytes (tar ${written.rawSize}), tree hash ${written.treeHash}`);
+
+  let archiveId: string | undefined;
+  const record = getArchive(db, seq)!;
+  if (deps.sink && upload) {
+    const sink = await deps.sink();
+    deps.progress.start('upload', written.size, 'bytes');
+    try {
+      let done: SinkUploaded;
+      try {
+        done = await upload;
+        await recordUploaded(db, record, done, placement);
+      } catch (err) {
+        if (signal.aborted || (err instanceof BackupError && err.code === 'CHECKSUM_MISMATCH')) throw err;
+        // one more attempt through the same journal: it resumes, sending only the missing parts
+        log.warn(`upload of archive ${seq} failed (${(err as Error).message}); resuming it`);
+        done = await finishUpload(db, sink, record, { placement, signal, onProgress: (p) => deps.progress.update(p.bytesSent) });
+      }
+      archiveId = done.archiveId;
+      const ms = Date.now() - uploadStarted;
+      updateRun(db, deps.runId, { uploadBytes: written.size, uploadMs: ms, archiveId });
+      log.info(`archive ${seq} uploaded in ${(ms / 1000).toFixed(1)} s: archive ID ${archiveId}`);
+    } catch (err) {
+      if (err instanceof BackupError && err.code === 'ABORTED') throw err;
+      throw new BackupError('UPLOAD_FAILED', `archive ${seq} is saved in staging but its upload failed: ${(err as Error).message}; "backup upload" or the next run resumes it`, { cause: err });
+    } finally {
+      deps.progress.stop();
+    }
+  } else {
+    await settleStagedFile(db, record, placement);
+  }
+  return {
+    status: warnings.length ? 'warnings' : 'ok',
+    dryRun: false,
+    level: choice.level,
+    seq,
+    plan: c,
+    archiveBytes: written.size,
+    archiveId,
+    warnings,
+  };
+}

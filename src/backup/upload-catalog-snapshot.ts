@@ -1,0 +1,47 @@
+/**
+ * After a successful run, a consistent copy of the catalog (SQLite online backup,
+ * gzip-compressed) goes to the vault as an archive of kind "catalog", so a machine that
+ * lost its state directory can rebuild everything from the vault's inventory.
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { createGzip } from 'node:zlib';
+import type { Db } from '../catalog/open-catalog.js';
+import { clearUpload, uploadJournal } from '../catalog/upload-journal-store.js';
+import { TreeHasher } from '../treehash/tree-hash.js';
+import { encodeDescription } from '../vault/archive-description.js';
+import type { ArchiveSink } from './archive-sink.js';
+
+/** Uploads a snapshot of the catalog; returns its archive ID. */
+export async function uploadCatalogSnapshot(db: Db, sink: ArchiveSink, opts: { set: string; stagingDir: string; signal: AbortSignal; now: Date }): Promise<string> {
+  const stamp = opts.now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const fileName = `${opts.set}-catalog-${stamp}.db.gz`;
+  const dbCopy = join(opts.stagingDir, `${fileName}.sqlite`);
+  const gzPath = join(opts.stagingDir, fileName);
+  try {
+    await db.backup(dbCopy);
+    const hasher = new TreeHasher();
+    await pipeline(createReadStream(dbCopy), createGzip({ level: 9 }), async function* (src: AsyncIterable<Buffer>) {
+      for await (const chunk of src) {
+        hasher.update(chunk);
+        yield chunk;
+      }
+    }, createWriteStream(gzPath));
+    const size = hasher.size;
+    const treeHash = hasher.digest();
+    const latestSeq = (db.prepare('SELECT MAX(seq) FROM archives').pluck().get() as number | null) ?? 0;
+    const description = encodeDescription({ kind: 'catalog', host: hostname(), set: opts.set, seq: latestSeq, level: 0, parentSeq: null, createdAt: opts.now, fileName, treeHash, size });
+    const done = await sink.upload({ path: gzPath, description, expectedBytes: size, journal: uploadJournal(db, fileName), signal: opts.signal });
+    db.transaction(() => {
+      db.prepare('INSERT INTO catalog_backups (created_at, archive_id, size, tree_hash, description) VALUES (?, ?, ?, ?, ?)').run(opts.now.toISOString(), done.archiveId, size, treeHash, description);
+      clearUpload(db, fileName);
+    })();
+    return done.archiveId;
+  } finally {
+    await rm(dbCopy, { force: true });
+    await rm(gzPath, { force: true });
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Restores from a directory of archive files alone, with no catalog: picks the chain by
+ * the archive file names and extracts each archive in order with GNU tar's incremental
+ * semantics (each directory's listing removes what it does not name), exactly as
+ * `tar --listed-incremental=/dev/null -xzf` would.
+ */
+import { createReadStream } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BackupError } from '../errors.js';
+import { parseArchiveName, type ArchiveName } from '../backup/archive-name.js';
+import { extractArchive } from '../archive/extract-archive.js';
+import type { RestorePoint } from './plan-chain.js';
+
+/** An archive file found in the directory. */
+export interface FoundArchive extends ArchiveName {
+  path: string;
+  fileName: string;
+}
+
+/** Lists the archives in `dir` (by file name), oldest first; optionally only those of one set. */
+export async function findArchives(dir: string, set?: string): Promise<FoundArchive[]> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    throw new BackupError('NOT_FOUND', `cannot read --from-archives directory ${dir}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err, subject: dir });
+  }
+  const found: FoundArchive[] = [];
+  for (const fileName of names) {
+    const n = parseArchiveName(fileName);
+    if (n && (!set || n.set === set)) found.push({ ...n, fileName, path: join(dir, fileName) });
+  }
+  return found.sort((a, b) => a.seq - b.seq);
+}
+
+/** The chain to a point among found archives: the target, back through consecutive levels to its full archive. */
+export function chainFromNames(found: readonly FoundArchive[], point: RestorePoint): FoundArchive[] {
+  if (found.length === 0) throw new BackupError('NOT_FOUND', 'no archive files (set-NNNNNN-LN-TIME.tar.gz) found; check --from-archives');
+  let target: FoundArchive | undefined;
+  if ('seq' in point) target = found.find((a) => a.seq === point.seq);
+  else if ('at' in point) target = [...found].reverse().find((a) => a.createdAt.getTime() <= point.at.getTime());
+  else target = found[found.length - 1];
+  if (!target) throw new BackupError('NOT_FOUND', 'no archive file matches the requested point; see the file names in --from-archives');
+  const chain = [target];
+  let idx = found.indexOf(target);
+  while (chain[0].level > 0) {
+    const want = chain[0].level - 1;
+    idx--;
+    while (idx >= 0 && found[idx].level !== want) {
+      if (found[idx].level < want) idx = -1;
+      else idx--;
+    }
+    if (idx < 0) throw new BackupError('NOT_FOUND', `archive ${chain[0].fileName} needs a level-${want} archive before it, and none is in the directory`);
+    chain.unshift(found[idx]);
+  }
+  return chain;
+}
+
+/** Extracts the chain into `to` in order. */
+export async function restoreFromArchives(opts: {
+  dir: string;
+  to: string;
+  point: RestorePoint;
+  set?: string;
+  filter?: (path: string) => boolean;
+  signal: AbortSignal;
+  log: (line: string) => void;
+  onWarning: (line: string) => void;
+}): Promise<{ archives: number; files: number }> {
+  const chain = chainFromNames(await findArchives(opts.dir, opts.set), opts.point);
+  let files = 0;
+  for (const a of chain) {
+    opts.log(`extracting ${a.fileName}`);
+    const r = await extractArchive(createReadStream(a.path), opts.to, {
+      filter: opts.filter,
+      signal: opts.signal,
+      onWarning: (w: { path: string; message: string }) => opts.onWarning(`${w.path}: ${w.message}`),
+    });
+    files += r.files;
+  }
+  return { archives: chain.length, files };
+}
