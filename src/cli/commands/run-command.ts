@@ -1,0 +1,97 @@
+/** `backup run`: one backup, then the run's record, email and catalog snapshot. */
+import type { Command } from 'commander';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { startRun, updateRun, unsentRuns, markEmailed } from '../../catalog/run-store.js';
+import { runBackup, type RunOutcome } from '../../backup/run-backup.js';
+import { uploadCatalogSnapshot } from '../../backup/upload-catalog-snapshot.js';
+import { BackupError, ExitCode } from '../../errors.js';
+import { createRunLogger } from '../../logs/run-logger.js';
+import { createProgress } from '../../ui/progress.js';
+import { shouldSendEmail } from '../../notify/email-policy.js';
+import { renderReport } from '../../notify/render-report.js';
+import { createMailer, trySendReport } from '../../notify/send-mail.js';
+import { withContext, type CommandContext } from '../command-context.js';
+import { formatBytes, say, sayJson } from '../output.js';
+
+/** Registers `backup run`. */
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('back up now: a full or incremental archive of the data directory, uploaded to the vault')
+    .option('--full', 'start a new chain with a full (level 0) archive')
+    .option('--dry-run', 'list what would be archived (counts, bytes) and write nothing')
+    .addHelpText('after', '\nExamples:\n  backup run\n  backup run --full --config /etc/backup.json\n  backup run --dry-run')
+    .action((opts: { full?: boolean; dryRun?: boolean }, cmd: Command) =>
+      withContext(cmd, { lock: opts.dryRun ? undefined : 'run' }, (ctx) => runCommand(ctx, { full: !!opts.full, dryRun: !!opts.dryRun })),
+    );
+}
+
+/** Runs a backup with its log, record and notifications; returns the exit code. */
+export async function runCommand(ctx: CommandContext, opts: { full: boolean; dryRun: boolean }): Promise<number> {
+  const { config, db } = ctx;
+  const isTTY = !!process.stdout.isTTY;
+  const quiet = !!ctx.flags.quiet || !!ctx.flags.json;
+  const startedAt = new Date();
+  const runId = opts.dryRun ? 0 : startRun(db, 'run', startedAt.toISOString());
+  const log = createRunLogger({ logDir: join(config.stateDir, 'logs'), runId, console: { isTTY, quiet }, keep: config.logs.keep, writeFile: !opts.dryRun });
+  const progress = createProgress({ isTTY: isTTY && !quiet, quiet, line: (l) => log.info(l) });
+  const sink = config.vault ? async () => (await ctx.vault()).sink : undefined;
+  let outcome: RunOutcome | undefined;
+  let failure: unknown;
+  log.info(`backup ${opts.dryRun ? 'dry run' : 'run'} of ${config.data} (set ${config.set}) on ${hostname()}`);
+  try {
+    outcome = await runBackup({ config, db, runId, signal: ctx.signal, log, progress, sink }, opts);
+    if (!opts.dryRun && config.vault?.uploadCatalog) {
+      try {
+        const id = await uploadCatalogSnapshot(db, await sink!(), { set: config.set, stagingDir: join(config.stateDir, 'staging'), signal: ctx.signal, now: new Date() });
+        log.info(`catalog snapshot uploaded: ${id}`);
+      } catch (err) {
+        if (ctx.signal.aborted) throw err;
+        outcome.warnings.push(`catalog snapshot upload failed: ${(err as Error).message}`);
+        log.warn(`catalog snapshot upload failed (the next run retries): ${(err as Error).message}`);
+        outcome.status = 'warnings';
+      }
+    }
+  } catch (err) {
+    failure = err;
+    log.error(err instanceof BackupError ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`);
+  }
+  const status = failure ? (ctx.signal.aborted ? 'interrupted' : 'failed') : outcome!.status;
+  await log.close();
+  if (!opts.dryRun) {
+    updateRun(db, runId, {
+      status,
+      endedAt: new Date().toISOString(),
+      warnings: log.warnings,
+      errors: log.errors,
+      logPath: log.path,
+    });
+    await maybeEmail(ctx, log.warn.bind(log));
+  }
+  if (failure) throw failure;
+  const o = outcome!;
+  if (ctx.flags.json) sayJson({ ...o, set: config.set });
+  else if (opts.dryRun) {
+    say(`would archive (level ${o.level}): ${o.plan.added} new, ${o.plan.changed} changed, ${o.plan.deleted} deleted, ${o.plan.unchanged} unchanged; ${formatBytes(o.plan.bytes)} to read`);
+  }
+  return o.status === 'warnings' ? ExitCode.warnings : ExitCode.ok;
+}
+
+/** Sends the accumulated run logs when the policy says so; never fails the run. */
+async function maybeEmail(ctx: CommandContext, warn: (line: string) => void): Promise<void> {
+  const email = ctx.config.email;
+  if (!email) return;
+  const unsent = unsentRuns(ctx.db);
+  const decision = shouldSendEmail({ unsent, every: email.every, onFailure: email.onFailure });
+  if (!decision.send) return;
+  try {
+    const report = renderReport({ host: hostname(), set: ctx.config.set, runs: unsent });
+    const mailer = createMailer(email);
+    const r = await trySendReport(mailer, { ...report, attachments: unsent.map((r) => r.logPath).filter((p): p is string => !!p) });
+    if (r.ok) markEmailed(ctx.db, unsent.map((r) => r.id));
+    else warn(`email not sent (retried with the next run): ${r.error}`);
+  } catch (err) {
+    warn(`email not sent (retried with the next run): ${(err as Error).message}`);
+  }
+}

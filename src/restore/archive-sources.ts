@@ -1,0 +1,167 @@
+/**
+ * Where a restore reads each archive's compressed bytes from: the local copy when there
+ * is one, otherwise the verified output of Glacier retrieval jobs (whole archive or
+ * MiB-aligned byte ranges). Jobs for every archive are started at once and recorded in the
+ * catalog; a later invocation reuses them. Unverified bytes are never handed out.
+ */
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { Db } from '../catalog/open-catalog.js';
+import type { ArchiveRecord } from '../catalog/archive-store.js';
+import { findRetrievalJob, recordJob, updateJob, type JobRecord } from '../catalog/job-store.js';
+import { BackupError, isBackupError } from '../errors.js';
+import type { ByteRange } from './plan-byte-ranges.js';
+
+export type Tier = 'Expedited' | 'Standard' | 'Bulk';
+
+/** What restore needs from the vault to retrieve archives. */
+export interface RetrievalVault {
+  /** Starts an archive-retrieval job; returns its id. */
+  initiateRetrieval(r: { archiveId: string; tier: Tier; range?: ByteRange; description?: string }): Promise<string>;
+  /** The job's state; throws BackupError VAULT_NOT_FOUND when the service no longer knows it (expired). */
+  describeJob(jobId: string): Promise<{ statusCode: 'InProgress' | 'Succeeded' | 'Failed'; statusMessage?: string }>;
+  /** Resolves when the job has succeeded; throws when it failed. Polls with backoff. */
+  waitForJob(jobId: string, opts: { signal: AbortSignal; onPoll?(status: string): void }): Promise<void>;
+  /** Downloads the job's output to outPath, verifying tree hashes; resumable; outPath exists only once verified. */
+  downloadJobOutput(d: { jobId: string; outPath: string; size: number; expectedTreeHash?: string; signal: AbortSignal; onProgress?(bytes: number): void }): Promise<{ size: number; treeHash: string }>;
+}
+
+/** Compressed bytes of one archive, readable by range. */
+export interface ArchiveSource {
+  /** Streams the compressed bytes [start, end] (inclusive) of the archive. The range must lie within what was fetched. */
+  read(range: ByteRange): Readable;
+  /** 'local' or 'retrieved'. */
+  from: 'local' | 'retrieved';
+}
+
+/** An archive the restore needs and the compressed ranges it needs of it (null = all of it). */
+export interface ArchiveNeed {
+  archive: ArchiveRecord;
+  /** MiB-aligned ranges to retrieve when there is no local copy; null for the whole archive. */
+  ranges: ByteRange[] | null;
+}
+
+/** The result of preparing sources: every archive ready, with the bytes retrieved. */
+export interface PreparedSources {
+  sources: Map<number, ArchiveSource>;
+  retrievedBytes: number;
+  jobsStarted: number;
+  jobsReused: number;
+}
+
+/** A local file holding an archive, if it still exists. */
+export function localCopyOf(a: ArchiveRecord): string | undefined {
+  for (const p of [a.localPath, a.stagedPath]) if (p && existsSync(p)) return p;
+  return undefined;
+}
+
+/**
+ * Makes every needed archive readable. Archives without a local copy need `vault`; their
+ * jobs are started (or reused) all at once. Without `wait`, throws RETRIEVAL_PENDING
+ * while any job is still in progress.
+ */
+export async function prepareSources(
+  deps: { db: Db; stateDir: string; vault?: () => Promise<RetrievalVault>; signal: AbortSignal; log: (line: string) => void },
+  needs: readonly ArchiveNeed[],
+  opts: { tier: Tier; wait: boolean },
+): Promise<PreparedSources> {
+  const sources = new Map<number, ArchiveSource>();
+  const remote: Array<{ need: ArchiveNeed; ranges: Array<ByteRange | null> }> = [];
+  for (const need of needs) {
+    const local = localCopyOf(need.archive);
+    if (local) {
+      sources.set(need.archive.seq, { from: 'local', read: (r) => createReadStream(local, { start: r.start, end: r.end }) });
+    } else {
+      if (!need.archive.archiveId) {
+        throw new BackupError('NOT_FOUND', `archive ${need.archive.seq} (${need.archive.fileName}) has no local copy and was never uploaded; it cannot be restored`);
+      }
+      remote.push({ need, ranges: need.ranges ?? [null] });
+    }
+  }
+  const result: PreparedSources = { sources, retrievedBytes: 0, jobsStarted: 0, jobsReused: 0 };
+  if (remote.length === 0) return result;
+  if (!deps.vault) throw new BackupError('CONFIG_INVALID', 'archives must be retrieved from the vault but the config has no "vault"; add it, or restore with --from-archives');
+  const vault = await deps.vault();
+  const dir = join(deps.stateDir, 'retrieved');
+  await mkdir(dir, { recursive: true });
+
+  // 1. make sure a job exists for every piece, starting all missing ones before waiting on any
+  const pieces: Array<{ a: ArchiveRecord; range: ByteRange | null; job: JobRecord }> = [];
+  for (const { need, ranges } of remote) {
+    for (const range of ranges) {
+      const a = need.archive;
+      let job = findRetrievalJob(deps.db, a.archiveId!, range);
+      if (job && job.status !== 'Downloaded') {
+        const jobId = job.jobId;
+        try {
+          const d = await vault.describeJob(jobId);
+          updateJob(deps.db, jobId, { status: d.statusCode });
+          job = d.statusCode === 'Failed' ? undefined : { ...job, status: d.statusCode };
+        } catch (err) {
+          if (!isBackupError(err, 'VAULT_NOT_FOUND')) throw err;
+          updateJob(deps.db, jobId, { status: 'Expired' });
+          job = undefined;
+        }
+      }
+      if (job && job.status === 'Downloaded' && !(job.outputPath && existsSync(job.outputPath))) {
+        updateJob(deps.db, job.jobId, { status: 'Expired' });
+        job = undefined;
+      }
+      if (job) {
+        result.jobsReused++;
+      } else {
+        const jobId = await vault.initiateRetrieval({ archiveId: a.archiveId!, tier: opts.tier, range: range ?? undefined, description: `restore ${a.fileName}` });
+        recordJob(deps.db, { jobId, action: 'archive', archiveId: a.archiveId, seq: a.seq, rangeStart: range?.start ?? null, rangeEnd: range?.end ?? null, tier: opts.tier, status: 'InProgress', createdAt: new Date().toISOString() });
+        job = findRetrievalJob(deps.db, a.archiveId!, range)!;
+        result.jobsStarted++;
+        deps.log(`started ${opts.tier} retrieval job for archive ${a.seq}${range ? ` bytes ${range.start}-${range.end}` : ''}: ${jobId}`);
+      }
+      pieces.push({ a, range, job });
+    }
+  }
+
+  // 2. wait, or tell the user to come back
+  const pending = pieces.filter((p) => p.job.status === 'InProgress');
+  if (pending.length > 0 && !opts.wait) {
+    throw new BackupError('RETRIEVAL_PENDING', `${pending.length} retrieval job(s) in progress (${result.jobsStarted} started now, ${result.jobsReused} already running; ${opts.tier} takes ${tierHours(opts.tier)} on AWS); run the same command again later, or add --wait`);
+  }
+  for (const p of pending) {
+    deps.log(`waiting for retrieval job ${p.job.jobId} (archive ${p.a.seq})`);
+    await vault.waitForJob(p.job.jobId, { signal: deps.signal });
+    updateJob(deps.db, p.job.jobId, { status: 'Succeeded', completedAt: new Date().toISOString() });
+  }
+
+  // 3. download and verify each piece, then serve reads from the verified files
+  const files = new Map<number, Array<{ range: ByteRange; path: string }>>();
+  for (const p of pieces) {
+    const range = p.range ?? { start: 0, end: p.a.size - 1 };
+    let path = p.job.outputPath && existsSync(p.job.outputPath) ? p.job.outputPath : undefined;
+    if (!path) {
+      path = join(dir, `${p.a.fileName}.${range.start}-${range.end}`);
+      deps.log(`downloading archive ${p.a.seq}${p.range ? ` bytes ${range.start}-${range.end}` : ''} (${range.end - range.start + 1} bytes)`);
+      await vault.downloadJobOutput({ jobId: p.job.jobId, outPath: path, size: range.end - range.start + 1, expectedTreeHash: p.range ? undefined : p.a.treeHash, signal: deps.signal });
+      updateJob(deps.db, p.job.jobId, { status: 'Downloaded', outputPath: path });
+    }
+    result.retrievedBytes += range.end - range.start + 1;
+    const list = files.get(p.a.seq) ?? [];
+    list.push({ range, path });
+    files.set(p.a.seq, list);
+  }
+  for (const [seq, list] of files) {
+    sources.set(seq, {
+      from: 'retrieved',
+      read: (r) => {
+        const f = list.find((x) => x.range.start <= r.start && r.end <= x.range.end);
+        if (!f) throw new BackupError('INTERNAL', `bytes ${r.start}-${r.end} of archive ${seq} were not retrieved`);
+        return createReadStream(f.path, { start: r.start - f.range.start, end: r.end - f.range.start });
+      },
+    });
+  }
+  return result;
+}
+
+function tierHours(tier: Tier): string {
+  return tier === 'Expedited' ? '1-5 minutes' : tier === 'Bulk' ? '5-12 hours' : '3-5 hours';
+}
