@@ -10,7 +10,8 @@
  *
  * - The prefix `backup/1 ` names the tool and the format version; anything else is foreign.
  * - The rest is one line of JSON with the keys in that order; `parent` is null for a full
- *   backup; `size` (bytes) may be absent. Non-ASCII characters are escaped as \uXXXX, so the
+ *   backup; `treeHash` and `size` (bytes) may be absent (a pipelined upload fixes the
+ *   description before the archive is complete; the inventory lists both for every archive). Non-ASCII characters are escaped as \uXXXX, so the
  *   whole description is printable ASCII (0x20–0x7E) as Glacier requires.
  * - At most 1024 characters. When host and file name would make it longer, `host` and then
  *   `file` are shortened, end in "~", and `"cut":true` is appended (decoders report
@@ -35,7 +36,12 @@ export interface ArchiveDescription {
   parentSeq: number | null;
   createdAt: Date;
   fileName: string;
-  treeHash: string;
+  /**
+   * Tree hash of the archive, when known before the upload starts. A pipelined upload fixes
+   * its description before the file is complete, so data archives usually omit it; the
+   * inventory lists every archive's tree hash and size anyway.
+   */
+  treeHash?: string;
   size?: number;
 }
 
@@ -49,7 +55,7 @@ const MIN_KEPT = 8;
 
 /** Encodes `d` as a printable-ASCII description of at most 1024 characters (see the format above). */
 export function encodeDescription(d: ArchiveDescription): string {
-  if (!/^[0-9a-f]{64}$/.test(d.treeHash)) throw new BackupError('INTERNAL', `archive description: tree hash must be 64 lowercase hex digits, got "${d.treeHash}"`);
+  if (d.treeHash !== undefined && !/^[0-9a-f]{64}$/.test(d.treeHash)) throw new BackupError('INTERNAL', `archive description: tree hash must be 64 lowercase hex digits, got "${d.treeHash}"`);
   if (Number.isNaN(d.createdAt.getTime())) throw new BackupError('INTERNAL', 'archive description: invalid creation time');
   let host = d.host;
   let file = d.fileName;
@@ -96,7 +102,7 @@ export function decodeDescription(s: string | null | undefined): DecodedDescript
     (o.parent === null || isCount(o.parent)) &&
     created !== null && !Number.isNaN(created.getTime()) &&
     typeof o.file === 'string' &&
-    typeof o.treeHash === 'string' && /^[0-9a-f]{64}$/.test(o.treeHash) &&
+    (o.treeHash === undefined || (typeof o.treeHash === 'string' && /^[0-9a-f]{64}$/.test(o.treeHash))) &&
     (o.size === undefined || isCount(o.size));
   if (!ok) return null;
   const host = o.host as string;
@@ -111,9 +117,9 @@ export function decodeDescription(s: string | null | undefined): DecodedDescript
     parentSeq: o.parent as number | null,
     createdAt: created!,
     fileName: file,
-    treeHash: o.treeHash as string,
     truncated: o.cut === true,
   };
+  if (o.treeHash !== undefined) out.treeHash = o.treeHash as string;
   if (o.size !== undefined) out.size = o.size as number;
   return out;
 }
@@ -128,8 +134,8 @@ function render(d: ArchiveDescription, host: string, file: string, truncated = f
     parent: d.parentSeq,
     created: d.createdAt.toISOString(),
     file,
-    treeHash: d.treeHash,
   };
+  if (d.treeHash !== undefined) body.treeHash = d.treeHash;
   if (d.size !== undefined) body.size = d.size;
   if (truncated) body.cut = true;
   return DESCRIPTION_PREFIX + asciiJson(body);

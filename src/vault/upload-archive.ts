@@ -79,6 +79,8 @@ export interface UploadArchiveOptions extends VaultTarget {
   concurrency: number;
   /** Present while the file is still being written (pipelined upload). */
   source?: UploadSource;
+  /** Estimated final size of a file still being written, so its part size fits 10,000 parts from the start. */
+  expectedBytes?: number;
   /** The tree hash the file must have (e.g. the catalog's), checked before Complete. */
   expectedTreeHash?: string;
   journal: UploadJournal;
@@ -252,7 +254,7 @@ class Uploader {
       ({ uploadId, partSize, remote } = state);
     } else {
       const c = this.file.complete;
-      partSize = c ? choosePartSize(c.size, configuredMiB) : choosePartSize(0, configuredMiB);
+      partSize = choosePartSize(c ? c.size : (o.expectedBytes ?? 0), configuredMiB);
       const available = await this.file.waitFor(partSize, o.signal);
       const done = this.file.complete;
       if (done && done.size < partSize && available === done.size) return this.single(done.size, done.treeHash);
