@@ -18,6 +18,8 @@ export interface CommandContext {
   flags: GlobalOptions;
   /** Opens the configured vault on first use (starting the embedded server for endpoint "local"). Throws CONFIG_INVALID when no vault is configured. */
   vault(): Promise<ConnectedVault>;
+  /** Where vault events (retries, resumes) are logged; by default stderr with --debug only. */
+  setVaultLog(log: (line: string) => void): void;
   close(): Promise<void>;
 }
 
@@ -41,12 +43,18 @@ export async function openContext(cmd: Command, opts: { lock?: string; checkData
   }
   let vault: Promise<ConnectedVault> | undefined;
   const signal = interruptSignal();
+  let vaultLog = (line: string) => {
+    if (flags.debug) process.stderr.write(`vault: ${line}\n`);
+  };
   return {
     config,
     db,
     signal,
     flags,
-    vault: () => (vault ??= connectVault(config, { signal, debug: flags.debug ?? false })),
+    vault: () => (vault ??= connectVault(config, { signal, log: (l) => vaultLog(l) })),
+    setVaultLog: (log) => {
+      vaultLog = log;
+    },
     async close() {
       try {
         if (vault) await (await vault.catch(() => undefined))?.close();

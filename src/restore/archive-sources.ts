@@ -20,7 +20,7 @@ export type Tier = 'Expedited' | 'Standard' | 'Bulk';
 export interface RetrievalVault {
   /** Starts an archive-retrieval job; returns its id. */
   initiateRetrieval(r: { archiveId: string; tier: Tier; range?: ByteRange; description?: string }): Promise<string>;
-  /** The job's state; throws BackupError VAULT_NOT_FOUND when the service no longer knows it (expired). */
+  /** The job's state; throws BackupError NOT_FOUND when the service no longer knows it (expired). */
   describeJob(jobId: string): Promise<{ statusCode: 'InProgress' | 'Succeeded' | 'Failed'; statusMessage?: string }>;
   /** Resolves when the job has succeeded; throws when it failed. Polls with backoff. */
   waitForJob(jobId: string, opts: { signal: AbortSignal; onPoll?(status: string): void }): Promise<void>;
@@ -100,7 +100,7 @@ export async function prepareSources(
           updateJob(deps.db, jobId, { status: d.statusCode });
           job = d.statusCode === 'Failed' ? undefined : { ...job, status: d.statusCode };
         } catch (err) {
-          if (!isBackupError(err, 'VAULT_NOT_FOUND')) throw err;
+          if (!isBackupError(err, 'NOT_FOUND')) throw err;
           updateJob(deps.db, jobId, { status: 'Expired' });
           job = undefined;
         }

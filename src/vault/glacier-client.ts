@@ -3,7 +3,7 @@
  * in the SDK (`maxAttempts: 1`): every retry is ours (with-retry.ts), composed in open-vault.ts.
  * Credentials come from `opts.credentials` when given, otherwise from the SDK's default chain
  * (environment, shared config/credentials files, `AWS_PROFILE`, or `vault.profile` through the
- * client's `profile` option). No logger is given to the SDK, so nothing it resolves is printed.
+ * client's `profile` option). The SDK gets a silent logger, so nothing it resolves is printed.
  */
 import { createHash } from 'node:crypto';
 import { GlacierClient, type GlacierClientConfig } from '@aws-sdk/client-glacier';
@@ -42,6 +42,9 @@ export function createGlacierClient(vault: VaultConfig, opts: GlacierClientOptio
     },
     bodyChecksumGenerator,
     bodyLengthChecker,
+    // The SDK prints "An error was encountered in a non-retryable streaming request." to the
+    // console for every failed part unless given a logger; retries are ours and logged by us.
+    logger: silentLogger,
   };
   if (endpoint) config.endpoint = endpoint;
   if (opts.credentials) config.credentials = opts.credentials;
@@ -54,6 +57,8 @@ export function describeEndpoint(vault: VaultConfig, opts: GlacierClientOptions 
   const endpoint = opts.endpoint ?? vault.endpoint;
   return endpoint && endpoint !== 'local' ? endpoint : `https://glacier.${vault.region}.amazonaws.com`;
 }
+
+const silentLogger = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 type RequestLike = { body?: unknown };
 

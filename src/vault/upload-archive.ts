@@ -91,6 +91,8 @@ export interface UploadArchiveOptions extends VaultTarget {
   log?: (message: string) => void;
   /** How often a pipelined upload checks for new bytes. Default 50 ms. */
   pollMs?: number;
+  /** Parts per upload: Glacier's 10,000; only tests lower it, to exercise the restart with larger parts. */
+  maxParts?: number;
 }
 
 /** A stored archive. */
@@ -111,14 +113,14 @@ export interface UploadResult {
  * The part size for an archive of `expectedBytes`: the configured size, doubled until the
  * archive fits in 10,000 parts. Throws UPLOAD_FAILED beyond Glacier's 4 GiB parts.
  */
-export function choosePartSize(expectedBytes: number, configuredMiB: number): number {
+export function choosePartSize(expectedBytes: number, configuredMiB: number, maxParts = MAX_PARTS): number {
   if (!(configuredMiB >= 1 && configuredMiB <= 4096 && (configuredMiB & (configuredMiB - 1)) === 0)) {
     throw new BackupError('CONFIG_INVALID', `vault.partSizeMiB must be a power of two from 1 to 4096, got ${configuredMiB}`);
   }
   let size = configuredMiB * MiB;
-  while (Math.ceil(expectedBytes / size) > MAX_PARTS && size < MAX_PART_SIZE) size *= 2;
-  if (Math.ceil(expectedBytes / size) > MAX_PARTS) {
-    throw new BackupError('UPLOAD_FAILED', `an archive of ${expectedBytes} bytes exceeds Glacier's limit of 10,000 parts of 4 GiB`);
+  while (Math.ceil(expectedBytes / size) > maxParts && size < MAX_PART_SIZE) size *= 2;
+  if (Math.ceil(expectedBytes / size) > maxParts) {
+    throw new BackupError('UPLOAD_FAILED', `an archive of ${expectedBytes} bytes exceeds Glacier's limit of ${maxParts.toLocaleString('en-US')} parts of 4 GiB`);
   }
   return size;
 }
@@ -154,11 +156,14 @@ class Uploader {
   private readonly inflightBytes = new Map<number, number>();
   private lastEmit = 0;
   private partSizeNow = 0;
+  private readonly maxParts: number;
 
   constructor(
     private readonly o: UploadArchiveOptions,
     private readonly file: GrowingFile,
-  ) {}
+  ) {
+    this.maxParts = o.maxParts ?? MAX_PARTS;
+  }
 
   async run(): Promise<UploadResult> {
     let state = await this.resume();
@@ -254,16 +259,16 @@ class Uploader {
       ({ uploadId, partSize, remote } = state);
     } else {
       const c = this.file.complete;
-      partSize = choosePartSize(c ? c.size : (o.expectedBytes ?? 0), configuredMiB);
+      partSize = choosePartSize(c ? c.size : (o.expectedBytes ?? 0), configuredMiB, this.maxParts);
       const available = await this.file.waitFor(partSize, o.signal);
       const done = this.file.complete;
       if (done && done.size < partSize && available === done.size) return this.single(done.size, done.treeHash);
-      if (done) partSize = choosePartSize(done.size, configuredMiB);
+      if (done) partSize = choosePartSize(done.size, configuredMiB, this.maxParts);
     }
     this.partSizeNow = partSize;
     const c = this.file.complete;
-    if (c && partCount(c.size, partSize) > MAX_PARTS) {
-      await this.abandon(uploadId, 'it needs more than 10,000 parts of the recorded size');
+    if (c && partCount(c.size, partSize) > this.maxParts) {
+      await this.abandon(uploadId, `it needs more than ${this.maxParts} parts of the recorded size`);
       return this.send(null);
     }
 
@@ -283,7 +288,7 @@ class Uploader {
         if (i === 0) throw new BackupError('INTERNAL', `multipart upload of an empty file ${o.path}`);
         break;
       }
-      if (i >= MAX_PARTS) {
+      if (i >= this.maxParts) {
         outgrown = true;
         break;
       }
@@ -311,7 +316,7 @@ class Uploader {
     if (failure !== null) throw failure;
     if (outgrown) {
       const done = await this.file.whenComplete(o.signal);
-      await this.abandon(uploadId, `it grew to ${done.size} bytes, more than 10,000 parts of ${partSize / MiB} MiB`);
+      await this.abandon(uploadId, `it grew to ${done.size} bytes, more than ${this.maxParts} parts of ${partSize / MiB} MiB`);
       throw new Outgrown();
     }
 

@@ -155,9 +155,11 @@ export function toVaultError(err: unknown, ctx: VaultErrorContext): BackupError 
     return new BackupError('VAULT_AUTH', `${ctx.operation} on vault ${vault} was refused (${name}: ${message}); check the credentials for vault ${vault} (environment, shared credentials file, vault.profile) and its access policy`, { cause: err, subject: vault });
   }
   if (name === 'ResourceNotFoundException' || status === 404) {
-    if (!ctx.resource || /vault/i.test(message) && !/\b(upload|job|archive)\b/i.test(message)) {
+    const vaultMissing = /vault not found|no such vault|vault\b.*\bdoes not exist/i.test(message);
+    if (vaultMissing || (!ctx.resource && !/not found/i.test(message))) {
       return new BackupError('VAULT_NOT_FOUND', `vault ${vault} does not exist at ${ctx.endpoint}; create it with \`backup vault create\``, { cause: err, subject: vault });
     }
+    if (!ctx.resource) return new BackupError('NOT_FOUND', `${ctx.operation} on vault ${vault}: ${message}`, { cause: err, subject: vault });
     return new BackupError('NOT_FOUND', `${ctx.resource} not found in vault ${vault} (${message})`, { cause: err, subject: ctx.resource });
   }
   if (status === undefined && classifyError(err) === 'retry') {

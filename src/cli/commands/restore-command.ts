@@ -1,0 +1,88 @@
+/** `backup restore`: a point in time into a directory, from the catalog or from archive files alone. */
+import type { Command } from 'commander';
+import { resolve } from 'node:path';
+import { restoreFromCatalog } from '../../restore/restore-from-catalog.js';
+import { restoreFromArchives } from '../../restore/restore-from-archives.js';
+import { prepareTarget } from '../../restore/restore-target.js';
+import { pathFilter } from '../../restore/select-paths.js';
+import { loadConfig } from '../../config/load-config.js';
+import { interruptSignal } from '../interrupt.js';
+import { parsePoint, parseTier } from '../parse-options.js';
+import { globalFlags, withContext } from '../command-context.js';
+import { formatBytes, say, sayJson } from '../output.js';
+
+interface RestoreOptions {
+  to: string;
+  at?: string;
+  seq?: string;
+  path: string[];
+  force?: boolean;
+  fromArchives?: string;
+  tier: string;
+  wait?: boolean;
+}
+
+/** Registers `backup restore`. */
+export function registerRestore(program: Command): void {
+  program
+    .command('restore')
+    .description('restore the data directory as it was at a point in time into an empty directory')
+    .requiredOption('--to <dir>', 'target directory (must be empty unless --force)')
+    .option('--at <time>', 'the newest backup at or before this time (default: the latest)')
+    .option('--seq <n>', 'the backup with this sequence number')
+    .option('--path <glob>', 'restore only paths matching this glob (repeatable); a directory takes everything below it', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--force', 'restore into a non-empty directory, replacing what is in the way')
+    .option('--from-archives <dir>', 'restore from the archive files in this directory alone, without the catalog')
+    .option('--tier <tier>', 'Glacier retrieval tier for archives with no local copy: Expedited, Standard or Bulk', 'Standard')
+    .option('--wait', 'wait for Glacier retrieval jobs to finish instead of exiting with code 4')
+    .addHelpText('after', `
+Examples:
+  backup restore --to /tmp/restore
+  backup restore --to /tmp/restore --at 2026-11-20 --path 'photos/2024/**'
+  backup restore --to /tmp/restore --tier Bulk --wait
+  backup restore --from-archives /mnt/usb/backup --to /tmp/restore`)
+    .action(async (opts: RestoreOptions, cmd: Command) => {
+      const point = parsePoint(opts);
+      const tier = parseTier(opts.tier);
+      const filter = pathFilter(opts.path);
+      const to = resolve(opts.to);
+      const flags = globalFlags(cmd);
+      if (opts.fromArchives) {
+        // works with no config and no catalog at all
+        let set: string | undefined;
+        try {
+          set = loadConfig({ path: flags.config, checkDirs: false }).set;
+        } catch {
+          set = undefined;
+        }
+        await prepareTarget(to, !!opts.force);
+        const r = await restoreFromArchives({
+          dir: resolve(opts.fromArchives),
+          to,
+          point,
+          set,
+          filter,
+          signal: interruptSignal(),
+          log: (l) => !flags.quiet && !flags.json && say(l),
+          onWarning: (l) => process.stderr.write(`warning: ${l}\n`),
+        });
+        if (flags.json) sayJson(r);
+        else say(`restored ${r.files} files from ${r.archives} archive(s) into ${to}`);
+        return;
+      }
+      return withContext(cmd, { checkDataDir: false }, async (ctx) => {
+        const r = await restoreFromCatalog(
+          {
+            db: ctx.db,
+            stateDir: ctx.config.stateDir,
+            vault: ctx.config.vault ? async () => (await ctx.vault()).retrieval : undefined,
+            signal: ctx.signal,
+            log: (l) => !ctx.flags.quiet && !ctx.flags.json && say(l),
+          },
+          { to, point, filter, force: !!opts.force, tier, wait: !!opts.wait },
+        );
+        if (ctx.flags.json) return sayJson(r);
+        say(`restored archive ${r.seq} (${r.createdAt}) into ${to}: ${r.files} files (${formatBytes(r.bytes)}), ${r.dirs} directories, ${r.symlinks} symlinks, from ${r.archivesUsed} archive(s)${r.retrievedBytes ? `; retrieved ${formatBytes(r.retrievedBytes)} of the chain's ${formatBytes(r.chainBytes)}` : ''}`);
+      });
+    });
+}

@@ -1,0 +1,57 @@
+/** `backup schedule print` and `backup daemon`: running unattended. */
+import type { Command } from 'commander';
+import { join, resolve } from 'node:path';
+import { cronLine } from '../../schedule/cron-line.js';
+import { runDaemon } from '../../schedule/run-daemon.js';
+import { loadConfig } from '../../config/load-config.js';
+import { isBackupError } from '../../errors.js';
+import { interruptSignal } from '../interrupt.js';
+import { globalFlags, withContext } from '../command-context.js';
+import { say } from '../output.js';
+import { runCommand } from './run-command.js';
+
+/** Registers `backup schedule print` and `backup daemon`. */
+export function registerSchedule(program: Command): void {
+  const schedule = program.command('schedule').description('scheduling helpers');
+  schedule
+    .command('print')
+    .description('print the crontab line for the configured schedule, with absolute paths')
+    .addHelpText('after', '\nExample:\n  backup schedule print   # then paste the line into "crontab -e"')
+    .action((_opts, cmd: Command) => {
+      const config = loadConfig({ path: globalFlags(cmd).config });
+      say(cronLine({
+        schedule: config.schedule,
+        nodePath: process.execPath,
+        binPath: resolve(process.argv[1]),
+        configPath: config.configPath,
+        logFile: join(config.stateDir, 'logs', 'cron.log'),
+      }));
+    });
+
+  program
+    .command('daemon')
+    .description('run backups on the configured schedule in this process (for systems without cron); stops on SIGTERM')
+    .addHelpText('after', '\nExample:\n  backup daemon --config /etc/backup.json')
+    .action(async (_opts, cmd: Command) => {
+      const config = loadConfig({ path: globalFlags(cmd).config });
+      const signal = interruptSignal();
+      const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
+      log(`daemon started: schedule "${config.schedule}" for ${config.data}`);
+      await runDaemon({
+        schedule: config.schedule,
+        signal,
+        log,
+        runOnce: async () => {
+          try {
+            return await withContext(cmd, { lock: 'run' }, (ctx) => runCommand(ctx, { full: false, dryRun: false }));
+          } catch (err) {
+            // a run that fails (or finds the lock held) is logged; the daemon carries on
+            if (isBackupError(err, 'ABORTED')) throw err;
+            log(`run failed: ${(err as Error).message}`);
+            return 1;
+          }
+        },
+      });
+      log('daemon stopped');
+    });
+}

@@ -1,0 +1,140 @@
+/**
+ * Restores a point in time using the catalog: fold the chain into the tree at that point,
+ * choose the entries (all, or --path globs), work out which gzip blocks of which archives
+ * hold them, make those bytes available (local copies or Glacier retrievals), then write
+ * each file once, from the archive that holds its version at that point.
+ */
+import type { Db } from '../catalog/open-catalog.js';
+import { archiveBlocks, archiveMembers, type ArchiveRecord } from '../catalog/archive-store.js';
+import { BackupError, throwIfAborted } from '../errors.js';
+import { loadTreeAt } from './load-tree.js';
+import type { RestorePoint } from './plan-chain.js';
+import { blockIndexFor, memberExtents, rangeBytes, retrievalRanges } from './plan-byte-ranges.js';
+import { selectNodes } from './select-paths.js';
+import { compareBytes, type TreeNode } from './tree-at.js';
+import { prepareSources, type ArchiveNeed, type RetrievalVault, type Tier } from './archive-sources.js';
+import { extractSpan, type Span } from './extract-span.js';
+import { prepareTarget, writeDir, writeFile, writeSymlink, finishDirs } from './restore-target.js';
+
+/** What to restore and how. */
+export interface CatalogRestoreRequest {
+  to: string;
+  point: RestorePoint;
+  filter?: (path: string) => boolean;
+  force: boolean;
+  tier: Tier;
+  wait: boolean;
+}
+
+/** What a restore did. */
+export interface CatalogRestoreResult {
+  seq: number;
+  createdAt: string;
+  archivesUsed: number;
+  files: number;
+  dirs: number;
+  symlinks: number;
+  bytes: number;
+  retrievedBytes: number;
+  chainBytes: number;
+  jobsStarted: number;
+}
+
+/** Restores from the catalog into `req.to`. Throws RETRIEVAL_PENDING while Glacier jobs are running (without --wait). */
+export async function restoreFromCatalog(
+  deps: { db: Db; stateDir: string; vault?: () => Promise<RetrievalVault>; signal: AbortSignal; log: (line: string) => void },
+  req: CatalogRestoreRequest,
+): Promise<CatalogRestoreResult> {
+  const { db, signal } = deps;
+  await prepareTarget(req.to, req.force);
+  const { target, chain, tree } = loadTreeAt(db, req.point);
+  const nodes = selectNodes(tree, req.filter).sort((a, b) => compareBytes(a.path, b.path));
+  if (req.filter && nodes.length === 0) throw new BackupError('NOT_FOUND', `nothing at archive ${target.seq} (${target.createdAt}) matches --path; check it with "backup ls --seq ${target.seq}"`);
+
+  const files = nodes.filter((n) => n.type === 'file');
+  const bySeq = new Map<number, TreeNode[]>();
+  for (const f of files) bySeq.set(f.seq, [...(bySeq.get(f.seq) ?? []), f]);
+  const archives = new Map(chain.map((a) => [a.seq, a]));
+  const plans = [...bySeq].map(([seq, wanted]) => planArchiveSpans(db, archives.get(seq)!, wanted, !!req.filter));
+  const chainBytes = chain.reduce((n, a) => n + a.size, 0);
+  const needBytes = plans.reduce((n, p) => n + (p.need.ranges ? rangeBytes(p.need.ranges) : p.need.archive.size), 0);
+  deps.log(`restoring archive ${target.seq} (${target.createdAt}): ${files.length} files from ${plans.length} of the chain's ${chain.length} archives; ${needBytes} of ${chainBytes} compressed bytes needed`);
+
+  const prepared = await prepareSources(deps, plans.map((p) => p.need), { tier: req.tier, wait: req.wait });
+  throwIfAborted(signal);
+
+  let dirs = 0;
+  let symlinks = 0;
+  for (const n of nodes) {
+    if (n.type === 'dir') {
+      await writeDir(req.to, n);
+      dirs++;
+    }
+  }
+  for (const n of nodes) {
+    if (n.type === 'symlink') {
+      await writeSymlink(req.to, n);
+      symlinks++;
+    }
+  }
+  let written = 0;
+  let bytes = 0;
+  for (const p of plans) {
+    const source = prepared.sources.get(p.need.archive.seq)!;
+    for (const span of p.spans) {
+      throwIfAborted(signal);
+      written += await extractSpan(source.read({ start: span.gzStart, end: span.gzEnd }), span, async (node, body) => {
+        await writeFile(req.to, node, body);
+        bytes += node.size;
+      }, signal);
+    }
+  }
+  await finishDirs(req.to, nodes.filter((n) => n.type === 'dir'));
+  return {
+    seq: target.seq,
+    createdAt: target.createdAt,
+    archivesUsed: plans.length,
+    files: written,
+    dirs,
+    symlinks,
+    bytes,
+    retrievedBytes: prepared.retrievedBytes,
+    chainBytes,
+    jobsStarted: prepared.jobsStarted,
+  };
+}
+
+/** The spans of gzip blocks to read from one archive, and the ranges to retrieve when it is not local. */
+export function planArchiveSpans(db: Db, archive: ArchiveRecord, wanted: TreeNode[], partial: boolean): { need: ArchiveNeed; spans: Span[] } {
+  const blocks = archiveBlocks(db, archive.seq);
+  const offsets = archiveMembers(db, archive.seq).map((m) => m.tarOffset);
+  const extents = new Map(memberExtents(offsets, archive.rawSize).map((e) => [e.start, e]));
+  const sorted = [...wanted].sort((a, b) => a.tarOffset - b.tarOffset);
+  const spans: Span[] = [];
+  let lastBlock = -2;
+  for (const m of sorted) {
+    const e = extents.get(m.tarOffset)!;
+    const first = blockIndexFor(blocks, e.start);
+    const last = blockIndexFor(blocks, e.end);
+    const cur = spans[spans.length - 1];
+    if (cur && first <= lastBlock + 1) {
+      cur.members.push(m);
+      if (last > lastBlock) {
+        cur.gzEnd = last + 1 < blocks.length ? blocks[last + 1].gzOffset - 1 : archive.size - 1;
+        lastBlock = last;
+      }
+    } else {
+      spans.push({
+        gzStart: blocks[first].gzOffset,
+        gzEnd: last + 1 < blocks.length ? blocks[last + 1].gzOffset - 1 : archive.size - 1,
+        rawStart: blocks[first].rawOffset,
+        members: [m],
+      });
+      lastBlock = last;
+    }
+  }
+  const ranges = partial ? retrievalRanges(blocks, archive.size, sorted.map((m) => extents.get(m.tarOffset)!)) : null;
+  // retrieving nearly all of an archive by ranges costs more requests for nothing
+  const whole = !ranges || rangeBytes(ranges) > archive.size * 0.9;
+  return { need: { archive, ranges: whole ? null : ranges }, spans };
+}
