@@ -87,14 +87,16 @@ test('a file still being written is uploaded while it grows: parts go before the
       await fh.write(chunk, 0, chunk.length, off);
       hasher.update(chunk);
       onDisk += chunk.length;
-      // after the first half, wait until the uploader has acknowledged parts (bounded)
-      if (off === 3 * MiB) { for (let i = 0; i < 200 && fx.count('UploadMultipartPart') < 2; i++) await sleep(10); console.log('# waited', fx.server.stats(), partsBeforeDone); }
+      // halfway, wait (bounded) until the uploader has had parts acknowledged: it must not need the whole file
+      if (off === 3 * MiB) for (let i = 0; i < 300 && Math.max(0, ...partsBeforeDone) < 2; i++) await sleep(10);
     }
+    const partRequestsWhileWriting = fx.count('UploadMultipartPart');
     await fh.close();
     writerDone = true;
     finish({ size: data.length, treeHash: hasher.digest() });
     const res = await upload;
     assert.ok(Math.max(0, ...partsBeforeDone) >= 2, `parts acknowledged before the file was complete: ${Math.max(0, ...partsBeforeDone)}`);
+    assert.ok(partRequestsWhileWriting >= 3, `part requests before the file was complete: ${partRequestsWhileWriting}`);
     assert.equal(res.treeHash, treeHash(data));
     assert.equal(progress.at(-1)?.partsTotal, 7);
     assert.equal(progress.at(-1)?.bytesSent, data.length);
