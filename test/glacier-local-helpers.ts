@@ -13,6 +13,7 @@ import { describe, test } from 'node:test';
 import { GlacierClient } from '@aws-sdk/client-glacier';
 import { startGlacierLocal } from '../src/glacier-local/start-glacier-local.js';
 import type { GlacierLocal, GlacierLocalOptions } from '../src/glacier-local/start-glacier-local.js';
+import { basicDate, canonicalRequest, sha256Hex, signature, stringToSign } from '../src/glacier-local/verify-sigv4.js';
 
 export const MiB = 1024 * 1024;
 
@@ -77,6 +78,43 @@ export async function expectGlacierError(p: Promise<unknown>, code: string, stat
   assert.equal(err.name, code, `expected ${code}, got ${err.name}: ${err.message}`);
   assert.equal(err.$metadata.httpStatusCode, status);
   if (message) assert.match(err.message, message);
+}
+
+/**
+ * A request signed with SigV4 by the server's own signing functions (for requests the
+ * SDK cannot make, such as an empty upload body or a chunked one). The SDK, boto3 and
+ * the AWS CLI tests prove those functions agree with the official signers.
+ */
+export async function signedFetch(
+  gl: GlacierLocal,
+  method: string,
+  pathAndQuery: string,
+  opts: { body?: Buffer; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  const url = new URL(pathAndQuery, gl.endpoint);
+  const body = opts.body ?? Buffer.alloc(0);
+  const longDate = basicDate(Date.now());
+  const headers: Record<string, string> = {
+    host: url.host,
+    'x-amz-date': longDate,
+    'x-amz-glacier-version': '2012-06-01',
+    'x-amz-content-sha256': sha256Hex(body),
+    ...Object.fromEntries(Object.entries(opts.headers ?? {}).map(([k, v]) => [k.toLowerCase(), v])),
+  };
+  const signed = Object.keys(headers).sort();
+  const scope = `${longDate.slice(0, 8)}/${gl.region}/glacier/aws4_request`;
+  const canonical = canonicalRequest(
+    { method, rawPath: url.pathname, rawQuery: url.search.slice(1), headers: new Map(Object.entries(headers).map(([k, v]) => [k, [v]])) },
+    signed,
+    headers['x-amz-content-sha256'],
+  );
+  const sig = signature(gl.credentials.secretAccessKey, longDate.slice(0, 8), gl.region, 'glacier', stringToSign(longDate, scope, canonical));
+  const { host: _host, ...sent } = headers;
+  return fetch(url, {
+    method,
+    body: method === 'GET' || method === 'HEAD' ? undefined : body,
+    headers: { ...sent, authorization: `AWS4-HMAC-SHA256 Credential=${gl.credentials.accessKeyId}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${sig}` },
+  });
 }
 
 // ---- third-party peers ----
