@@ -46,7 +46,7 @@ export async function openContext(cmd: Command, opts: { lock?: string; checkData
   let vaultLog = (line: string) => {
     if (flags.debug) process.stderr.write(`vault: ${line}\n`);
   };
-  return {
+  const ctx: CommandContext = {
     config,
     db,
     signal,
@@ -59,18 +59,20 @@ export async function openContext(cmd: Command, opts: { lock?: string; checkData
       try {
         if (vault) await (await vault.catch(() => undefined))?.close();
       } finally {
-        db.close();
+        ctx.db.close();
         await lock?.release();
       }
     },
   };
+  return ctx;
 }
 
-/** Runs `fn` with a context and closes it afterwards; returns fn's exit code. */
-export async function withContext(cmd: Command, opts: { lock?: string; checkDataDir?: boolean }, fn: (ctx: CommandContext) => Promise<number | void>): Promise<number> {
+/** Runs `fn` with a context, closes it afterwards, and sets the process exit code fn returns (if any). */
+export async function withContext(cmd: Command, opts: { lock?: string; checkDataDir?: boolean }, fn: (ctx: CommandContext) => Promise<number | void>): Promise<void> {
   const ctx = await openContext(cmd, opts);
   try {
-    return (await fn(ctx)) ?? 0;
+    const code = await fn(ctx);
+    if (typeof code === 'number' && code !== 0) process.exitCode = code;
   } finally {
     await ctx.close();
   }

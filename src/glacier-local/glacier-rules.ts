@@ -130,7 +130,7 @@ export function parseRangeHeader(header: string, size: number): ByteRange {
     end = size - 1;
   } else {
     const s = parseDecimal(m[1]);
-    const e = m[2] === '' ? size - 1 : parseDecimal(m[2]);
+    const e = m[2] === '' ? Number.MAX_SAFE_INTEGER : parseDecimal(m[2]);
     if (s === undefined || e === undefined || e < s) throw invalidParameter(`Invalid Range header: ${printable(header)}`);
     start = s;
     end = Math.min(e, size - 1);

@@ -15,6 +15,7 @@ import { compareBytes, type TreeNode } from './tree-at.js';
 import { prepareSources, type ArchiveNeed, type RetrievalVault, type Tier } from './archive-sources.js';
 import { extractSpan, type Span } from './extract-span.js';
 import { prepareTarget, writeDir, writeFile, writeSymlink, finishDirs } from './restore-target.js';
+import { extractArchive } from '../archive/extract-archive.js';
 
 /** What to restore and how. */
 export interface CatalogRestoreRequest {
@@ -48,6 +49,7 @@ export async function restoreFromCatalog(
   const { db, signal } = deps;
   await prepareTarget(req.to, req.force);
   const { target, chain, tree } = loadTreeAt(db, req.point);
+  if (chain.some((a) => a.fileCount < 0)) return restoreWholeChain(deps, req, target, chain);
   const nodes = selectNodes(tree, req.filter).sort((a, b) => compareBytes(a.path, b.path));
   if (req.filter && nodes.length === 0) throw new BackupError('NOT_FOUND', `nothing at archive ${target.seq} (${target.createdAt}) matches --path; check it with "backup ls --seq ${target.seq}"`);
 
@@ -137,4 +139,29 @@ export function planArchiveSpans(db: Db, archive: ArchiveRecord, wanted: TreeNod
   // retrieving nearly all of an archive by ranges costs more requests for nothing
   const whole = !ranges || rangeBytes(ranges) > archive.size * 0.9;
   return { need: { archive, ranges: whole ? null : ranges }, spans };
+}
+
+/**
+ * Restores a chain whose members the catalog does not know (rebuilt from archive
+ * descriptions): every archive is read whole and extracted in order with GNU tar's
+ * incremental semantics.
+ */
+async function restoreWholeChain(
+  deps: Parameters<typeof restoreFromCatalog>[0],
+  req: CatalogRestoreRequest,
+  target: ArchiveRecord,
+  chain: ArchiveRecord[],
+): Promise<CatalogRestoreResult> {
+  const chainBytes = chain.reduce((n, a) => n + a.size, 0);
+  deps.log(`restoring archive ${target.seq} (${target.createdAt}) from its whole chain of ${chain.length} archives (${chainBytes} bytes): the catalog does not list their members`);
+  const prepared = await prepareSources(deps, chain.map((archive) => ({ archive, ranges: null })), { tier: req.tier, wait: req.wait });
+  const total = { files: 0, dirs: 0, symlinks: 0 };
+  for (const a of chain) {
+    throwIfAborted(deps.signal);
+    const r = await extractArchive(prepared.sources.get(a.seq)!.read({ start: 0, end: a.size - 1 }), req.to, { filter: req.filter, signal: deps.signal });
+    total.files += r.files;
+    total.dirs = r.dirs;
+    total.symlinks = r.symlinks;
+  }
+  return { seq: target.seq, createdAt: target.createdAt, archivesUsed: chain.length, ...total, bytes: 0, retrievedBytes: prepared.retrievedBytes, chainBytes, jobsStarted: prepared.jobsStarted };
 }

@@ -1,0 +1,132 @@
+/** `backup inventory request|status|fetch` and `backup catalog rebuild --from-inventory`. */
+import type { Command } from 'commander';
+import { listArchives } from '../../catalog/archive-store.js';
+import { listJobs, recordJob, updateJob, type JobRecord } from '../../catalog/job-store.js';
+import { BackupError, isBackupError } from '../../errors.js';
+import { reconcileInventory, type Inventory } from '../../vault/inventory.js';
+import { rebuildCatalog } from '../../recover/rebuild-catalog.js';
+import { parseTier } from '../parse-options.js';
+import { withContext, type CommandContext } from '../command-context.js';
+import { say, sayJson } from '../output.js';
+
+/** Registers the inventory and catalog commands. */
+export function registerInventory(program: Command): void {
+  const inventory = program.command('inventory').description("reconcile the vault's inventory with the catalog (Glacier prepares inventories about daily; jobs take hours)");
+  inventory
+    .command('request')
+    .description('start an inventory-retrieval job; its ID is recorded so "inventory fetch" finds it later')
+    .addHelpText('after', '\nExample:\n  backup inventory request && backup inventory fetch --wait')
+    .action((_o, cmd: Command) =>
+      withContext(cmd, { checkDataDir: false }, async (ctx) => {
+        const jobId = await requestInventory(ctx);
+        if (ctx.flags.json) return sayJson({ jobId });
+        say(`inventory job started: ${jobId}\nrun "backup inventory fetch" when it completes (hours on AWS); "backup inventory status" shows its state`);
+      }),
+    );
+  inventory
+    .command('status')
+    .description('show the recorded inventory jobs and their state in the vault')
+    .action((_o, cmd: Command) =>
+      withContext(cmd, { checkDataDir: false }, async (ctx) => {
+        const jobs = listJobs(ctx.db, 'inventory');
+        const v = jobs.some((j) => j.status === 'InProgress') ? await ctx.vault() : undefined;
+        for (const j of jobs) {
+          if (j.status !== 'InProgress' || !v) continue;
+          try {
+            const d = await v.session.describeJob(j.jobId);
+            updateJob(ctx.db, j.jobId, { status: d.statusCode, ...(d.completionDate ? { completedAt: d.completionDate } : {}) });
+            j.status = d.statusCode;
+          } catch (err) {
+            if (!isBackupError(err, 'NOT_FOUND')) throw err;
+            updateJob(ctx.db, j.jobId, { status: 'Expired' });
+            j.status = 'Expired';
+          }
+        }
+        if (ctx.flags.json) return sayJson(jobs);
+        if (jobs.length === 0) return say('no inventory jobs recorded; start one with "backup inventory request"');
+        for (const j of jobs) say(`${j.jobId}  ${j.status}  requested ${j.createdAt}`);
+      }),
+    );
+  inventory
+    .command('fetch')
+    .description("download the inventory of the newest (or given) job, store it, and reconcile it with the catalog")
+    .option('--job <id>', 'the inventory job to fetch (default: the newest recorded)')
+    .option('--wait', 'wait for the job to complete instead of exiting with code 4')
+    .action((opts: { job?: string; wait?: boolean }, cmd: Command) =>
+      withContext(cmd, { checkDataDir: false }, async (ctx) => {
+        const inv = await fetchInventoryJob(ctx, opts);
+        const rec = reconcileInventory(
+          inv.archives,
+          listArchives(ctx.db).filter((a) => a.archiveId && a.uploadState === 'uploaded').map((a) => ({ seq: a.seq, archiveId: a.archiveId!, size: a.size, treeHash: a.treeHash, uploadedAt: a.uploadedAt })),
+          { inventoryDate: inv.inventoryDate },
+        );
+        if (ctx.flags.json) return sayJson({ inventoryDate: inv.inventoryDate, archives: inv.archives.length, ...rec });
+        say(`inventory of ${inv.inventoryDate}: ${inv.archives.length} archives in the vault; ${rec.matched} match the catalog`);
+        for (const u of rec.unknownInVault) {
+          const d = u.decoded;
+          say(`  in the vault, unknown to the catalog: ${u.archiveId.slice(0, 16)}… ${u.size} bytes, ${d ? `${d.kind} archive of set ${d.set}, seq ${d.seq}, level ${d.level}, ${d.createdAt.toISOString()}, ${d.fileName}` : `foreign description "${u.description}"`}`);
+        }
+        for (const m of rec.missingFromVault) say(`  in the catalog, missing from the vault: archive ${m.seq} (${m.archiveId.slice(0, 16)}…)`);
+        for (const m of rec.newerThanInventory) say(`  uploaded after the inventory was taken (not a problem): archive ${m.seq}`);
+        for (const m of rec.mismatched) say(`  MISMATCH archive ${m.seq}: catalog ${m.catalog.size} bytes ${m.catalog.treeHash}, vault ${m.vault.size} bytes ${m.vault.treeHash}`);
+        if (rec.missingFromVault.length || rec.mismatched.length) return 1;
+      }),
+    );
+
+  program
+    .command('catalog')
+    .description('catalog maintenance')
+    .command('rebuild')
+    .description('rebuild a lost catalog from the vault: the newest catalog snapshot, else the archive descriptions')
+    .requiredOption('--from-inventory', 'use the vault inventory (request one first with "backup inventory request")')
+    .option('--job <id>', 'the inventory job to use (default: the newest recorded)')
+    .option('--tier <tier>', 'retrieval tier for the catalog snapshot', 'Standard')
+    .option('--wait', 'wait for the inventory and retrieval jobs instead of exiting with code 4')
+    .option('--force', 'replace a catalog that already lists archives')
+    .addHelpText('after', '\nExample (a new machine with only the config and credentials):\n  backup inventory request\n  backup catalog rebuild --from-inventory --wait\n  backup restore --to /srv/data --wait')
+    .action((opts: { job?: string; tier: string; wait?: boolean; force?: boolean }, cmd: Command) =>
+      withContext(cmd, { checkDataDir: false, lock: 'catalog rebuild' }, async (ctx) => {
+        const existing = listArchives(ctx.db).length;
+        if (existing > 0 && !opts.force) {
+          throw new BackupError('USAGE', `the catalog already lists ${existing} archives; add --force to replace it, or move ${ctx.config.stateDir}/catalog.db away first`);
+        }
+        const tier = parseTier(opts.tier);
+        const inv = await fetchInventoryJob(ctx, opts);
+        const vault = await ctx.vault();
+        const { db, result } = await rebuildCatalog(
+          { db: ctx.db, stateDir: ctx.config.stateDir, set: ctx.config.set, vault: async () => vault.retrieval, signal: ctx.signal, log: (l) => !ctx.flags.quiet && say(l) },
+          inv,
+          { tier, wait: !!opts.wait },
+        );
+        ctx.db = db;
+        if (ctx.flags.json) return sayJson(result);
+        say(`catalog rebuilt from ${result.from === 'catalog-snapshot' ? 'the newest catalog snapshot' : 'the archive descriptions'}: ${result.archives} archives${result.addedFromDescriptions ? ` (${result.addedFromDescriptions} from descriptions)` : ''}; "backup list" shows them`);
+      }),
+    );
+}
+
+async function requestInventory(ctx: CommandContext): Promise<string> {
+  const v = await ctx.vault();
+  const jobId = await v.session.initiateInventory();
+  recordJob(ctx.db, { jobId, action: 'inventory', archiveId: null, seq: null, rangeStart: null, rangeEnd: null, tier: null, status: 'InProgress', createdAt: new Date().toISOString() });
+  return jobId;
+}
+
+/** Fetches (waiting if asked) the given or newest recorded inventory job, and stores the inventory. */
+async function fetchInventoryJob(ctx: CommandContext, opts: { job?: string; wait?: boolean }): Promise<Inventory> {
+  const v = await ctx.vault();
+  let job: Pick<JobRecord, 'jobId'> | undefined = opts.job ? { jobId: opts.job } : listJobs(ctx.db, 'inventory').find((j) => j.status !== 'Expired' && j.status !== 'Failed');
+  if (!job) throw new BackupError('NOT_FOUND', 'no inventory job recorded; start one with "backup inventory request"');
+  const d = await v.session.describeJob(job.jobId);
+  if (d.statusCode === 'Failed') throw new BackupError('VAULT', `inventory job ${job.jobId} failed: ${d.statusMessage ?? 'no reason given'}; request a new one`);
+  if (d.statusCode !== 'Succeeded') {
+    if (!opts.wait) throw new BackupError('RETRIEVAL_PENDING', `inventory job ${job.jobId} is still in progress (hours on AWS); run the same command later, or add --wait`);
+    await v.retrieval.waitForJob(job.jobId, { signal: ctx.signal });
+  }
+  const inv = await v.session.fetchInventory(job.jobId);
+  if (listJobs(ctx.db, 'inventory').some((j) => j.jobId === job!.jobId)) updateJob(ctx.db, job.jobId, { status: 'Succeeded' });
+  ctx.db
+    .prepare('INSERT INTO inventories (job_id, inventory_date, fetched_at, archive_count, body) VALUES (?, ?, ?, ?, ?)')
+    .run(job.jobId, inv.inventoryDate, new Date().toISOString(), inv.archives.length, JSON.stringify(inv));
+  return inv;
+}

@@ -1,0 +1,101 @@
+/** Vault housekeeping: `backup vault`, `backup uploads`, `backup archive delete`, `backup upload`. */
+import type { Command } from 'commander';
+import { listArchives, pendingUploads, updateArchive } from '../../catalog/archive-store.js';
+import { finishUpload } from '../../backup/finish-upload.js';
+import { BackupError } from '../../errors.js';
+import { parseDuration } from '../parse-options.js';
+import { withContext } from '../command-context.js';
+import { formatBytes, say, sayJson, table } from '../output.js';
+
+/** Registers the vault housekeeping commands. */
+export function registerVault(program: Command): void {
+  const vault = program.command('vault').description('vault housekeeping');
+  vault
+    .command('create')
+    .description('create the configured vault (idempotent)')
+    .action((_o, cmd: Command) =>
+      withContext(cmd, { checkDataDir: false }, async (ctx) => {
+        const v = await ctx.vault();
+        const r = await v.session.createVault();
+        ctx.flags.json ? sayJson(r) : say(`vault ${v.session.vaultName} ready: ${r.location}`);
+      }),
+    );
+  vault
+    .command('describe')
+    .description('show the vault: archives and bytes as of its last inventory')
+    .action((_o, cmd: Command) =>
+      withContext(cmd, { checkDataDir: false }, async (ctx) => {
+        const info = await (await ctx.vault()).session.describeVault();
+        if (ctx.flags.json) return sayJson(info);
+        say(`${info.vaultName}: ${info.numberOfArchives} archives, ${formatBytes(info.sizeInBytes)} as of the last inventory (${info.lastInventoryDate ?? 'none yet'}); created ${info.creationDate}; ${info.vaultArn}`);
+      }),
+    );
+  vault
+    .command('list')
+    .description('list the vaults of the account in this region')
+    .action((_o, cmd: Command) =>
+      withContext(cmd, { checkDataDir: false }, async (ctx) => {
+        const vaults = await (await ctx.vault()).session.listVaults();
+        if (ctx.flags.json) return sayJson(vaults);
+        say(table(['vault', 'archives', 'size', 'created'], vaults.map((v) => [v.vaultName, String(v.numberOfArchives), formatBytes(v.sizeInBytes), v.creationDate])));
+      }),
+    );
+
+  const uploads = program.command('uploads').description('multipart uploads in progress in the vault');
+  uploads
+    .command('list')
+    .description('list multipart uploads the vault holds open')
+    .action((_o, cmd: Command) =>
+      withContext(cmd, { checkDataDir: false }, async (ctx) => {
+        const list = await (await ctx.vault()).session.listUploads();
+        if (ctx.flags.json) return sayJson(list);
+        if (list.length === 0) return say('no multipart uploads in progress');
+        say(table(['upload id', 'created', 'part size', 'description'], list.map((u) => [u.uploadId, u.creationDate, formatBytes(u.partSize), u.archiveDescription.slice(0, 60)])));
+      }),
+    );
+  uploads
+    .command('abort')
+    .description('abort stale multipart uploads (never the ones a pending backup will resume)')
+    .option('--older-than <age>', 'only uploads older than this (e.g. 7d, 12h)', '7d')
+    .addHelpText('after', '\nExample:\n  backup uploads abort --older-than 7d')
+    .action((opts: { olderThan: string }, cmd: Command) =>
+      withContext(cmd, { checkDataDir: false, lock: 'uploads abort' }, async (ctx) => {
+        const ms = parseDuration(opts.olderThan, '--older-than');
+        const keep = new Set(ctx.db.prepare('SELECT upload_id FROM uploads').pluck().all() as string[]);
+        const aborted = await (await ctx.vault()).session.abortStaleUploads(ms, { keep });
+        if (ctx.flags.json) return sayJson(aborted);
+        say(`aborted ${aborted.length} upload(s) older than ${opts.olderThan}${keep.size ? `; kept ${keep.size} that a pending backup will resume` : ''}`);
+      }),
+    );
+
+  program
+    .command('archive')
+    .description('single archives')
+    .command('delete')
+    .argument('<archive-id>', 'the Glacier archive ID (see "backup list --json")')
+    .description('delete one archive from the vault and mark it deleted in the catalog (restores that need it will refuse)')
+    .action((archiveId: string, _o, cmd: Command) =>
+      withContext(cmd, { checkDataDir: false, lock: 'archive delete' }, async (ctx) => {
+        await (await ctx.vault()).session.deleteArchive(archiveId);
+        const a = listArchives(ctx.db).find((x) => x.archiveId === archiveId);
+        if (a) updateArchive(ctx.db, a.seq, { uploadState: 'deleted', deletedAt: new Date().toISOString() });
+        say(a ? `deleted archive ${a.seq} (${a.fileName}) from the vault` : `deleted archive ${archiveId} from the vault (it was not in the catalog)`);
+      }),
+    );
+
+  program
+    .command('upload')
+    .description('finish uploading archives an earlier run left pending (resumes multipart uploads, sending only missing parts)')
+    .action((_o, cmd: Command) =>
+      withContext(cmd, { checkDataDir: false, lock: 'upload' }, async (ctx) => {
+        if (!ctx.config.vault) throw new BackupError('CONFIG_INVALID', `config ${ctx.config.configPath} has no "vault"; nothing to upload to`);
+        const pending = pendingUploads(ctx.db);
+        if (pending.length === 0) return say('nothing pending: every archive is in the vault');
+        const v = await ctx.vault();
+        for (const a of pending) {
+          const done = await finishUpload(ctx.db, v.sink, a, { placement: { keepLocalCopy: ctx.config.archive.keepLocalCopy, localDir: ctx.config.archive.localDir }, signal: ctx.signal });
+          say(`archive ${a.seq} (${a.fileName}) uploaded: ${done.archiveId}`);
+        }
+      }),
+    );
+}

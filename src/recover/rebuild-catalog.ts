@@ -1,0 +1,115 @@
+/**
+ * Rebuilds a lost catalog from the vault's inventory: retrieves the newest catalog
+ * snapshot (kind "catalog") and restores the catalog from it, then adds any data archive
+ * the inventory lists that the snapshot does not know; without a snapshot, rebuilds the
+ * archive list from the self-describing archive descriptions alone (members unknown:
+ * restores of those archives read them whole, in chain order).
+ */
+import { existsSync } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
+import type { Db } from '../catalog/open-catalog.js';
+import { catalogPath, openCatalog } from '../catalog/open-catalog.js';
+import { commitArchive, listArchives, updateArchive, type ArchiveRecord } from '../catalog/archive-store.js';
+import { BackupError } from '../errors.js';
+import { decodeDescription, type DecodedDescription } from '../vault/archive-description.js';
+import type { Inventory } from '../vault/inventory.js';
+import { prepareSources, type RetrievalVault, type Tier } from '../restore/archive-sources.js';
+
+/** What a rebuild did. */
+export interface RebuildResult {
+  from: 'catalog-snapshot' | 'descriptions';
+  snapshotArchiveId?: string;
+  archives: number;
+  addedFromDescriptions: number;
+}
+
+interface Described {
+  archiveId: string;
+  size: number;
+  treeHash: string;
+  d: DecodedDescription;
+}
+
+/**
+ * Rebuilds the catalog at stateDir/catalog.db. `db` is the (empty) catalog open now; it is
+ * closed and replaced when a snapshot is restored, so the caller must reopen it: the new
+ * handle is returned.
+ */
+export async function rebuildCatalog(
+  deps: { db: Db; stateDir: string; set: string; vault: () => Promise<RetrievalVault>; signal: AbortSignal; log: (line: string) => void },
+  inventory: Inventory,
+  opts: { tier: Tier; wait: boolean },
+): Promise<{ db: Db; result: RebuildResult }> {
+  const described: Described[] = inventory.archives
+    .map((a) => ({ archiveId: a.archiveId, size: a.size, treeHash: a.treeHash, d: decodeDescription(a.description) }))
+    .filter((a): a is Described => a.d !== null && a.d.set === deps.set);
+  const snapshots = described.filter((a) => a.d.kind === 'catalog').sort((a, b) => b.d.createdAt.getTime() - a.d.createdAt.getTime());
+  const data = described.filter((a) => a.d.kind === 'data');
+  deps.log(`inventory of ${inventory.inventoryDate}: ${inventory.archives.length} archives, ${data.length} data archives and ${snapshots.length} catalog snapshots of set ${deps.set}`);
+  if (data.length === 0 && snapshots.length === 0) {
+    throw new BackupError('NOT_FOUND', `the vault's inventory (${inventory.inventoryDate}) lists no archives of set "${deps.set}"; check "set" in the config, or request a newer inventory (Glacier updates it about daily)`);
+  }
+
+  let db = deps.db;
+  let result: RebuildResult;
+  const snap = snapshots[0];
+  if (snap) {
+    const pseudo: ArchiveRecord = {
+      seq: 0, level: 0, parentSeq: null, chainSeq: 0, createdAt: snap.d.createdAt.toISOString(), fileName: snap.d.fileName, size: snap.size,
+      rawSize: 0, treeHash: snap.treeHash, blockSize: 0, fileCount: 0, stagedPath: null, localPath: null, uploadState: 'uploaded',
+      archiveId: snap.archiveId, description: null, uploadedAt: null, uploadRequests: null, deletedAt: null, runId: null,
+    };
+    deps.log(`restoring the catalog from snapshot ${snap.d.fileName} (${snap.d.createdAt.toISOString()})`);
+    const prepared = await prepareSources({ db, stateDir: deps.stateDir, vault: deps.vault, signal: deps.signal, log: deps.log }, [{ archive: pseudo, ranges: null }], opts);
+    const source = prepared.sources.get(0)!;
+    const path = catalogPath(deps.stateDir);
+    const restored = `${path}.restored`;
+    await pipeline(source.read({ start: 0, end: snap.size - 1 }), createGunzip(), createWriteStream(restored));
+    db.close();
+    for (const suffix of ['-wal', '-shm']) await rm(path + suffix, { force: true });
+    await rename(restored, path);
+    db = openCatalog(path);
+    // the old machine's local copies and staging files are gone (or elsewhere now)
+    for (const a of listArchives(db)) {
+      if (a.localPath && !existsSync(a.localPath)) updateArchive(db, a.seq, { localPath: null });
+      if (a.stagedPath && !existsSync(a.stagedPath)) updateArchive(db, a.seq, { stagedPath: null });
+    }
+    db.prepare("UPDATE jobs SET status = 'Expired' WHERE status != 'Expired'").run();
+    result = { from: 'catalog-snapshot', snapshotArchiveId: snap.archiveId, archives: 0, addedFromDescriptions: 0 };
+  } else {
+    deps.log('no catalog snapshot in the inventory: rebuilding the archive list from the archive descriptions');
+    result = { from: 'descriptions', archives: 0, addedFromDescriptions: 0 };
+  }
+
+  const known = new Set(listArchives(db).map((a) => a.archiveId));
+  const knownSeqs = new Set(listArchives(db).map((a) => a.seq));
+  const chainOf = new Map<number, number>();
+  for (const a of listArchives(db)) chainOf.set(a.seq, a.chainSeq);
+  for (const a of [...data].sort((x, y) => x.d.seq - y.d.seq)) {
+    if (known.has(a.archiveId) || knownSeqs.has(a.d.seq)) continue;
+    const chainSeq = a.d.parentSeq === null ? a.d.seq : (chainOf.get(a.d.parentSeq) ?? a.d.parentSeq);
+    chainOf.set(a.d.seq, chainSeq);
+    commitArchive(db, {
+      record: {
+        seq: a.d.seq, level: a.d.level, parentSeq: a.d.parentSeq, chainSeq, createdAt: a.d.createdAt.toISOString(), fileName: a.d.fileName,
+        size: a.size, rawSize: 0, treeHash: a.treeHash, blockSize: 0,
+        // -1: members unknown; restores read such archives whole, in chain order
+        fileCount: -1,
+        stagedPath: null, localPath: null, uploadState: 'uploaded', archiveId: a.archiveId, description: null, runId: null,
+      },
+      members: [], blocks: [], deleted: [],
+    });
+    updateArchive(db, a.d.seq, { uploadedAt: inventory.inventoryDate });
+    knownSeqs.add(a.d.seq);
+    result.addedFromDescriptions++;
+  }
+  if (result.addedFromDescriptions > 0 && result.from === 'catalog-snapshot') {
+    // the snapshot's change-detection state is older than these archives: the next run must be full
+    db.prepare('DELETE FROM snapshot').run();
+  }
+  result.archives = listArchives(db).length;
+  return { db, result };
+}
