@@ -11,12 +11,14 @@
  *   only what is missing; recorded chunks are re-hashed from disk first, and any that no longer
  *   match are fetched again.
  * - Only a fully verified file is renamed to `outPath`; unverified bytes never appear there.
+ * - Memory: `concurrency` pooled buffers of `chunkSize`.
  */
 import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { GetJobOutputCommand } from '@aws-sdk/client-glacier';
 import { BackupError, fromSystemError, isBackupError } from '../errors.js';
 import { MiB, combineTreeHashes, treeHash } from '../treehash/tree-hash.js';
+import { BufferPool } from './buffer-pool.js';
 import { account, retryPolicy, type VaultTarget } from './vault-call.js';
 import { toVaultError, withRetry } from './with-retry.js';
 
@@ -86,12 +88,16 @@ export async function downloadJobOutput(o: DownloadJobOutputOptions): Promise<Do
     let bytesDone = 0;
     let chunksDone = 0;
     const progress = () => o.onProgress?.({ bytesDone, bytesTotal: o.size, chunksDone, chunksTotal: chunks });
+    const concurrency = Math.max(1, o.concurrency ?? 4);
+    const pool = new BufferPool(Math.min(chunkSize, Math.max(1, o.size)), concurrency);
 
     // re-verify what an earlier run recorded
     for (const [key, recorded] of Object.entries(sidecar.done)) {
       const k = Number(key);
       const [start, end] = chunkRange(k, chunkSize, o.size);
-      const onDisk = treeHash(await readAt(fh, partPath, start, end - start + 1));
+      const lease = pool.take(end - start + 1);
+      const onDisk = treeHash(await readAt(fh, partPath, start, lease.buf));
+      lease.release();
       if (k < chunks && onDisk === recorded) {
         hashes[k] = recorded;
         bytesDone += end - start + 1;
@@ -105,7 +111,7 @@ export async function downloadJobOutput(o: DownloadJobOutputOptions): Promise<Do
     progress();
 
     const saves = new Serial();
-    const limit = pLimit(Math.max(1, o.concurrency ?? 4));
+    const limit = pLimit(concurrency);
     let fetched = 0;
     const missing = Array.from({ length: chunks }, (_, k) => k).filter((k) => hashes[k] === undefined);
     let failure: unknown = null;
@@ -114,16 +120,23 @@ export async function downloadJobOutput(o: DownloadJobOutputOptions): Promise<Do
         limit(async () => {
           if (failure !== null) return;
           const [start, end] = chunkRange(k, chunkSize, o.size);
-          const buf = await fetchChunk(o, start, end);
-          await writeAt(fh, partPath, buf, start);
+          const lease = pool.take(end - start + 1);
+          let length: number;
+          try {
+            const { buf, treeHash: hash } = await fetchChunk(o, start, end, lease.buf);
+            await writeAt(fh, partPath, buf, start);
+            hashes[k] = hash;
+            length = buf.length;
+          } finally {
+            lease.release();
+          }
           await fh.datasync();
-          hashes[k] = treeHash(buf);
           await saves.run(() => {
             sidecar.done[String(k)] = hashes[k];
             return saveSidecar(sidecarPath, sidecar);
           });
           fetched++;
-          bytesDone += buf.length;
+          bytesDone += length;
           chunksDone++;
           progress();
         }).catch((err: unknown) => {
@@ -166,9 +179,8 @@ class ChunkChecksumError extends Error {
   readonly $retryable = { throttling: false };
 }
 
-/** GETs bytes [start, end] of the output, verified against the returned tree hash, with retries. */
-async function fetchChunk(o: DownloadJobOutputOptions, start: number, end: number): Promise<Buffer> {
-  const length = end - start + 1;
+/** GETs bytes [start, end] of the output into `into`, verified against the returned tree hash, with retries. */
+async function fetchChunk(o: DownloadJobOutputOptions, start: number, end: number, into: Buffer): Promise<{ buf: Buffer; treeHash: string }> {
   try {
     return await withRetry(
       async () => {
@@ -176,11 +188,12 @@ async function fetchChunk(o: DownloadJobOutputOptions, start: number, end: numbe
           new GetJobOutputCommand({ accountId: account(o), vaultName: o.vaultName, jobId: o.jobId, range: `bytes=${start}-${end}` }),
           { abortSignal: o.signal },
         );
-        const buf = await readBody(res.body, length);
-        if (res.checksum && res.checksum !== treeHash(buf)) {
-          throw new ChunkChecksumError(`bytes ${start}-${end} arrived with tree hash ${treeHash(buf)}, the vault says ${res.checksum}`);
+        const buf = await readBody(res.body, into);
+        const hash = treeHash(buf);
+        if (res.checksum && res.checksum !== hash) {
+          throw new ChunkChecksumError(`bytes ${start}-${end} arrived with tree hash ${hash}, the vault says ${res.checksum}`);
         }
-        return buf;
+        return { buf, treeHash: hash };
       },
       { ...retryPolicy(o), signal: o.signal, operation: `GetJobOutput ${o.jobId} bytes ${start}-${end}` },
     );
@@ -193,9 +206,9 @@ async function fetchChunk(o: DownloadJobOutputOptions, start: number, end: numbe
   }
 }
 
-/** Reads a response body that must hold exactly `length` bytes. */
-async function readBody(body: unknown, length: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length);
+/** Reads a response body that must hold exactly `buf.length` bytes into `buf`. */
+async function readBody(body: unknown, buf: Buffer): Promise<Buffer> {
+  const length = buf.length;
   let got = 0;
   if (body) {
     for await (const chunk of body as AsyncIterable<Uint8Array>) {
@@ -211,8 +224,10 @@ async function readBody(body: unknown, length: number): Promise<Buffer> {
   return buf;
 }
 
-async function readAt(fh: FileHandle, path: string, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.alloc(length);
+/** Fills `buf` from `position` (zeros past the end of the file). */
+async function readAt(fh: FileHandle, path: string, position: number, buf: Buffer): Promise<Buffer> {
+  const length = buf.length;
+  buf.fill(0);
   let got = 0;
   try {
     while (got < length) {

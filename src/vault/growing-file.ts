@@ -90,9 +90,10 @@ export class GrowingFile {
     return this.completed!;
   }
 
-  /** Reads exactly `length` bytes at `position` into a new buffer. */
-  async read(position: number, length: number): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(length);
+  /** Reads exactly `length` bytes at `position` into `into` (or a new buffer) and returns them. */
+  async read(position: number, length: number, into?: Buffer): Promise<Buffer> {
+    const buf = into ? into.subarray(0, length) : Buffer.allocUnsafe(length);
+    if (buf.length !== length) throw new RangeError(`read of ${length} bytes into a ${into?.length}-byte buffer`);
     let got = 0;
     while (got < length) {
       let n: number;

@@ -5,8 +5,8 @@
  * - Pipelined: with a `source`, the file is still being written; part i goes as soon as its
  *   bytes are on disk (growing-file.ts). Without one, the file is complete.
  * - Bounded: at most `concurrency` parts in flight, each read from the file into a buffer of
- *   exactly the part (memory ≈ concurrency × partSize). The buffer is the re-readable source
- *   a retry replays.
+ *   exactly the part, from a pool of `concurrency` buffers (memory = concurrency × partSize).
+ *   The buffer is the re-readable source a retry replays.
  * - Verified: every part carries its tree hash and SHA-256; Complete carries the whole tree
  *   hash (combined from the parts), which must equal the writer's; the service's returned
  *   checksum and archive id are checked.
@@ -28,6 +28,7 @@ import {
 } from '@aws-sdk/client-glacier';
 import { BackupError, fromSystemError, isBackupError } from '../errors.js';
 import { MiB, combineTreeHashes } from '../treehash/tree-hash.js';
+import { BufferPool } from './buffer-pool.js';
 import type { ByteRateLimiter } from './byte-rate-limiter.js';
 import { GrowingFile, type UploadSource } from './growing-file.js';
 import { PacedBody, hashBody } from './paced-body.js';
@@ -274,6 +275,7 @@ class Uploader {
 
     const hashes: string[] = [];
     const limit = pLimit(Math.max(1, o.concurrency));
+    const pool = new BufferPool(partSize, limit.concurrency);
     const inflight = new Set<Promise<void>>();
     let failure: unknown = null;
     let outgrown = false;
@@ -306,7 +308,7 @@ class Uploader {
       }
       if (failure !== null) break;
       const id = uploadId;
-      const p = limit(() => this.part(id, i, start, end, remote, hashes)).catch((err: unknown) => {
+      const p = limit(() => this.part(pool, id, i, start, end, remote, hashes)).catch((err: unknown) => {
         failure ??= err;
       });
       inflight.add(p);
@@ -333,9 +335,19 @@ class Uploader {
   }
 
   /** Sends (or, if the service already holds it with the same hash, skips) part i = bytes [start, end). */
-  private async part(uploadId: string, i: number, start: number, end: number, remote: Map<number, string>, hashes: string[]): Promise<void> {
+  private async part(pool: BufferPool, uploadId: string, i: number, start: number, end: number, remote: Map<number, string>, hashes: string[]): Promise<void> {
+    const lease = pool.take(end - start);
+    try {
+      await this.sendPart(lease.buf, uploadId, i, start, end, remote, hashes);
+    } finally {
+      // the request has finished (acknowledged, or failed and torn down): the bytes are no longer read
+      lease.release();
+    }
+  }
+
+  private async sendPart(into: Buffer, uploadId: string, i: number, start: number, end: number, remote: Map<number, string>, hashes: string[]): Promise<void> {
     const o = this.o;
-    const buf = await this.file.read(start, end - start);
+    const buf = await this.file.read(start, end - start, into);
     const h = hashBody(buf);
     hashes[i] = h.treeHash;
     if (remote.get(i) === h.treeHash) {
