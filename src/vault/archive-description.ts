@@ -5,8 +5,7 @@
  * Format (version 1), documented for users in docs/archive-description.md:
  *
  *     backup/1 {"kind":"data","host":"nas","set":"photos","seq":12,"level":1,"parent":11,
- *               "created":"2026-11-23T02:30:00.000Z","file":"photos-000012-L1.tar.gz",
- *               "treeHash":"<64 hex>","size":123456}
+ *               "created":"2026-11-23T02:30:00.000Z","file":"photos-000012-L1.tar.gz"}
  *
  * - The prefix `backup/1 ` names the tool and the format version; anything else is foreign.
  * - The rest is one line of JSON with the keys in that order; `parent` is null for a full
