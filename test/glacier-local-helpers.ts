@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { GlacierClient } from '@aws-sdk/client-glacier';
+import type { ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-glacier';
+import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { startGlacierLocal } from '../src/glacier-local/start-glacier-local.js';
 import type { GlacierLocal, GlacierLocalOptions } from '../src/glacier-local/start-glacier-local.js';
 import { basicDate, canonicalRequest, sha256Hex, signature, stringToSign } from '../src/glacier-local/verify-sigv4.js';
@@ -62,6 +64,9 @@ export function pattern(n: number, seed = 1): Buffer {
   return b;
 }
 
+/** A middleware for GlacierClient.middlewareStack.addRelativeTo (tests tamper with requests around signing). */
+export type GlacierMiddleware = FinalizeRequestMiddleware<ServiceInputTypes, ServiceOutputTypes>;
+
 /** Awaits `p` and returns the SDK error it rejects with (fails if it resolves). */
 export async function sdkError(p: Promise<unknown>): Promise<Error & { name: string; $metadata: { httpStatusCode?: number; attempts?: number } }> {
   try {
@@ -112,7 +117,7 @@ export async function signedFetch(
   const { host: _host, ...sent } = headers;
   return fetch(url, {
     method,
-    body: method === 'GET' || method === 'HEAD' ? undefined : body,
+    body: method === 'GET' || method === 'HEAD' ? undefined : Uint8Array.from(body),
     headers: { ...sent, authorization: `AWS4-HMAC-SHA256 Credential=${gl.credentials.accessKeyId}/${scope}, SignedHeaders=${signed.join(';')}, Signature=${sig}` },
   });
 }

@@ -232,9 +232,9 @@ describe('archive retrieval and inventories (jobs complete at once)', () => {
     const all = await c.send(new ListJobsCommand({ accountId: '-', vaultName: 'list-jobs' }));
     assert.deepEqual(all.JobList!.map((j) => j.JobId), ids);
     assert.equal(all.Marker, undefined);
-    const page1 = await c.send(new ListJobsCommand({ accountId: '-', vaultName: 'list-jobs', limit: '2' }));
+    const page1 = await c.send(new ListJobsCommand({ accountId: '-', vaultName: 'list-jobs', limit: 2 }));
     assert.deepEqual(page1.JobList!.map((j) => j.JobId), ids.slice(0, 2));
-    const page2 = await c.send(new ListJobsCommand({ accountId: '-', vaultName: 'list-jobs', limit: '2', marker: page1.Marker }));
+    const page2 = await c.send(new ListJobsCommand({ accountId: '-', vaultName: 'list-jobs', limit: 2, marker: page1.Marker }));
     assert.deepEqual(page2.JobList!.map((j) => j.JobId), ids.slice(2));
     assert.equal((await c.send(new ListJobsCommand({ accountId: '-', vaultName: 'list-jobs', completed: 'true' }))).JobList!.length, 3);
     assert.equal((await c.send(new ListJobsCommand({ accountId: '-', vaultName: 'list-jobs', completed: 'false' }))).JobList!.length, 0);

@@ -25,6 +25,7 @@ import {
 import type { GlacierClient } from '@aws-sdk/client-glacier';
 import { combineTreeHashes, treeHash } from '../src/treehash/tree-hash.js';
 import { expectGlacierError, MiB, pattern, sdkError, signedFetch, startTestServer } from './glacier-local-helpers.js';
+import type { GlacierMiddleware } from './glacier-local-helpers.js';
 import type { TestServer } from './glacier-local-helpers.js';
 
 let s: TestServer;
@@ -109,10 +110,10 @@ describe('vaults', () => {
     assert.deepEqual(all.filter((n) => n.startsWith('list-')), names);
     assert.deepEqual([...all].sort(), all);
 
-    const first = await c.send(new ListVaultsCommand({ accountId: '-', limit: '2', marker: 'arn:aws:glacier:us-east-1:000000000000:vaults/list-c' }));
+    const first = await c.send(new ListVaultsCommand({ accountId: '-', limit: 2, marker: 'arn:aws:glacier:us-east-1:000000000000:vaults/list-c' }));
     assert.deepEqual(first.VaultList!.map((v) => v.VaultName), ['list-c', 'list-d']);
     assert.equal(first.Marker, 'arn:aws:glacier:us-east-1:000000000000:vaults/list-e');
-    await expectGlacierError(c.send(new ListVaultsCommand({ accountId: '-', limit: '0' })), 'InvalidParameterValueException', 400);
+    await expectGlacierError(c.send(new ListVaultsCommand({ accountId: '-', limit: 0 })), 'InvalidParameterValueException', 400);
     await expectGlacierError(c.send(new ListVaultsCommand({ accountId: '-', marker: 'not-an-arn' })), 'InvalidParameterValueException', 400, /Invalid marker/);
   });
 
@@ -187,16 +188,14 @@ describe('single-request archives', () => {
 
   test('bytes altered after signing fail the x-amz-content-sha256 check', async () => {
     const client = s.clientWith({});
-    client.middlewareStack.addRelativeTo(
-      (next) => async (args) => {
+    const flipLastByte: GlacierMiddleware = (next) => async (args) => {
         const req = args.request as { body: Uint8Array };
         const copy = Buffer.from(req.body);
         copy[copy.length - 1] ^= 0xff;
         req.body = copy;
         return next(args);
-      },
-      { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'flipLastByte' },
-    );
+      };
+    client.middlewareStack.addRelativeTo(flipLastByte, { relation: 'after', toMiddleware: 'httpSigningMiddleware', name: 'flipLastByte' });
     const body = pattern(4096, 5);
     await expectGlacierError(
       client.send(new UploadArchiveCommand({ accountId: '-', vaultName: 'archives', body, checksum: treeHash(body) })),
@@ -321,12 +320,12 @@ describe('multipart uploads', () => {
   test('ListMultipartUploads and ListParts paginate with marker and limit', async () => {
     await vault('mp-list');
     const ids = [await initiate('mp-list', MiB, 'one'), await initiate('mp-list', 2 * MiB, 'two'), await initiate('mp-list', 4 * MiB)];
-    const page1 = await c.send(new ListMultipartUploadsCommand({ accountId: '-', vaultName: 'mp-list', limit: '2' }));
+    const page1 = await c.send(new ListMultipartUploadsCommand({ accountId: '-', vaultName: 'mp-list', limit: 2 }));
     assert.deepEqual(page1.UploadsList!.map((u) => u.MultipartUploadId), ids.slice(0, 2));
     assert.deepEqual(page1.UploadsList!.map((u) => [u.ArchiveDescription, u.PartSizeInBytes]), [['one', MiB], ['two', 2 * MiB]]);
     assert.equal(page1.UploadsList![0].VaultARN, 'arn:aws:glacier:us-east-1:000000000000:vaults/mp-list');
     assert.ok(page1.Marker);
-    const page2 = await c.send(new ListMultipartUploadsCommand({ accountId: '-', vaultName: 'mp-list', limit: '2', marker: page1.Marker }));
+    const page2 = await c.send(new ListMultipartUploadsCommand({ accountId: '-', vaultName: 'mp-list', limit: 2, marker: page1.Marker }));
     assert.deepEqual(page2.UploadsList!.map((u) => u.MultipartUploadId), ids.slice(2));
     assert.equal(page2.Marker, undefined);
 
@@ -335,7 +334,7 @@ describe('multipart uploads', () => {
     const seen: string[] = [];
     let marker: string | undefined;
     do {
-      const page = await c.send(new ListPartsCommand({ accountId: '-', vaultName: 'mp-list', uploadId, limit: '2', marker }));
+      const page = await c.send(new ListPartsCommand({ accountId: '-', vaultName: 'mp-list', uploadId, limit: 2, marker }));
       assert.ok(page.Parts!.length <= 2);
       seen.push(...page.Parts!.map((p) => p.RangeInBytes!));
       marker = page.Marker;
@@ -376,13 +375,11 @@ describe('protocol', () => {
 
   test('x-amz-glacier-version is required', async () => {
     const client = s.clientWith({});
-    client.middlewareStack.addRelativeTo(
-      (next) => async (args) => {
-        delete (args.request as { headers: Record<string, string> }).headers['x-amz-glacier-version'];
-        return next(args);
-      },
-      { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'dropVersion' },
-    );
+    const dropVersion: GlacierMiddleware = (next) => async (args) => {
+      delete (args.request as { headers: Record<string, string> }).headers['x-amz-glacier-version'];
+      return next(args);
+    };
+    client.middlewareStack.addRelativeTo(dropVersion, { relation: 'before', toMiddleware: 'httpSigningMiddleware', name: 'dropVersion' });
     await expectGlacierError(client.send(new ListVaultsCommand({ accountId: '-' })), 'MissingParameterValueException', 400, /x-amz-glacier-version/);
     client.destroy();
   });

@@ -1,0 +1,58 @@
+/** Test helper: a standalone glacier-local server and a config whose vault points at it, for running the real binary against. */
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startGlacierLocal, type FaultRule, type GlacierLocal } from '../../src/glacier-local/start-glacier-local.js';
+import { runCli, type CliResult } from './run-cli.js';
+
+/** A test world: temp root, data dir, running vault server, config file and a CLI bound to them. */
+export interface Offsite {
+  root: string;
+  data: string;
+  stateDir: string;
+  config: string;
+  server: GlacierLocal;
+  env: NodeJS.ProcessEnv;
+  cli(...args: string[]): Promise<CliResult>;
+  close(): Promise<void>;
+}
+
+/** Starts a server over its own directory (outside stateDir, so a lost stateDir keeps the vault) and writes a config. */
+export async function startOffsite(opts: { vault?: Record<string, unknown>; archive?: Record<string, unknown>; faults?: FaultRule[]; jobDelaysMs?: Record<string, number>; extra?: Record<string, unknown> } = {}): Promise<Offsite> {
+  const root = mkdtempSync(join(tmpdir(), 'backup-offsite-'));
+  const data = join(root, 'data');
+  const stateDir = join(root, 'state');
+  mkdirSync(data);
+  const server = await startGlacierLocal({ dir: join(root, 'vault-server'), faults: opts.faults, jobDelaysMs: opts.jobDelaysMs });
+  const config = join(root, 'backup.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      data,
+      set: 'offsite',
+      stateDir,
+      archive: { blockSizeKiB: 64, ...opts.archive },
+      vault: { name: 'test-vault', endpoint: server.endpoint, partSizeMiB: 1, concurrency: 4, maxRetries: 10, ...opts.vault },
+      ...opts.extra,
+    }),
+  );
+  const env: NodeJS.ProcessEnv = {
+    AWS_ACCESS_KEY_ID: server.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey,
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+  };
+  return {
+    root,
+    data,
+    stateDir,
+    config,
+    server,
+    env,
+    cli: (...args) => runCli([...args, '--config', config], { env }),
+    async close() {
+      await server.close();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
