@@ -42,15 +42,17 @@ export interface JobStatus {
 }
 
 /**
- * Checks a RetrievalByteRange: start a multiple of 1 MiB, end+1 a multiple of 1 MiB or the
- * archive's end. Throws INTERNAL (callers compute ranges; see restore/plan-byte-ranges.ts).
+ * Checks a RetrievalByteRange: start a multiple of 1 MiB; with `archiveSize`, also end+1 a
+ * multiple of 1 MiB or the archive's end. Throws INTERNAL (callers compute ranges; see
+ * restore/plan-byte-ranges.ts).
  */
 export function validateRetrievalRange(r: RetrievalRange, archiveSize?: number): void {
   const bad = (why: string) => new BackupError('INTERNAL', `retrieval range ${r.start}-${r.end} ${why}`);
   if (!Number.isSafeInteger(r.start) || !Number.isSafeInteger(r.end) || r.start < 0 || r.end < r.start) throw bad('is not a byte range');
   if (r.start % MiB !== 0) throw bad('must start on a multiple of 1 MiB');
   if (archiveSize !== undefined && r.end >= archiveSize) throw bad(`runs past the archive's end (${archiveSize} bytes)`);
-  if ((r.end + 1) % MiB !== 0 && !(archiveSize !== undefined && r.end === archiveSize - 1)) {
+  // without the archive's size a mid-MiB end may be the archive's end; the service checks it
+  if (archiveSize !== undefined && (r.end + 1) % MiB !== 0 && r.end !== archiveSize - 1) {
     throw bad('must end one byte before a multiple of 1 MiB or at the archive\'s end');
   }
 }
