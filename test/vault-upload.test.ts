@@ -174,3 +174,23 @@ test('the bandwidth cap holds the upload to the configured rate across parts in 
     await fx.close();
   }
 });
+
+test('a part that fails while the writer is still busy fails the upload at once, not when more bytes arrive', async () => {
+  const fx = await vaultFixture({ faults: [{ operation: 'UploadMultipartPart', kind: 'error500' }], vault: { maxRetries: 1 } });
+  try {
+    const path = join(fx.dir, 'stalled.tar.gz');
+    const head = pseudoRandom(2 * MiB, 8);
+    const fh = await open(path, 'w');
+    await fh.write(head, 0, head.length, 0);
+    await fh.close();
+    let finish!: (v: { size: number; treeHash: string }) => void;
+    // the writer stalls after 2 MiB and only finishes after the upload has given up
+    const source: UploadSource = { bytesOnDisk: () => head.length, done: new Promise((r) => (finish = r)) };
+    const journal = memoryJournal();
+    await assert.rejects(fx.vault.uploadArchive({ path, description: 'stalled', source, journal }), (e: Error & { code?: string }) => e.code === 'UPLOAD_FAILED' && /part 1 /.test(e.message));
+    assert.ok(journal.state()?.uploadId, 'resumable');
+    finish({ size: head.length, treeHash: treeHash(head) });
+  } finally {
+    await fx.close();
+  }
+});

@@ -279,10 +279,13 @@ class Uploader {
     const inflight = new Set<Promise<void>>();
     let failure: unknown = null;
     let outgrown = false;
+    // a failed part stops the wait for more bytes at once, not at the next part boundary
+    const stop = new AbortController();
+    const waitSignal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
     for (let i = 0; failure === null; i++) {
       const start = i * partSize;
-      const any = await this.file.waitFor(start + 1, o.signal).catch((err: unknown) => {
-        failure = err;
+      const any = await this.file.waitFor(start + 1, waitSignal).catch((err: unknown) => {
+        failure ??= err;
         return 0;
       });
       if (failure !== null) break;
@@ -296,20 +299,21 @@ class Uploader {
       }
       let end: number;
       try {
-        end = await this.file.waitFor(start + partSize, o.signal);
+        end = await this.file.waitFor(start + partSize, waitSignal);
         if (uploadId === null) {
           uploadId = await this.initiate(partSize);
           o.journal.begin(uploadId, partSize);
         }
         while (limit.activeCount + limit.pendingCount >= limit.concurrency && failure === null) await Promise.race(inflight);
       } catch (err) {
-        failure = err;
+        failure ??= err;
         break;
       }
       if (failure !== null) break;
       const id = uploadId;
       const p = limit(() => this.part(pool, id, i, start, end, remote, hashes)).catch((err: unknown) => {
         failure ??= err;
+        stop.abort();
       });
       inflight.add(p);
       void p.finally(() => inflight.delete(p));
