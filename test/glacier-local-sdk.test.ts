@@ -138,6 +138,19 @@ describe('vaults', () => {
   });
 });
 
+describe('vault limit', () => {
+  test('an account holds at most 1000 vaults: the next CreateVault is LimitExceededException, an existing name still succeeds', async (t) => {
+    const own = await startTestServer();
+    t.after(() => own.cleanup());
+    const names = Array.from({ length: 1000 }, (_, i) => `v${String(i).padStart(4, '0')}`);
+    for (let i = 0; i < names.length; i += 50) {
+      await Promise.all(names.slice(i, i + 50).map((vaultName) => own.client.send(new CreateVaultCommand({ accountId: '-', vaultName }))));
+    }
+    await expectGlacierError(own.client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'one-too-many' })), 'LimitExceededException', 400);
+    assert.equal((await own.client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'v0999' }))).$metadata.httpStatusCode, 201);
+  });
+});
+
 describe('single-request archives', () => {
   before(() => vault('archives'));
 
