@@ -278,6 +278,19 @@ describe('multipart uploads', () => {
     assert.ok(!list.UploadsList!.some((u) => u.MultipartUploadId === uploadId));
   });
 
+  test('two concurrent Completes of one upload create one archive and both get its ID', async () => {
+    await vault('mp-race');
+    const data = pattern(MiB + 1, 22);
+    const uploadId = await initiate('mp-race', MiB);
+    await putPart('mp-race', uploadId, 0, data.subarray(0, MiB));
+    await putPart('mp-race', uploadId, MiB, data.subarray(MiB));
+    const complete = () =>
+      c.send(new CompleteMultipartUploadCommand({ accountId: '-', vaultName: 'mp-race', uploadId, archiveSize: String(data.length), checksum: treeHash(data) }));
+    const [a, b] = await Promise.all([complete(), complete()]);
+    assert.equal(a.archiveId, b.archiveId);
+    assert.equal((await c.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'mp-race' }))).NumberOfArchives, 1);
+  });
+
   test('part sizes must be 1 MiB times a power of two up to 4 GiB, and present', async () => {
     for (const bad of [3 * MiB, MiB / 2, 8192 * MiB]) {
       await expectGlacierError(initiate('mp', bad), 'InvalidParameterValueException', 400, /part size/);

@@ -114,16 +114,27 @@ export async function completeMultipartUpload(ctx: OperationContext): Promise<vo
   }
 
   const archiveId = newArchiveId();
-  ctx.store.completeUpload(upload, {
-    archiveId,
-    vaultId: vault.id,
-    description: upload.description,
-    size: total,
-    treeHash: computed,
-    chunkSize: upload.partSize,
-    uploadRow: upload.id,
-    createdAt: Math.max(ctx.now, Date.now()),
-  });
+  try {
+    ctx.store.completeUpload(upload, {
+      archiveId,
+      vaultId: vault.id,
+      description: upload.description,
+      size: total,
+      treeHash: computed,
+      chunkSize: upload.partSize,
+      uploadRow: upload.id,
+      createdAt: Math.max(ctx.now, Date.now()),
+    });
+  } catch (err) {
+    // a concurrent Complete (or Abort) of the same upload won the race
+    const now = ctx.store.getUpload(upload.uploadId);
+    if (now?.state === 'completed' && now.archiveSize === archiveSize && now.archiveTreeHash === treeHash) {
+      replyCreated(ctx, vault, now.archiveId!, treeHash);
+      return;
+    }
+    if (now?.state !== 'open') throw uploadNotFound(upload.uploadId);
+    throw err;
+  }
   await ctx.files.promoteUpload(upload.uploadId, archiveId);
   replyCreated(ctx, vault, archiveId, computed);
 }
