@@ -47,18 +47,22 @@ export class ArchiveFiles {
     return join(this.root, 'tmp', randomId(24));
   }
 
+  /** Directory of an open upload's parts. */
   uploadDir(uploadId: string): string {
     return join(this.root, 'uploads', uploadId);
   }
 
+  /** Directory of an archive's chunks. */
   archiveDir(archiveId: string): string {
     return join(this.root, 'archives', archiveId);
   }
 
+  /** File holding an inventory job's output. */
   jobOutputPath(jobId: string): string {
     return join(this.root, 'jobs', `${jobId}.out`);
   }
 
+  /** Creates the directory a new upload's parts go to. */
   async createUploadDir(uploadId: string): Promise<void> {
     await mkdir(this.uploadDir(uploadId), { recursive: true });
   }
@@ -88,14 +92,17 @@ export class ArchiveFiles {
     await rename(this.uploadDir(uploadId), this.archiveDir(archiveId));
   }
 
+  /** Removes an archive's data; absent data is fine. */
   async removeArchive(archiveId: string): Promise<void> {
     await rm(this.archiveDir(archiveId), { recursive: true, force: true });
   }
 
+  /** Removes an upload's parts; absent parts are fine. */
   async removeUpload(uploadId: string): Promise<void> {
     await rm(this.uploadDir(uploadId), { recursive: true, force: true });
   }
 
+  /** Removes an inventory job's output; absent output is fine. */
   async removeJobOutput(jobId: string): Promise<void> {
     await rm(this.jobOutputPath(jobId), { force: true });
   }

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
+/** ID lengths, as AWS issues them. */
 export const ARCHIVE_ID_LENGTH = 138;
 export const JOB_ID_LENGTH = 92;
 export const UPLOAD_ID_LENGTH = 92;

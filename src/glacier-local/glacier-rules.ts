@@ -6,6 +6,7 @@
 import { MiB } from '../treehash/tree-hash.js';
 import { invalidParameter, missingParameter } from './glacier-error.js';
 
+/** 2^30 bytes. */
 export const GiB = 1024 * MiB;
 /** Largest archive UploadArchive accepts in one request. */
 export const MAX_SINGLE_UPLOAD_BYTES = 4 * GiB;

@@ -31,6 +31,7 @@ import {
 } from './multipart-operations.js';
 import { describeJob, getJobOutput, initiateJob, listJobs } from './job-operations.js';
 
+/** The only x-amz-glacier-version there is. */
 export const GLACIER_API_VERSION = '2012-06-01';
 /** Largest body accepted by operations whose body is not archive data. */
 const MAX_SMALL_BODY = 1024 * 1024;

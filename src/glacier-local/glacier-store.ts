@@ -8,6 +8,7 @@
  */
 import Database from 'better-sqlite3';
 
+/** A vault. Times are epoch milliseconds throughout. */
 export interface VaultRow {
   id: number;
   name: string;
@@ -16,6 +17,7 @@ export interface VaultRow {
   lastWriteAt: number | null;
 }
 
+/** An archive; deleted ones keep their row with deletedAt set. */
 export interface ArchiveRow {
   id: number;
   archiveId: string;
@@ -31,8 +33,10 @@ export interface ArchiveRow {
   deletedAt: number | null;
 }
 
+/** open → completed | aborted. */
 export type UploadState = 'open' | 'completed' | 'aborted';
 
+/** A multipart upload; completed and aborted ones are kept for idempotent repeats. */
 export interface UploadRow {
   id: number;
   uploadId: string;
@@ -47,15 +51,18 @@ export interface UploadRow {
   finishedAt: number | null;
 }
 
+/** A part (or an archive chunk): index = start offset / part size. */
 export interface PartRow {
   idx: number;
   size: number;
   treeHash: string;
 }
 
+/** Glacier's job actions and statuses. */
 export type JobAction = 'ArchiveRetrieval' | 'InventoryRetrieval';
 export type JobStatus = 'InProgress' | 'Succeeded' | 'Failed';
 
+/** A job; its status is settled lazily from completeAt (see settleJobs). */
 export interface JobRow {
   id: number;
   jobId: string;
@@ -83,6 +90,7 @@ export interface JobRow {
   expiresAt: number;
 }
 
+/** A job as inserted (always InProgress). */
 export type NewJob = Omit<JobRow, 'id' | 'status' | 'statusMessage'>;
 
 const schema = `
@@ -185,6 +193,7 @@ export class GlacierStore {
 
   // ---- vaults ----
 
+  /** The vault named `name`, if any. */
   getVault(name: string): VaultRow | undefined {
     return this.db.prepare(`SELECT ${vaultCols} FROM vaults WHERE name = ?`).get(name) as VaultRow | undefined;
   }
@@ -195,6 +204,7 @@ export class GlacierStore {
     return this.getVault(name)!;
   }
 
+  /** How many vaults exist. */
   countVaults(): number {
     return (this.db.prepare('SELECT COUNT(*) AS n FROM vaults').get() as { n: number }).n;
   }
@@ -260,10 +270,12 @@ export class GlacierStore {
 
   // ---- archives ----
 
+  /** An archive by its ID (deleted ones included). */
   getArchive(archiveId: string): ArchiveRow | undefined {
     return this.db.prepare(`SELECT ${archiveCols} FROM archives WHERE archive_id = ?`).get(archiveId) as ArchiveRow | undefined;
   }
 
+  /** An archive by its row id. */
   getArchiveByRow(id: number): ArchiveRow | undefined {
     return this.db.prepare(`SELECT ${archiveCols} FROM archives WHERE id = ?`).get(id) as ArchiveRow | undefined;
   }
@@ -324,6 +336,7 @@ export class GlacierStore {
 
   // ---- multipart uploads ----
 
+  /** Records a new open upload. */
   insertUpload(u: Pick<UploadRow, 'uploadId' | 'vaultId' | 'description' | 'partSize' | 'createdAt'>): UploadRow {
     this.db
       .prepare("INSERT INTO uploads (upload_id, vault_id, description, part_size, created_at, state) VALUES (?, ?, ?, ?, ?, 'open')")
@@ -331,6 +344,7 @@ export class GlacierStore {
     return this.getUpload(u.uploadId)!;
   }
 
+  /** An upload in any state. */
   getUpload(uploadId: string): UploadRow | undefined {
     return this.db.prepare(`SELECT ${uploadCols} FROM uploads WHERE upload_id = ?`).get(uploadId) as UploadRow | undefined;
   }
@@ -363,6 +377,7 @@ export class GlacierStore {
       .all(uploadRow, fromIdx, limit) as PartRow[];
   }
 
+  /** Every part of an upload in offset order. */
   allParts(uploadRow: number): PartRow[] {
     return this.db.prepare('SELECT idx, size, tree_hash AS treeHash FROM parts WHERE upload_row = ? ORDER BY idx').all(uploadRow) as PartRow[];
   }
@@ -394,6 +409,7 @@ export class GlacierStore {
 
   // ---- jobs ----
 
+  /** Records a new job (InProgress). */
   insertJob(j: NewJob): JobRow {
     this.db
       .prepare(
@@ -408,6 +424,7 @@ export class GlacierStore {
     return this.getJob(j.jobId)!;
   }
 
+  /** A job by ID, until it expires. */
   getJob(jobId: string): JobRow | undefined {
     return this.db.prepare(`SELECT ${jobCols} FROM jobs WHERE job_id = ?`).get(jobId) as JobRow | undefined;
   }
@@ -452,11 +469,12 @@ export class GlacierStore {
     return new Set((this.db.prepare("SELECT job_id AS j FROM jobs WHERE action = 'InventoryRetrieval'").all() as { j: string }[]).map((r) => r.j));
   }
 
-  /** The row id of a job, upload or vault named by a list marker, or undefined. */
+  /** The row id of the vault's job `jobId` (a ListJobs marker), or undefined. */
   jobRowOf(vaultId: number, jobId: string): number | undefined {
     return (this.db.prepare('SELECT id FROM jobs WHERE vault_id = ? AND job_id = ?').get(vaultId, jobId) as { id: number } | undefined)?.id;
   }
 
+  /** The row id of the vault's open upload `uploadId` (a ListMultipartUploads marker), or undefined. */
   uploadRowOf(vaultId: number, uploadId: string): number | undefined {
     return (this.db.prepare("SELECT id FROM uploads WHERE vault_id = ? AND upload_id = ? AND state = 'open'").get(vaultId, uploadId) as { id: number } | undefined)?.id;
   }

@@ -23,6 +23,7 @@ export class ConnectionResetByFault extends Error {
   override readonly name = 'ConnectionResetByFault';
 }
 
+/** Limits and hooks of receiveBody. */
 export interface ReceiveOptions {
   /** More bytes than this fail with InvalidParameterValueException. */
   maxBytes: number;

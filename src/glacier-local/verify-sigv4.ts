@@ -34,6 +34,7 @@ export interface SigV4Expectation {
   maxSkewMs?: number;
 }
 
+/** The SigV4 algorithm name, and the SHA-256 of an empty payload. */
 export const SIGV4_ALGORITHM = 'AWS4-HMAC-SHA256';
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 const FIFTEEN_MINUTES = 15 * 60 * 1000;
