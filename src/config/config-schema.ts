@@ -70,6 +70,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   email: z
     .strictObject({
+      /** false keeps the settings but sends nothing. */
+      enabled: z.boolean().default(true),
       to: z.union([z.string().min(3), z.array(z.string().min(3)).min(1)]),
       from: z.string().min(3),
       /** Send the accumulated run logs every N runs. */

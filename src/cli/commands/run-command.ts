@@ -81,7 +81,7 @@ export async function runCommand(ctx: CommandContext, opts: { full: boolean; dry
 /** Sends the accumulated run logs when the policy says so; never fails the run. */
 async function maybeEmail(ctx: CommandContext, warn: (line: string) => void): Promise<void> {
   const email = ctx.config.email;
-  if (!email) return;
+  if (!email?.enabled) return;
   const unsent = unsentRuns(ctx.db);
   const decision = shouldSendEmail({ unsent, every: email.every, onFailure: email.onFailure });
   if (!decision.send) return;
