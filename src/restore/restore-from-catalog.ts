@@ -11,7 +11,8 @@ import { loadTreeAt } from './load-tree.js';
 import type { RestorePoint } from './plan-chain.js';
 import { blockIndexFor, memberExtents, rangeBytes, retrievalRanges } from './plan-byte-ranges.js';
 import { selectNodes } from './select-paths.js';
-import { compareBytes, type TreeNode } from './tree-at.js';
+import type { TreeNode } from './tree-at.js';
+import { compareUtf8 } from '../scan/compare-utf8.js';
 import { prepareSources, type ArchiveNeed, type RetrievalVault, type Tier } from './archive-sources.js';
 import { extractSpan, type Span } from './extract-span.js';
 import { prepareTarget, writeDir, writeFile, writeSymlink, finishDirs } from './restore-target.js';
@@ -50,7 +51,7 @@ export async function restoreFromCatalog(
   await prepareTarget(req.to, req.force);
   const { target, chain, tree } = loadTreeAt(db, req.point);
   if (chain.some((a) => a.fileCount < 0)) return restoreWholeChain(deps, req, target, chain);
-  const nodes = selectNodes(tree, req.filter).sort((a, b) => compareBytes(a.path, b.path));
+  const nodes = selectNodes(tree, req.filter).sort((a, b) => compareUtf8(a.path, b.path));
   if (req.filter && nodes.length === 0) throw new BackupError('NOT_FOUND', `nothing at archive ${target.seq} (${target.createdAt}) matches --path; check it with "backup ls --seq ${target.seq}"`);
 
   const files = nodes.filter((n) => n.type === 'file');

@@ -39,8 +39,3 @@ function isUnder(path: string, set: ReadonlySet<string>): boolean {
     p = p.slice(0, slash);
   }
 }
-
-/** Orders paths by raw UTF-8 bytes, as the archives do. */
-export function compareBytes(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}

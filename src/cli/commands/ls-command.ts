@@ -1,7 +1,7 @@
 /** `backup ls`: the tree as it was at a point, from the catalog alone. */
 import type { Command } from 'commander';
 import { loadTreeAt } from '../../restore/load-tree.js';
-import { compareBytes } from '../../restore/tree-at.js';
+import { compareUtf8 } from '../../scan/compare-utf8.js';
 import { parsePoint } from '../parse-options.js';
 import { withContext } from '../command-context.js';
 import { say, sayJson } from '../output.js';
@@ -21,7 +21,7 @@ export function registerLs(program: Command): void {
         const p = (prefix ?? '').replace(/^\.?\/+/, '').replace(/\/+$/, '');
         const nodes = [...tree.values()]
           .filter((n) => n.path !== '' && (p === '' || n.path === p || n.path.startsWith(p + '/') || (!tree.has(p) && n.path.startsWith(p))))
-          .sort((a, b) => compareBytes(a.path, b.path));
+          .sort((a, b) => compareUtf8(a.path, b.path));
         if (ctx.flags.json) return sayJson({ seq: target.seq, createdAt: target.createdAt, entries: nodes });
         for (const n of nodes) {
           const mode = n.mode.toString(8).padStart(4, '0');
