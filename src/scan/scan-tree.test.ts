@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chmod, link, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
-import { lstatSync } from 'node:fs';
+import { lstatSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -210,6 +210,37 @@ test('an aborted scan rejects with ABORTED', async (t) => {
     scanTree(root, { signal: late.signal, onWarning: () => undefined, exclude: () => (++seen === 10 && late.abort(), false) }),
     (err) => isBackupError(err, 'ABORTED'),
   );
+});
+
+test('entries removed while the scan runs are skipped with "vanished" warnings', async (t) => {
+  const root = await tempTree(t);
+  await mkdir(join(root, 'dir/sub'), { recursive: true });
+  await writeFile(join(root, 'dir/sub/f'), '');
+  await symlink('target', join(root, 'link'));
+  for (let i = 0; i < 100; i++) await writeFile(join(root, `f${String(i).padStart(3, '0')}`), '');
+  // The exclude callback runs right after an entry's lstat: it removes things the scan has
+  // listed but not yet examined (the directory's listing, the link's target, queued siblings).
+  let removedSiblings = false;
+  const exclude = (rel: string, isDir: boolean) => {
+    if (rel === 'dir' && isDir) rmSync(join(root, 'dir'), { recursive: true });
+    if (rel === 'link') rmSync(join(root, 'link'));
+    if (/^f\d+$/.test(rel) && !removedSiblings) {
+      removedSiblings = true;
+      for (let i = 0; i < 100; i++) rmSync(join(root, `f${String(i).padStart(3, '0')}`), { force: true });
+    }
+    return false;
+  };
+  const { entries, warnings } = await scanWithWarnings(root, { exclude });
+  assert.ok(warnings.every((w) => w.code === 'vanished'), JSON.stringify(warnings));
+  const warned = new Set(warnings.map((w) => w.path));
+  assert.ok(warned.has('dir') && warned.has('link'));
+  assert.ok(warned.size > 2, 'queued siblings removed before their lstat are reported');
+  assert.ok(!entries.some((e) => e.path === 'dir' || e.path === 'link' || e.path.startsWith('dir/')));
+  // every file is either recorded (examined before the removal) or reported, never both
+  for (let i = 0; i < 100; i++) {
+    const p = `f${String(i).padStart(3, '0')}`;
+    assert.notEqual(entries.some((e) => e.path === p), warned.has(p), p);
+  }
 });
 
 test('onProgress reports the number of entries recorded', async (t) => {
