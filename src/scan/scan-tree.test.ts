@@ -147,6 +147,10 @@ test('a name that is not valid UTF-8 is skipped with a "bad-name" warning', asyn
   assert.equal(warnings[0].code, 'bad-name');
   assert.match(warnings[0].message, /fffe/);
   assert.ok(warnings[0].path.startsWith('bad-'));
+  // an exclude pattern that matches the name (as best decoded) silences the warning
+  const excluded = await scanWithWarnings(root, { exclude: createExcludeMatcher(['bad-*']) });
+  assert.deepEqual(excluded.warnings, []);
+  assert.deepEqual(excluded.entries.map((e) => e.path), ['', 'good.txt']);
 });
 
 test('hardlinked files are two entries with the same inode', async (t) => {
