@@ -36,6 +36,7 @@ export async function runCommand(ctx: CommandContext, opts: { full: boolean; dry
   const runId = opts.dryRun ? 0 : startRun(db, 'run', startedAt.toISOString());
   const log = createRunLogger({ logDir: join(config.stateDir, 'logs'), runId, console: { isTTY, quiet }, keep: config.logs.keep, writeFile: !opts.dryRun });
   const progress = createProgress({ isTTY: isTTY && !quiet, quiet, line: (l) => log.info(l) });
+  ctx.setVaultLog((line) => log.info(`vault: ${line}`));
   const sink = config.vault ? async () => (await ctx.vault()).sink : undefined;
   let outcome: RunOutcome | undefined;
   let failure: unknown;
@@ -58,7 +59,6 @@ export async function runCommand(ctx: CommandContext, opts: { full: boolean; dry
     log.error(err instanceof BackupError ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`);
   }
   const status = failure ? (ctx.signal.aborted ? 'interrupted' : 'failed') : outcome!.status;
-  await log.close();
   if (!opts.dryRun) {
     updateRun(db, runId, {
       status,
@@ -67,8 +67,11 @@ export async function runCommand(ctx: CommandContext, opts: { full: boolean; dry
       errors: log.errors,
       logPath: log.path,
     });
-    await maybeEmail(ctx, log.warn.bind(log));
+    // the log file is attached to the email: get every line so far onto disk first
+    await log.flush();
+    await maybeEmail(ctx, (line) => log.warn(line));
   }
+  await log.close();
   if (failure) throw failure;
   const o = outcome!;
   if (ctx.flags.json) sayJson({ ...o, set: config.set });
