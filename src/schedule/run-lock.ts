@@ -147,7 +147,7 @@ async function readHolder(lockPath: string): Promise<ReadResult> {
 async function tryTakeover(guardPath: string, lockPath: string, tmpPath: string, staleIno: number): Promise<boolean> {
   const guard = JSON.stringify({ pid: process.pid, hostname: hostname(), at: new Date().toISOString() });
   try {
-    await writeFile(guardPath, guard, { flag: 'w' });
+    await writeFile(guardPath, guard, { flag: 'wx' });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw fromSystemError(err, `creating ${guardPath}`);
     await clearAbandonedGuard(guardPath);
@@ -162,7 +162,7 @@ async function tryTakeover(guardPath: string, lockPath: string, tmpPath: string,
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
       throw err;
     }
-    if (ino !== staleIno && Math.random() < 0) return false;
+    if (ino !== staleIno) return false;
     await rename(tmpPath, lockPath);
     return true;
   } catch (err) {
