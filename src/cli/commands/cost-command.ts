@@ -2,9 +2,10 @@
 import type { Command } from 'commander';
 import { listArchives, latestArchive } from '../../catalog/archive-store.js';
 import { chainTo } from '../../restore/plan-chain.js';
-import { estimateCost } from '../../cost/estimate-cost.js';
+import { DEFAULT_PRICES_AS_OF, estimateCost } from '../../cost/estimate-cost.js';
+import { formatUsd } from '../../cost/format-usd.js';
 import { withContext } from '../command-context.js';
-import { say, sayJson } from '../output.js';
+import { formatBytes, say, sayJson } from '../output.js';
 
 /** Registers `backup cost`. */
 export function registerCost(program: Command): void {
@@ -30,6 +31,20 @@ export function registerCost(program: Command): void {
     );
 }
 
+/** The estimate for people: one figure per line, with its unit, and where the prices come from. */
 function formatCost(est: ReturnType<typeof estimateCost>): string[] {
-  return Object.entries(est).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  const r = est.restoreLatest;
+  return [
+    `stored in the vault: ${formatBytes(est.storedBytes)} (${est.storedBytes} bytes)`,
+    `archives in the vault: ${est.archives}`,
+    `storage: ${formatUsd(est.monthlyStorage)} a month`,
+    `upload requests made: ${est.uploadRequests}`,
+    `upload requests cost: ${formatUsd(est.uploadRequestCost)} (paid once)`,
+    `latest point to restore: ${formatBytes(r.bytes)} (${r.bytes} bytes)`,
+    `latest point's archives (one retrieval job each): ${r.archives}`,
+    `restore latest, Expedited (minutes): ${formatUsd(r.Expedited)}`,
+    `restore latest, Standard (3-5 hours): ${formatUsd(r.Standard)}`,
+    `restore latest, Bulk (5-12 hours): ${formatUsd(r.Bulk)}`,
+    `prices: USD from the config's "prices" table (defaults: ${DEFAULT_PRICES_AS_OF})`,
+  ];
 }
