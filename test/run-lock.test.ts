@@ -2,7 +2,7 @@
  * The run lock between real processes: contention, release on exit, and safe takeover of
  * a stale lock left by a dead process (including two processes racing for it).
  */
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,6 +13,13 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { acquireRunLock } from '../src/schedule/run-lock.js';
 import { isBackupError } from '../src/errors.js';
+
+/** Contenders still running; killed after each test so a failed assertion cannot leave them holding the lock. */
+const live = new Set<ChildProcess>();
+afterEach(() => {
+  for (const c of live) c.kill('SIGKILL');
+  live.clear();
+});
 
 const lockModule = pathToFileURL(join(import.meta.dirname, '..', 'src', 'schedule', 'run-lock.ts')).href;
 
@@ -37,7 +44,8 @@ function contender(stateDir: string, command: string): Contender {
     }
   `;
   const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const exited = once(child, 'exit');
+  live.add(child);
+  const exited = once(child, 'exit').finally(() => live.delete(child));
   let out = '';
   const lines: string[] = [];
   const waiters: Array<() => void> = [];
