@@ -1,0 +1,151 @@
+/**
+ * Gzips a byte stream as a sequence of independent gzip members, one per fixed slice of
+ * the input (default 1 MiB). The file is still one valid .gz for gzip and GNU tar, and any
+ * member can be decompressed on its own: the block table (input offset → file offset of
+ * each member) lets a restore fetch and inflate only the blocks that hold a file.
+ *
+ * Blocks compress on libuv's thread pool, at most `maxInFlight` at once (bounded memory:
+ * about maxInFlight × blockSize of input plus its output), and are written in order; the
+ * SHA-256 tree hash of the output is computed as it is written.
+ */
+import { promisify } from 'node:util';
+import { gzip as gzipCallback } from 'node:zlib';
+import type { FileHandle } from 'node:fs/promises';
+import { TreeHasher, MiB } from '../treehash/tree-hash.js';
+import type { GzipBlock } from '../scan/tree-entry.js';
+
+const gzip = promisify(gzipCallback);
+
+/** How to compress and report. */
+export interface BlockGzipOptions {
+  /** zlib level, 0–9. */
+  level: number;
+  /** Input bytes per gzip member; default 1 MiB (the size overhead against one gzip stream stays well under 1% on text). */
+  blockSize?: number;
+  /** Blocks compressing at once; default 3 (two cores busy while the producer fills the next block). */
+  maxInFlight?: number;
+  /** Called after each write with the number of output bytes written to the file so far (readable by others; fsync comes at finish). */
+  onFlushed?(bytesOnDisk: number): void;
+}
+
+/** The finished output. */
+export interface BlockGzipResult {
+  /** Output bytes. */
+  size: number;
+  /** SHA-256 tree hash of the output, lowercase hex. */
+  treeHash: string;
+  /** One entry per gzip member, in order; the first is {0, 0}. */
+  blocks: GzipBlock[];
+  /** Input bytes. */
+  rawSize: number;
+}
+
+/**
+ * Writes block-gzipped output to a file handle from position 0. Contract: `write` resolves
+ * when the bytes are accepted (it waits while `maxInFlight` blocks are compressing, which
+ * is the backpressure); `finish` once, after the last write, flushes, fsyncs and returns
+ * the result. The caller owns the handle (opens and closes it). After any rejection the
+ * writer is broken: every later call rejects with the same error.
+ */
+export class BlockGzipWriter {
+  private readonly blockSize: number;
+  private readonly maxInFlight: number;
+  private block: Buffer;
+  private fill = 0;
+  private raw = 0;
+  private written = 0;
+  private readonly pending: Array<{ rawOffset: number; gz: Promise<Buffer> }> = [];
+  private readonly blocks: GzipBlock[] = [];
+  private readonly hasher = new TreeHasher();
+  private failure: unknown;
+  private finished = false;
+
+  constructor(
+    private readonly fh: FileHandle,
+    private readonly opts: BlockGzipOptions,
+  ) {
+    this.blockSize = opts.blockSize ?? MiB;
+    this.maxInFlight = Math.max(1, opts.maxInFlight ?? 3);
+    if (!Number.isInteger(this.blockSize) || this.blockSize < 512) throw new RangeError(`blockSize must be an integer ≥ 512, got ${this.blockSize}`);
+    this.block = Buffer.allocUnsafe(this.blockSize);
+  }
+
+  /** Input bytes accepted so far. */
+  get rawBytes(): number {
+    return this.raw;
+  }
+
+  /** Output bytes written to the file so far. */
+  get gzBytes(): number {
+    return this.written;
+  }
+
+  /** Accepts input bytes (copied; the caller may reuse `data` once this resolves). */
+  async write(data: Uint8Array): Promise<void> {
+    this.check();
+    let off = 0;
+    while (off < data.length) {
+      const n = Math.min(this.blockSize - this.fill, data.length - off);
+      this.block.set(data.subarray(off, off + n), this.fill);
+      this.fill += n;
+      off += n;
+      this.raw += n;
+      if (this.fill === this.blockSize) await this.cut();
+    }
+  }
+
+  /** Compresses what is left, writes every block, fsyncs the file and returns the result. */
+  async finish(): Promise<BlockGzipResult> {
+    this.check();
+    this.finished = true;
+    // an empty input still makes a valid (empty) gzip file
+    if (this.fill > 0 || this.raw === 0) this.startBlock();
+    try {
+      while (this.pending.length > 0) await this.flushOne();
+      await this.fh.sync();
+    } catch (err) {
+      this.failure = err;
+      throw err;
+    }
+    return { size: this.written, treeHash: this.hasher.digest(), blocks: this.blocks, rawSize: this.raw };
+  }
+
+  private check(): void {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.finished) throw new Error('BlockGzipWriter: already finished');
+  }
+
+  private async cut(): Promise<void> {
+    this.startBlock();
+    try {
+      while (this.pending.length > this.maxInFlight) await this.flushOne();
+    } catch (err) {
+      this.failure = err;
+      throw err;
+    }
+  }
+
+  private startBlock(): void {
+    const input = this.block.subarray(0, this.fill);
+    const gz = gzip(input, { level: this.opts.level });
+    // awaited in order by flushOne; this keeps a failure from counting as unhandled meanwhile
+    gz.catch(() => undefined);
+    this.pending.push({ rawOffset: this.raw - this.fill, gz });
+    this.block = Buffer.allocUnsafe(this.blockSize);
+    this.fill = 0;
+  }
+
+  private async flushOne(): Promise<void> {
+    const next = this.pending.shift()!;
+    const out = await next.gz;
+    let done = 0;
+    while (done < out.length) {
+      const { bytesWritten } = await this.fh.write(out, done, out.length - done, this.written + done);
+      done += bytesWritten;
+    }
+    this.hasher.update(out);
+    this.blocks.push({ rawOffset: next.rawOffset, gzOffset: this.written });
+    this.written += out.length;
+    this.opts.onFlushed?.(this.written);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Extracts one archive of a chain into a target directory with GNU tar's incremental
+ * semantics, as `tar --listed-incremental=/dev/null -xzf` does inside the target:
+ * a dumpdir member for a directory that exists removes (recursively) every entry the
+ * listing does not name; directories are created, files and symlinks written (replacing
+ * whatever is in the way); directory modes and mtimes are set at the end, deepest first.
+ * Extracting each archive of a chain in order reproduces the data directory at its point.
+ *
+ * With a filter (a --path restore) only accepted files and symlinks are written (with the
+ * directories leading to them), and only accepted paths are ever removed.
+ * Every path is checked with resolveInside: nothing is written outside the target.
+ */
+import type { Readable } from 'node:stream';
+import { lstat } from 'node:fs/promises';
+import { throwIfAborted } from '../errors.js';
+import { readArchive } from './read-archive.js';
+import { ensureDir, purgeDir, setDirTimes, writeFileEntry, writeSymlinkEntry, type DirAttrs } from './restore-writer.js';
+import { resolveInside } from './safe-path.js';
+
+/** How to extract. */
+export interface ExtractOptions {
+  /** Accepts data-relative paths to restore; without it everything is. */
+  filter?(path: string): boolean;
+  signal?: AbortSignal;
+  /** Members skipped because their type is not restored (hard links, devices, FIFOs). */
+  onWarning?(w: { path: string; message: string }): void;
+}
+
+/** What an extraction did. */
+export interface ExtractResult {
+  files: number;
+  /** Directories created or updated (the target itself not counted). */
+  dirs: number;
+  symlinks: number;
+  /** Entries removed because a directory listing no longer names them. */
+  deleted: number;
+}
+
+/**
+ * Extracts `input` (a .tar.gz) into `targetDir` (created if missing). Contract: rejects with
+ * ARCHIVE_UNSAFE_PATH before writing a member that would land outside the target, with
+ * ARCHIVE_CORRUPT on damaged input, with ABORTED when `signal` fires; what was written
+ * before stays (extracting the chain again from its full archive repairs it). The input is
+ * destroyed when this settles.
+ */
+export async function extractArchive(input: Readable, targetDir: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
+  const { filter, signal } = opts;
+  const result: ExtractResult = { files: 0, dirs: 0, symlinks: 0, deleted: 0 };
+  const dirs = new Map<string, DirAttrs>();
+  await ensureDir(targetDir, '');
+  for await (const m of readArchive(input, { signal, onWarning: opts.onWarning })) {
+    throwIfAborted(signal);
+    const attrs = { mode: m.mode, mtime: m.mtime, uid: m.uid, gid: m.gid };
+    const accepted = !filter || filter(m.path);
+    if (m.type === 'dir') {
+      dirs.set(m.path, { path: m.path, ...attrs });
+      const selected = m.path === '' || accepted;
+      if (selected || (await isDir(await resolveInside(targetDir, m.path)))) {
+        await ensureDir(targetDir, m.path);
+        if (m.path !== '' && selected) result.dirs++;
+      }
+      if (m.listing) {
+        result.deleted += await purgeDir(targetDir, m.path, new Set(m.listing.map((e) => e.name)), filter);
+      }
+    } else if (!accepted) {
+      continue;
+    } else if (m.type === 'file') {
+      await writeFileEntry(targetDir, m.path, m.body, attrs, signal);
+      result.files++;
+    } else {
+      await writeSymlinkEntry(targetDir, m.path, m.linkTarget ?? '', attrs);
+      result.symlinks++;
+    }
+  }
+  await setDirTimes(targetDir, dirs.values());
+  return result;
+}
+
+async function isDir(abs: string): Promise<boolean> {
+  return (await lstat(abs).catch(() => undefined))?.isDirectory() ?? false;
+}

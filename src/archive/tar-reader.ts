@@ -1,0 +1,213 @@
+/**
+ * Member-by-member reading of an uncompressed tar stream, with the tar offset of every
+ * member. Header blocks are decoded by node-tar's `Header` (checksum, octal and base-256
+ * numbers, pax overrides); the framing — GNU long names, bodies, padding, the end marker —
+ * is done here, so that each member's offset is known and a long name is decoded from its
+ * whole body at once (node-tar's Parser decodes it chunk by chunk, which garbles a
+ * multi-byte character that straddles two chunks).
+ */
+import { Header, Pax, type HeaderData } from 'tar';
+import { BackupError, throwIfAborted } from '../errors.js';
+import type { EntryType } from '../scan/tree-entry.js';
+import { ByteReader, TruncatedError } from './byte-reader.js';
+import { decodeDumpdir, type DumpdirEntry } from './dumpdir-body.js';
+import { BLOCK, paddingFor } from './gnu-header.js';
+import { memberPath } from './member-name.js';
+
+/** One member as read from an archive. */
+export interface ArchiveMemberRead {
+  /** Relative path without "./" or trailing "/" ("" for the archive's root directory); not yet checked for safety. */
+  path: string;
+  type: EntryType;
+  /** Permission bits. */
+  mode: number;
+  uid: number;
+  gid: number;
+  /** Whole seconds since the epoch. */
+  mtime: number;
+  /** Body bytes for files; 0 for directories and symlinks. */
+  size: number;
+  linkTarget?: string;
+  /** For GNU dumpdir members: the names the directory holds. Absent for plain directories (nothing is purged). */
+  listing?: DumpdirEntry[];
+  /** Offset in the tar stream of the member's first header block (its LongLink header when it has one). */
+  tarOffset: number;
+  /**
+   * The file's bytes (empty for other types). Iterate it at most once, before asking the
+   * reader for the next member; whatever is left unread is skipped then.
+   */
+  body: AsyncIterable<Buffer>;
+}
+
+/** Something the reader skipped. */
+export interface ReadWarning {
+  path: string;
+  message: string;
+}
+
+/** Reading options. */
+export interface TarReadOptions {
+  signal?: AbortSignal;
+  /** Members of types this project does not restore (hard links, devices, FIFOs) are skipped and reported here. */
+  onWarning?(w: ReadWarning): void;
+}
+
+/** Reads members one by one from tar bytes starting at `offset` (a member boundary). Not safe for concurrent use. */
+export class TarReader {
+  private readonly bytes: ByteReader;
+  private bodyLeft = 0;
+  private padLeft = 0;
+  /** Counts members, so a stale body iterator cannot read the next member's bytes. */
+  private generation = 0;
+  private ended = false;
+
+  constructor(
+    source: AsyncIterable<Uint8Array>,
+    private readonly opts: TarReadOptions & { offset?: number } = {},
+  ) {
+    this.bytes = new ByteReader(source[Symbol.asyncIterator](), opts.offset ?? 0);
+  }
+
+  /** Position of the next unread byte (after the current member's body, once it is skipped). */
+  get offset(): number {
+    return this.bytes.offset + this.bodyLeft + this.padLeft;
+  }
+
+  /** Skips forward to `offset`, which must be a member boundary at or after the current position. */
+  async skipTo(offset: number): Promise<void> {
+    await this.finishBody();
+    this.generation++;
+    const gap = offset - this.bytes.offset;
+    if (gap < 0) throw new BackupError('INTERNAL', `TarReader.skipTo(${offset}): already at ${this.bytes.offset}`);
+    await this.guard(() => this.bytes.skip(gap));
+  }
+
+  /** The next member, or null after the end-of-archive marker. */
+  async next(): Promise<ArchiveMemberRead | null> {
+    await this.finishBody();
+    this.generation++;
+    if (this.ended) return null;
+    return this.guard(() => this.readMember());
+  }
+
+  private async readMember(): Promise<ArchiveMemberRead | null> {
+    let ex: HeaderData = {};
+    const tarOffset = this.bytes.offset;
+    for (;;) {
+      throwIfAborted(this.opts.signal);
+      const at = this.bytes.offset;
+      const block = await this.bytes.readExact(BLOCK);
+      if (block === null) throw corrupt(`archive ends at byte ${at} without the end-of-archive marker: it is truncated`);
+      if (isZero(block)) {
+        // two zero blocks end the archive; GNU tar also accepts a lone one at the very end
+        const second = await this.bytes.readExact(BLOCK);
+        if (second !== null && !isZero(second)) throw corrupt(`archive has a stray zero block at byte ${at}`);
+        this.ended = true;
+        return null;
+      }
+      const raw = new Header(block);
+      if (!raw.cksumValid) throw corrupt(`archive has a damaged header at byte ${at} (checksum mismatch)`);
+      const typeflag = String.fromCharCode(block[156]);
+      const size = raw.size ?? 0;
+      if (typeflag === 'L' || typeflag === 'K' || typeflag === 'x' || typeflag === 'g') {
+        if (size > 1024 * 1024) throw corrupt(`archive has an implausible ${size}-byte extended header at byte ${at}`);
+        const body = (await this.bytes.readExact(size)) ?? Buffer.alloc(0);
+        await this.bytes.skip(paddingFor(size));
+        if (typeflag === 'L') ex = { ...ex, path: cString(body) };
+        else if (typeflag === 'K') ex = { ...ex, linkpath: cString(body) };
+        else if (typeflag === 'x') ex = Pax.parse(body.toString('utf8'), ex, false);
+        // 'g' (global pax) sets defaults this project never writes: skipped
+        continue;
+      }
+      const h = new Header(block, 0, ex);
+      const m = this.member(h, typeflag, tarOffset);
+      const bodySize = h.size ?? 0;
+      if (typeflag === 'D') {
+        const body = (await this.bytes.readExact(bodySize)) ?? Buffer.alloc(0);
+        await this.bytes.skip(paddingFor(bodySize));
+        if (!m) continue;
+        m.listing = decodeDumpdir(body);
+        return m;
+      }
+      this.bodyLeft = bodySize;
+      this.padLeft = paddingFor(bodySize);
+      if (!m) {
+        await this.finishBody();
+        continue;
+      }
+      if (m.type === 'file') {
+        m.size = bodySize;
+        m.body = this.body(this.generation);
+      }
+      return m;
+    }
+  }
+
+  private member(h: Header, typeflag: string, tarOffset: number): ArchiveMemberRead | null {
+    const name = h.path ?? '';
+    let type: EntryType;
+    if (typeflag === '0' || typeflag === '\0' || typeflag === '7') type = 'file';
+    else if (typeflag === '5' || typeflag === 'D') type = 'dir';
+    else if (typeflag === '2') type = 'symlink';
+    else {
+      this.opts.onWarning?.({ path: memberPath(name), message: `skipped: tar member type "${typeflag}" (${h.type}) is not restored` });
+      return null;
+    }
+    return {
+      path: memberPath(name),
+      type,
+      mode: (h.mode ?? 0) & 0o7777,
+      uid: h.uid ?? 0,
+      gid: h.gid ?? 0,
+      mtime: h.mtime ? Math.floor(h.mtime.getTime() / 1000) : 0,
+      size: 0,
+      linkTarget: type === 'symlink' ? (h.linkpath ?? '') : undefined,
+      tarOffset,
+      body: empty(),
+    };
+  }
+
+  private async *body(generation: number): AsyncGenerator<Buffer> {
+    while (this.bodyLeft > 0) {
+      if (generation !== this.generation) throw new BackupError('INTERNAL', 'a member body was read after moving to the next member');
+      throwIfAborted(this.opts.signal);
+      const chunk = await this.guard(() => this.bytes.readSome(this.bodyLeft));
+      if (chunk === null) throw corrupt(`archive ends inside a file's data at byte ${this.bytes.offset}: it is truncated`);
+      this.bodyLeft -= chunk.length;
+      yield chunk;
+    }
+  }
+
+  private async finishBody(): Promise<void> {
+    if (this.bodyLeft === 0 && this.padLeft === 0) return;
+    const n = this.bodyLeft + this.padLeft;
+    this.bodyLeft = 0;
+    this.padLeft = 0;
+    await this.guard(() => this.bytes.skip(n));
+  }
+
+  private async guard<T>(f: () => Promise<T>): Promise<T> {
+    try {
+      return await f();
+    } catch (err) {
+      if (err instanceof TruncatedError) throw corrupt(`archive is truncated at byte ${err.offset}`, err);
+      throw err;
+    }
+  }
+}
+
+function corrupt(what: string, cause?: unknown): BackupError {
+  return new BackupError('ARCHIVE_CORRUPT', `${what}; use another copy of it`, { cause });
+}
+
+function isZero(block: Buffer): boolean {
+  for (let i = 0; i < block.length; i++) if (block[i] !== 0) return false;
+  return true;
+}
+
+function cString(body: Buffer): string {
+  const nul = body.indexOf(0);
+  return body.toString('utf8', 0, nul < 0 ? body.length : nul);
+}
+
+async function* empty(): AsyncGenerator<Buffer> {}

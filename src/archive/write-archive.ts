@@ -1,0 +1,242 @@
+/**
+ * Writes an ArchivePlan as a GNU incremental tar, block-gzipped, to a file: a dumpdir
+ * member for every planned directory (in plan order), then each planned file and symlink,
+ * then two zero blocks. Member names are relative to the data directory as
+ * `tar -C data -cG .` writes them ("./", "./dir/", "./dir/file"), so extracting the chain
+ * with `tar -G -xzf` inside an empty directory reproduces the data directory.
+ *
+ * A file is streamed in chunks (never whole in memory) from one open descriptor; its header
+ * carries the size and times that descriptor had when opened. A file that cannot be opened
+ * gets no member. One that changes while read (size, mtime or ctime differ afterwards),
+ * shrinks, or fails mid-read still gets a well-formed member (zero-padded to the header's
+ * size, or cut at it) but is reported and listed in `skipped`, so the caller keeps it out of
+ * the next snapshot and the next run stores it again.
+ */
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BackupError, fromSystemError, throwIfAborted } from '../errors.js';
+import type { ArchivedMember, ArchivePlan, GzipBlock, TreeEntry } from '../scan/tree-entry.js';
+import { BlockGzipWriter } from './block-gzip-writer.js';
+import { encodeDumpdir } from './dumpdir-body.js';
+import { BLOCK, encodeGnuHeader, paddingFor } from './gnu-header.js';
+import { memberName } from './member-name.js';
+
+/** A file that could not be archived as it was planned. */
+export interface ArchiveWarning {
+  /** Data-relative path. */
+  path: string;
+  code: 'vanished' | 'changed' | 'unreadable';
+  /** One line for the run log. */
+  message: string;
+}
+
+/** How to write the archive and whom to tell. */
+export interface WriteArchiveOptions {
+  /** The data directory the plan's paths are relative to. */
+  root: string;
+  /** The file to create (truncated if it exists); the caller picks a staging path and renames it. */
+  outPath: string;
+  /** gzip level. */
+  level: number;
+  /** Tar bytes per gzip member. */
+  blockSize: number;
+  /** Checked between chunks; an abort rejects with ABORTED and leaves `outPath` partial (the caller removes it). */
+  signal?: AbortSignal;
+  /** Called once per member after it is written, in archive order (directories included, with size 0). */
+  onMember?(m: ArchivedMember): void;
+  onWarning?(w: ArchiveWarning): void;
+  /** Called after each chunk of file data and each member. */
+  onProgress?(p: { rawBytes: number; gzBytes: number; files: number }): void;
+  /** Compressed bytes written to `outPath` so far, after each write (the uploader reads up to there). */
+  onFlushed?(gzBytesOnDisk: number): void;
+}
+
+/** The written archive. */
+export interface WrittenArchive {
+  /** Compressed bytes (the file's size). */
+  size: number;
+  /** SHA-256 tree hash of the file. */
+  treeHash: string;
+  /** Tar bytes. */
+  rawSize: number;
+  blocks: GzipBlock[];
+  /** Members written (directories, files, symlinks; LongLink headers not counted). */
+  members: number;
+  /** Paths of planned files that are absent or not trustworthy in the archive (each was reported through onWarning). */
+  skipped: string[];
+}
+
+/** Read size for file bodies. */
+const CHUNK = 256 * 1024;
+const ZEROS = Buffer.alloc(CHUNK);
+
+/** Writes `plan` to `opts.outPath`; the file is complete and fsync'ed when this resolves. */
+export async function writeArchive(plan: ArchivePlan, opts: WriteArchiveOptions): Promise<WrittenArchive> {
+  throwIfAborted(opts.signal);
+  let fh: FileHandle;
+  try {
+    fh = await open(opts.outPath, 'w', 0o600);
+  } catch (err) {
+    throw fromSystemError(err, opts.outPath);
+  }
+  try {
+    const out = new BlockGzipWriter(fh, { level: opts.level, blockSize: opts.blockSize, onFlushed: opts.onFlushed });
+    const w = new MemberWriter(out, opts);
+    for (const d of plan.dirs) {
+      throwIfAborted(opts.signal);
+      await w.dir(d.entry, encodeDumpdir(d.listing));
+    }
+    for (const e of plan.files) {
+      throwIfAborted(opts.signal);
+      if (e.type === 'symlink') await w.symlink(e);
+      else if (e.type === 'file') await w.file(e);
+      else throw new BackupError('INTERNAL', `writeArchive: ${e.path} is planned as a ${e.type} among the files`);
+    }
+    await out.write(Buffer.alloc(2 * BLOCK));
+    const r = await out.finish();
+    return { size: r.size, treeHash: r.treeHash, rawSize: r.rawSize, blocks: r.blocks, members: w.members, skipped: w.skipped };
+  } catch (err) {
+    throw err instanceof BackupError ? err : fromSystemError(err, opts.outPath);
+  } finally {
+    await fh.close().catch(() => undefined);
+  }
+}
+
+/** Whole seconds of a nanosecond timestamp, rounded down (as tar stores mtimes). */
+export function secondsOf(ns: bigint): number {
+  const s = ns / 1_000_000_000n;
+  return Number(ns < 0n && s * 1_000_000_000n !== ns ? s - 1n : s);
+}
+
+/** Writes members into the tar stream and keeps the counts. */
+class MemberWriter {
+  members = 0;
+  files = 0;
+  readonly skipped: string[] = [];
+  private readonly buf = Buffer.allocUnsafe(CHUNK);
+
+  constructor(
+    private readonly out: BlockGzipWriter,
+    private readonly opts: WriteArchiveOptions,
+  ) {}
+
+  async dir(e: TreeEntry, body: Buffer): Promise<void> {
+    const tarOffset = this.out.rawBytes;
+    const mtime = secondsOf(e.mtimeNs);
+    await this.writeAll(encodeGnuHeader({ name: memberName(e.path, true), mode: e.mode, uid: e.uid, gid: e.gid, size: body.length, mtime, typeflag: 'D' }));
+    await this.out.write(body);
+    await this.out.write(ZEROS.subarray(0, paddingFor(body.length)));
+    this.done({ path: e.path, type: 'dir', mode: e.mode & 0o7777, size: 0, mtime, tarOffset });
+  }
+
+  async symlink(e: TreeEntry): Promise<void> {
+    const tarOffset = this.out.rawBytes;
+    const mtime = secondsOf(e.mtimeNs);
+    const linkTarget = e.linkTarget ?? '';
+    await this.writeAll(encodeGnuHeader({ name: memberName(e.path, false), mode: e.mode, uid: e.uid, gid: e.gid, size: 0, mtime, typeflag: '2', linkname: linkTarget }));
+    this.files++;
+    this.done({ path: e.path, type: 'symlink', mode: e.mode & 0o7777, size: 0, mtime, tarOffset, linkTarget });
+  }
+
+  async file(e: TreeEntry): Promise<void> {
+    const abs = join(this.opts.root, e.path);
+    let fh: FileHandle;
+    try {
+      // O_NOFOLLOW: a path that became a symlink since the scan is not followed;
+      // O_NONBLOCK: one that became a FIFO does not hang the run (no effect on regular files)
+      fh = await open(abs, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    } catch (err) {
+      this.skip(e.path, openProblem(err));
+      return;
+    }
+    try {
+      await this.fileBody(e, fh);
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+  }
+
+  private async fileBody(e: TreeEntry, fh: FileHandle): Promise<void> {
+    let before;
+    try {
+      before = await fh.stat({ bigint: true });
+    } catch (err) {
+      this.skip(e.path, { code: 'unreadable', message: `cannot be read (${errCode(err)}); left out of this archive, retried next run` });
+      return;
+    }
+    if (!before.isFile()) {
+      this.skip(e.path, { code: 'changed', message: 'is no longer a regular file; left out of this archive, retried next run' });
+      return;
+    }
+    const size = Number(before.size);
+    const mode = Number(before.mode) & 0o7777;
+    const mtime = secondsOf(before.mtimeNs);
+    const tarOffset = this.out.rawBytes;
+    await this.writeAll(encodeGnuHeader({ name: memberName(e.path, false), mode, uid: Number(before.uid), gid: Number(before.gid), size, mtime, typeflag: '0' }));
+
+    let done = 0;
+    let problem: Omit<ArchiveWarning, 'path'> | undefined;
+    while (done < size) {
+      throwIfAborted(this.opts.signal);
+      let n: number;
+      try {
+        ({ bytesRead: n } = await fh.read(this.buf, 0, Math.min(CHUNK, size - done), done));
+      } catch (err) {
+        problem = { code: 'unreadable', message: `could not be read to the end (${errCode(err)}); its member is zero-filled, retried next run` };
+        break;
+      }
+      if (n === 0) break;
+      await this.out.write(this.buf.subarray(0, n));
+      done += n;
+      this.progress();
+    }
+    // a file that shrank (or failed) still fills the size its header promised
+    for (let left = size - done; left > 0; left -= CHUNK) await this.out.write(ZEROS.subarray(0, Math.min(CHUNK, left)));
+    await this.out.write(ZEROS.subarray(0, paddingFor(size)));
+
+    if (!problem) {
+      try {
+        const after = await fh.stat({ bigint: true });
+        if (done < size || after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs) {
+          problem = { code: 'changed', message: 'changed while it was being read; this copy is not trusted and is retried next run' };
+        }
+      } catch (err) {
+        problem = { code: 'unreadable', message: `could not be checked after reading (${errCode(err)}); retried next run` };
+      }
+    }
+    if (problem) this.skip(e.path, problem);
+    this.files++;
+    this.done({ path: e.path, type: 'file', mode, size, mtime, tarOffset });
+  }
+
+  private skip(path: string, p: Omit<ArchiveWarning, 'path'>): void {
+    this.skipped.push(path);
+    this.opts.onWarning?.({ path, ...p });
+  }
+
+  private done(m: ArchivedMember): void {
+    this.members++;
+    this.opts.onMember?.(m);
+    this.progress();
+  }
+
+  private progress(): void {
+    this.opts.onProgress?.({ rawBytes: this.out.rawBytes, gzBytes: this.out.gzBytes, files: this.files });
+  }
+
+  private async writeAll(blocks: Buffer[]): Promise<void> {
+    for (const b of blocks) await this.out.write(b);
+  }
+}
+
+function openProblem(err: unknown): Omit<ArchiveWarning, 'path'> {
+  const code = errCode(err);
+  if (code === 'ENOENT' || code === 'ENOTDIR') return { code: 'vanished', message: 'vanished before it could be read; left out of this archive' };
+  if (code === 'ELOOP') return { code: 'changed', message: 'became a symlink since the scan; left out of this archive, retried next run' };
+  return { code: 'unreadable', message: `cannot be read (${code}); left out of this archive, retried next run` };
+}
+
+function errCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException)?.code ?? (err as Error)?.message ?? String(err);
+}
