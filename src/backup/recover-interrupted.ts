@@ -18,8 +18,8 @@ export interface Recovered {
 }
 
 /** Recovers the state directory; `sink` is needed only when orphan uploads exist. */
-export async function recoverInterrupted(db: Db, stagingDir: string, sink: (() => Promise<ArchiveSink>) | undefined, now: Date): Promise<Recovered> {
-  const interruptedRuns = markInterruptedRuns(db, now.toISOString());
+export async function recoverInterrupted(db: Db, stagingDir: string, sink: (() => Promise<ArchiveSink>) | undefined, now: Date, currentRunId: number): Promise<Recovered> {
+  const interruptedRuns = markInterruptedRuns(db, now.toISOString(), currentRunId);
   const referenced = new Set((db.prepare('SELECT staged_path FROM archives WHERE staged_path IS NOT NULL').pluck().all() as string[]));
   const removedStagingFiles: string[] = [];
   let names: string[] = [];

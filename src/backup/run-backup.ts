@@ -83,7 +83,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
 
   if (!opts.dryRun) {
     await mkdir(stagingDir, { recursive: true });
-    const r = await recoverInterrupted(db, stagingDir, deps.sink, now());
+    const r = await recoverInterrupted(db, stagingDir, deps.sink, now(), deps.runId);
     if (r.interruptedRuns) log.warn(`the previous run was interrupted; cleaned up (${r.removedStagingFiles.length} staging file(s) removed, ${r.abortedUploads.length} unfinished upload(s) aborted)`);
     for (const a of pendingUploads(db)) {
       if (!deps.sink) break;

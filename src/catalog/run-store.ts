@@ -44,9 +44,9 @@ export function updateRun(db: Db, id: number, u: RunUpdate): void {
   db.prepare(`UPDATE runs SET ${keys.map((k) => `${columnOf[k]} = ?`).join(', ')} WHERE id = ?`).run(...(values as Array<string | number>), id);
 }
 
-/** Marks runs left 'running' by a process that died as 'interrupted'. Call while holding the run lock. */
-export function markInterruptedRuns(db: Db, endedAt: string): number {
-  return db.prepare("UPDATE runs SET status = 'interrupted', ended_at = COALESCE(ended_at, ?) WHERE status = 'running'").run(endedAt).changes;
+/** Marks runs other than `currentRunId` left 'running' by a process that died as 'interrupted'. Call while holding the run lock. */
+export function markInterruptedRuns(db: Db, endedAt: string, currentRunId: number): number {
+  return db.prepare("UPDATE runs SET status = 'interrupted', ended_at = COALESCE(ended_at, ?) WHERE status = 'running' AND id != ?").run(endedAt, currentRunId).changes;
 }
 
 interface RunRow {

@@ -15,7 +15,8 @@ import type { TreeNode } from './tree-at.js';
 import { compareUtf8 } from '../scan/compare-utf8.js';
 import { prepareSources, type ArchiveNeed, type RetrievalVault, type Tier } from './archive-sources.js';
 import { extractSpan, type Span } from './extract-span.js';
-import { prepareTarget, writeDir, writeFile, writeSymlink, finishDirs } from './restore-target.js';
+import { prepareTarget } from './restore-target.js';
+import { ensureDir, setDirTimes, writeFileEntry, writeSymlinkEntry } from '../archive/restore-writer.js';
 import { extractArchive } from '../archive/extract-archive.js';
 
 /** What to restore and how. */
@@ -70,13 +71,13 @@ export async function restoreFromCatalog(
   let symlinks = 0;
   for (const n of nodes) {
     if (n.type === 'dir') {
-      await writeDir(req.to, n);
+      await ensureDir(req.to, n.path);
       dirs++;
     }
   }
   for (const n of nodes) {
     if (n.type === 'symlink') {
-      await writeSymlink(req.to, n);
+      await writeSymlinkEntry(req.to, n.path, n.linkTarget ?? '', { mtime: n.mtime });
       symlinks++;
     }
   }
@@ -87,12 +88,12 @@ export async function restoreFromCatalog(
     for (const span of p.spans) {
       throwIfAborted(signal);
       written += await extractSpan(source.read({ start: span.gzStart, end: span.gzEnd }), span, async (node, body) => {
-        await writeFile(req.to, node, body);
+        await writeFileEntry(req.to, node.path, body, { mode: node.mode, mtime: node.mtime }, signal);
         bytes += node.size;
       }, signal);
     }
   }
-  await finishDirs(req.to, nodes.filter((n) => n.type === 'dir'));
+  await setDirTimes(req.to, nodes.filter((n) => n.type === 'dir'));
   return {
     seq: target.seq,
     createdAt: target.createdAt,

@@ -18,7 +18,8 @@ export function registerCost(program: Command): void {
         const all = listArchives(ctx.db);
         const uploaded = all.filter((a) => a.uploadState === 'uploaded');
         const latest = latestArchive(ctx.db);
-        const chain = latest ? chainTo(all, latest) : [];
+        // what a restore of the latest point retrieves when no local copy is left (the disaster case)
+        const chain = (latest ? chainTo(all, latest) : []).filter((a) => a.uploadState === 'uploaded');
         const est = estimateCost({
           archives: uploaded.map((a) => ({ size: a.size, uploadedAt: a.uploadedAt ? new Date(a.uploadedAt) : new Date(a.createdAt), parts: a.uploadRequests ?? 1 })),
           prices: ctx.config.prices,
