@@ -10,7 +10,7 @@
  */
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { mkdir, unlink } from 'node:fs/promises';
+import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import type { Config } from '../config/load-config.js';
 import type { Db } from '../catalog/open-catalog.js';
 import { commitArchive, getArchive, latestArchive, nextSeq, pendingUploads } from '../catalog/archive-store.js';
@@ -147,6 +147,8 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   let uploadStarted = 0;
   if (deps.sink && description) {
     const sink = await deps.sink();
+    // the uploader opens the file at once and reads parts as the writer (which truncates and fills it) makes them durable
+    await writeFile(stagedPath, '');
     uploadStarted = Date.now();
     upload = sink.upload({
       path: stagedPath,
