@@ -48,7 +48,7 @@ export function renderReport(input: ReportInput): Report {
 
 function renderRun(r: RunSummary): string[] {
   const out = [`Run #${r.id}: ${outcomeLabel[r.status]}`];
-  const row = (label: string, value: string) => out.push(`  ${label.padEnd(11)}${value}`);
+  const row = (label: string, value: string) => out.push(`  ${label.padEnd(12)}${value}`);
   row('started', r.startedAt);
   if (r.endedAt) {
     const ms = Date.parse(r.endedAt) - Date.parse(r.startedAt);
