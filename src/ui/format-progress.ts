@@ -81,7 +81,7 @@ export function progressParts(s: ProgressState, ratePerSecond: number | undefine
         : `${Math.round(s.done)} of ${formatAmount(s.total, s.unit)} (${pct}%)`;
   const known = ratePerSecond !== undefined && ratePerSecond > 0 && Number.isFinite(ratePerSecond);
   const rate = known ? formatRate(ratePerSecond, s.unit) : undefined;
-  const eta = known && s.total > s.done ? `ETA ${formatDuration(Math.ceil((s.total - s.done) / ratePerSecond))}` : undefined;
+  const eta = known && s.total > s.done ? `ETA ${formatDuration((s.total - s.done) / ratePerSecond)}` : undefined;
   const extra = Object.keys(s.extra).length ? formatExtra(s.extra) : undefined;
   return { counts, rate, eta, extra };
 }

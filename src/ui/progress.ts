@@ -5,7 +5,7 @@
 import cliProgress from 'cli-progress';
 import { clearLine, cursorTo } from 'node:readline';
 import { setActiveBar } from './console-line.js';
-import { describeFinish, describeProgress, percentDone, progressParts, type ProgressState, type ProgressUnit } from './format-progress.js';
+import { describeFinish, describeProgress, formatSize, percentDone, progressParts, type ProgressState, type ProgressUnit } from './format-progress.js';
 import { createRateMeter, type RateMeter } from './rate-meter.js';
 
 /** How progress is shown. */
@@ -123,14 +123,14 @@ function startBar(s: Stage, stream: NodeJS.WritableStream, now: () => number): S
       stream,
       format: (options, params) => {
         s.meter.sample(now(), s.state.done); // so the rate falls while nothing arrives
-        return truncate(barLine(s, cliProgress.Format.BarFormat(params.progress, options)), params.maxWidth - 1);
+        return barLine(s, cliProgress.Format.BarFormat(params.progress, options), params.maxWidth - 1);
       },
-      barsize: 24,
+      barsize: 20,
       fps: 5,
       clearOnComplete: true,
       // leave the cursor and line wrapping alone: a process that dies mid-bar must not leave the terminal changed
       hideCursor: false,
-      linewrap: null,
+      linewrap: true,
       // redraw every frame, so a log line printed across the bar (see console-line.ts) is followed by the bar again
       forceRedraw: true,
     },
@@ -147,14 +147,21 @@ function startBar(s: Stage, stream: NodeJS.WritableStream, now: () => number): S
   return { multi, bar };
 }
 
-/** The bar's text: `archive ▓▓▓░░░ 30% | 1.2 GiB of 4.0 GiB | 85.3 MiB/s | ETA 34 s | sent 1.0 GiB, parts 31`. */
-function barLine(s: Stage, bar: string): string {
+/**
+ * The bar's text, fitted to `width`: `archive ▓▓▓░░░ 30% 1.2/4.0 GiB  85.3 MiB/s  ETA 34 s  sent 1.0 GiB, parts 31`.
+ * On a narrow terminal the extras go first, then the rate.
+ */
+function barLine(s: Stage, bar: string, width: number): string {
   const p = progressParts(s.state, s.meter.rate());
   const pct = percentDone(s.state.done, s.state.total);
-  const counts = pct === undefined ? p.counts : `${bar} ${pct}% | ${p.counts.replace(/ \(\d+%\)$/, '')}`;
-  return [`${s.state.label} ${counts}`, p.rate, p.eta, p.extra].filter(Boolean).join(' | ');
-}
-
-function truncate(text: string, width: number): string {
-  return width > 0 && text.length > width ? text.slice(0, width) : text;
+  const head = pct === undefined ? `${s.state.label} ${p.counts}` : `${s.state.label} ${bar} ${String(pct).padStart(3)}% ${formatSize(s.state.done)}/${formatSize(s.state.total)}`;
+  const fits = [
+    [head, p.rate, p.eta, p.extra],
+    [head, p.rate, p.eta],
+    [head, p.eta],
+    [head],
+  ]
+    .map((parts) => parts.filter(Boolean).join('  '))
+    .find((text) => text.length <= width);
+  return fits ?? head.slice(0, Math.max(0, width));
 }
