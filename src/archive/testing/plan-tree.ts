@@ -1,0 +1,72 @@
+/**
+ * Test support for the archive layer: scans a directory with lstat into TreeEntry records
+ * and plans an archive against the previous step by path, type, size, mtime, ctime, inode
+ * and link target, the way GNU tar's --listed-incremental decides. Deliberately independent
+ * of src/scan so archive tests pin the format, not the scanner.
+ */
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ArchivePlan, DumpdirFlag, PlannedDir, TreeEntry } from '../../scan/tree-entry.js';
+
+const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+
+/** Every entry under `root` (itself as ""), in full-path byte order. */
+export function scanEntries(root: string): TreeEntry[] {
+  const out: TreeEntry[] = [];
+  const walk = (rel: string) => {
+    const abs = rel ? join(root, rel) : root;
+    const st = lstatSync(abs, { bigint: true });
+    const type = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : null;
+    if (!type) return;
+    out.push({
+      path: rel,
+      type,
+      mode: Number(st.mode) & 0o7777,
+      size: type === 'file' ? Number(st.size) : 0,
+      mtimeNs: st.mtimeNs,
+      ctimeNs: st.ctimeNs,
+      dev: Number(st.dev),
+      ino: Number(st.ino),
+      uid: Number(st.uid),
+      gid: Number(st.gid),
+      linkTarget: type === 'symlink' ? readlinkSync(abs) : undefined,
+    });
+    if (type === 'dir') for (const name of readdirSync(abs)) walk(rel ? `${rel}/${name}` : name);
+  };
+  walk('');
+  return out.sort((a, b) => byBytes(a.path, b.path));
+}
+
+/** Plans an archive of `current`: level 0 when `previous` is null, else an incremental against it. */
+export function planTree(current: TreeEntry[], previous: ReadonlyMap<string, TreeEntry> | null): ArchivePlan {
+  const dirs: PlannedDir[] = [];
+  const listings = new Map<string, PlannedDir['listing']>();
+  const files: TreeEntry[] = [];
+  for (const e of current) {
+    let flag: DumpdirFlag = 'D';
+    if (e.type === 'dir') {
+      const listing: PlannedDir['listing'] = [];
+      listings.set(e.path, listing);
+      dirs.push({ entry: e, listing });
+    } else {
+      const p = previous?.get(e.path);
+      const same = !!p && p.type === e.type && p.size === e.size && p.mtimeNs === e.mtimeNs && p.ctimeNs === e.ctimeNs && p.ino === e.ino && p.linkTarget === e.linkTarget;
+      flag = same ? 'N' : 'Y';
+      if (flag === 'Y') files.push(e);
+    }
+    if (e.path === '') continue;
+    const slash = e.path.lastIndexOf('/');
+    listings.get(slash < 0 ? '' : e.path.slice(0, slash))!.push({ name: e.path.slice(slash + 1), flag });
+  }
+  const now = new Map(current.map((e) => [e.path, e.type]));
+  const deleted = previous ? [...previous.values()].filter((p) => p.path !== '' && now.get(p.path) !== p.type).map((p) => p.path) : [];
+  const bytes = files.reduce((n, f) => n + f.size, 0);
+  return {
+    level: previous ? 1 : 0,
+    dirs,
+    files,
+    deleted,
+    snapshot: current,
+    counts: { added: 0, changed: files.length, unchanged: 0, deleted: deleted.length, bytes },
+  };
+}
