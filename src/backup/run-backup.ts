@@ -131,6 +131,8 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
 
   // The archive is written and uploaded at the same time: each part goes as soon as its bytes are durable on disk.
   let bytesOnDisk = 0;
+  let rawDone = 0;
+  let stage: 'archive' | 'upload' = 'archive';
   let resolveDone!: (v: { size: number; treeHash: string }) => void;
   let rejectDone!: (e: unknown) => void;
   const source: GrowingFile = {
@@ -157,13 +159,15 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
       source,
       journal: uploadJournal(db, fileName),
       signal: uploadSignal,
-      onProgress: (p) => deps.progress.update(bytesOnDisk, { sent: p.bytesSent, parts: p.partsDone }),
+      // while the archive is written the bar counts tar bytes and shows the upload as extra fields; afterwards it counts bytes sent
+      onProgress: (p) => (stage === 'archive' ? deps.progress.update(rawDone, { sent: p.bytesSent, parts: p.partsDone }) : deps.progress.update(p.bytesSent, { parts: p.partsDone })),
     });
     upload.catch(() => undefined);
   }
 
   const members: ArchivedMember[] = [];
-  deps.progress.start('archive', c.bytes, 'bytes');
+  // tar bytes: contents plus about a header block and padding per member
+  deps.progress.start('archive', c.bytes + (plan.files.length + plan.dirs.length) * 1024, 'bytes');
   let written;
   try {
     written = await writeArchive(plan, {
@@ -174,7 +178,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
       signal,
       onMember: (m) => members.push(m),
       onWarning: (w) => warn(`${w.path}: ${w.message}`),
-      onProgress: (p) => deps.progress.update(p.rawBytes),
+      onProgress: (p) => deps.progress.update((rawDone = p.rawBytes)),
       onFlushed: (n) => {
         bytesOnDisk = n;
       },
@@ -223,6 +227,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   const record = getArchive(db, seq)!;
   if (deps.sink && upload) {
     const sink = await deps.sink();
+    stage = 'upload';
     deps.progress.start('upload', written.size, 'bytes');
     try {
       let done: SinkUploaded;

@@ -2,6 +2,7 @@
  * The CLI entry point: argv → command. The only place errors become exit codes and
  * messages: one line for errors a user can cause, a stack trace only with --debug.
  */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { BackupError, ExitCode, exitCodeFor } from '../errors.js';
 import { registerCommands } from './commands/index.js';
@@ -11,6 +12,7 @@ import { interruptSignal } from './interrupt.js';
 export async function main(argv: string[]): Promise<void> {
   const program = new Command('backup')
     .description('Full and incremental tar.gz backups of a directory into an Amazon Glacier vault, with a local SQLite catalog.')
+    .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version)
     .option('-c, --config <file>', 'configuration file (default: ./backup.config.json, then ~/.config/backup/config.json)')
     .option('--json', 'machine-readable output (list, ls, status, inventory, cost, …)')
     .option('-q, --quiet', 'no progress bars or informational lines; errors and warnings only')

@@ -34,3 +34,9 @@ test('lines without secrets come back unchanged', () => {
   const line = 'archive 3 uploaded in 12.0 s: archive ID abc-DEF_123, user@example.com';
   assert.equal(redact(line), line);
 });
+
+test('request signatures, Authorization headers and session tokens are masked', () => {
+  const line = redact(`Authorization: AWS4-HMAC-SHA256 Credential=AKIA/x, Signature=${'a'.repeat(64)} aws_session_token=FQoGZXIvYXdzEJr//token+=`);
+  assert.doesNotMatch(line, /aaaaaaaa|FQoGZX/);
+  assert.match(redact(`X-Amz-Signature=... Signature=${'b'.repeat(64)}`), /Signature=\*\*\*\*/);
+});

@@ -14,11 +14,20 @@ const PASSWORD_JSON = /(passw(?:or)?d"\s*:\s*")[^"]*/gi;
 /** `scheme://user:pass@host`: the password part. */
 const URL_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s/@:]*:)[^\s/@]+@/gi;
 
-/** Returns the line with AWS secret keys, `password=` values and URL passwords replaced by `****`. */
+/** SigV4 `Signature=<64 hex>` and whole `Authorization` header values. */
+const SIGNATURE = /(Signature=)[0-9a-f]{64}/gi;
+const AUTHORIZATION = /(authorization["']?\s*[:=]\s*["']?)[^"'\n]+/gi;
+/** Session tokens: `aws_session_token=…`, `sessionToken: …`, `X-Amz-Security-Token=…`. */
+const SESSION_TOKEN = /((?:aws_session_token|sessionToken|x-amz-security-token)["']?\s*[:=]\s*["']?)[A-Za-z0-9/+=%]+/gi;
+
+/** Returns the line with AWS secret keys, session tokens, request signatures, `password=` values and URL passwords replaced by `****`. */
 export function redact(line: string): string {
   return line
     .replace(AWS_SECRET, `$1${MASK}`)
     .replace(PASSWORD_ASSIGN, `$1${MASK}`)
     .replace(PASSWORD_JSON, `$1${MASK}`)
-    .replace(URL_USERINFO, `$1${MASK}@`);
+    .replace(URL_USERINFO, `$1${MASK}@`)
+    .replace(SIGNATURE, `$1${MASK}`)
+    .replace(AUTHORIZATION, `$1${MASK}`)
+    .replace(SESSION_TOKEN, `$1${MASK}`);
 }

@@ -1,5 +1,6 @@
 /** `backup schedule print` and `backup daemon`: running unattended. */
 import type { Command } from 'commander';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cronLine } from '../../schedule/cron-line.js';
 import { runDaemon } from '../../schedule/run-daemon.js';
@@ -19,6 +20,8 @@ export function registerSchedule(program: Command): void {
     .addHelpText('after', '\nExample:\n  backup schedule print   # then paste the line into "crontab -e"')
     .action((_opts, cmd: Command) => {
       const config = loadConfig({ path: globalFlags(cmd).config });
+      // cron cannot open the redirect into a missing directory, and would then never start the run
+      mkdirSync(join(config.stateDir, 'logs'), { recursive: true });
       say(cronLine({
         schedule: config.schedule,
         nodePath: process.execPath,
