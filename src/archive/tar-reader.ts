@@ -105,7 +105,7 @@ export class TarReader {
         this.ended = true;
         return null;
       }
-      const raw = new Header(block);
+      const raw = decodeHeader(block);
       if (!raw.cksumValid) throw corrupt(`archive has a damaged header at byte ${at} (checksum mismatch)`);
       const typeflag = String.fromCharCode(block[156]);
       const size = raw.size ?? 0;
@@ -119,7 +119,7 @@ export class TarReader {
         // 'g' (global pax) sets defaults this project never writes: skipped
         continue;
       }
-      const h = new Header(block, 0, ex);
+      const h = decodeHeader(block, ex);
       const m = this.member(h, typeflag, tarOffset);
       const bodySize = h.size ?? 0;
       if (typeflag === 'D') {
@@ -198,6 +198,14 @@ export class TarReader {
 
 function corrupt(what: string, cause?: unknown): BackupError {
   return new BackupError('ARCHIVE_CORRUPT', `${what}; use another copy of it`, { cause });
+}
+
+function decodeHeader(block: Buffer, ex?: HeaderData): Header {
+  try {
+    return new Header(block, 0, ex);
+  } catch (err) {
+    throw corrupt(`archive has an undecodable header (${(err as Error).message})`, err);
+  }
 }
 
 function isZero(block: Buffer): boolean {

@@ -1,0 +1,198 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createReadStream, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import { isBackupError } from '../errors.js';
+import type { ArchivedMember } from '../scan/tree-entry.js';
+import { readArchive, readMembersAt, type ArchiveMemberRead } from './read-archive.js';
+import { planTree, scanEntries } from './testing/plan-tree.js';
+import { writeArchive } from './write-archive.js';
+
+function withTmp(f: (dir: string) => Promise<void>): () => Promise<void> {
+  return async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'read-archive-'));
+    try {
+      await f(dir);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+}
+
+/** Content that differs per file and does not compress to nothing. */
+function content(seed: number, size: number): Buffer {
+  const b = Buffer.alloc(size);
+  let x = seed * 2654435761;
+  for (let i = 0; i < size; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+}
+
+const longName = `${'ünïcødé-dïrectory-nämé/'.repeat(4)}${'😀'.repeat(30)}.txt`;
+
+/** A data directory of files of many sizes (some spanning several 16 KiB blocks), archived. */
+async function sample(dir: string) {
+  const data = join(dir, 'data');
+  const files = new Map<string, Buffer>();
+  const sizes = [0, 1, 511, 512, 513, 10_000, 40_000, 100_000, 3, 70_000];
+  sizes.forEach((size, i) => files.set(`d${i % 3}/f${i}.bin`, content(i + 1, size)));
+  files.set(longName, Buffer.from('long name\n'));
+  for (const [p, c] of files) {
+    mkdirSync(join(data, p, '..'), { recursive: true });
+    writeFileSync(join(data, p), c);
+  }
+  const members: ArchivedMember[] = [];
+  const outPath = join(dir, 'a.tar.gz');
+  const written = await writeArchive(planTree(scanEntries(data), null), { root: data, outPath, level: 6, blockSize: 16 * 1024, onMember: (m) => members.push(m) });
+  return { files, members, written, gz: readFileSync(outPath), outPath };
+}
+
+async function bodyOf(m: ArchiveMemberRead): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of m.body) parts.push(c);
+  return Buffer.concat(parts);
+}
+
+test(
+  'readArchive gives every member with its path, type, listing, offset and content',
+  withTmp(async (dir) => {
+    const { files, members, outPath } = await sample(dir);
+    const seen = new Map<string, Buffer>();
+    const offsets: number[] = [];
+    for await (const m of readArchive(createReadStream(outPath))) {
+      offsets.push(m.tarOffset);
+      if (m.type === 'file') seen.set(m.path, await bodyOf(m));
+      if (m.path === '') assert.deepEqual(m.listing?.map((e) => e.name), ['d0', 'd1', 'd2', longName.split('/')[0]]);
+    }
+    assert.deepEqual(offsets, members.map((m) => m.tarOffset));
+    assert.deepEqual(seen, files);
+  }),
+);
+
+test(
+  'members whose bodies are not read are skipped correctly',
+  withTmp(async (dir) => {
+    const { members, outPath } = await sample(dir);
+    const paths: string[] = [];
+    for await (const m of readArchive(createReadStream(outPath))) paths.push(m.path);
+    assert.deepEqual(paths, members.map((m) => m.path));
+  }),
+);
+
+test(
+  'readMembersAt reads chosen members from compressed bytes that start at a gzip block boundary',
+  withTmp(async (dir) => {
+    const { files, members, written, gz } = await sample(dir);
+    const fileMembers = members.filter((m) => m.type === 'file');
+    for (const wanted of [fileMembers.slice(0, 1), fileMembers.slice(3, 6), [fileMembers[2], fileMembers[fileMembers.length - 1]], fileMembers]) {
+      const first = wanted[0].tarOffset;
+      const block = [...written.blocks].reverse().find((b) => b.rawOffset <= first)!;
+      const got = new Map<string, Buffer>();
+      for await (const m of readMembersAt(Readable.from([gz.subarray(block.gzOffset)]), { rawStart: block.rawOffset, offsets: wanted.map((w) => w.tarOffset) })) {
+        got.set(m.path, await bodyOf(m));
+      }
+      assert.deepEqual(
+        got,
+        new Map(wanted.map((w) => [w.path, files.get(w.path)!])),
+      );
+    }
+  }),
+);
+
+test(
+  'readMembersAt stops after the last wanted member, so the range may cut the next gzip member',
+  withTmp(async (dir) => {
+    const { files, members, written, gz } = await sample(dir);
+    const target = members.find((m) => m.path === 'd1/f7.bin')!;
+    const startBlock = [...written.blocks].reverse().find((b) => b.rawOffset <= target.tarOffset)!;
+    const end = target.tarOffset + 512 + target.size;
+    const after = written.blocks.find((b) => b.rawOffset >= end)!;
+    // the retrieved range ends 100 bytes into the gzip member after the one holding the file's end
+    const slice = gz.subarray(startBlock.gzOffset, after.gzOffset + 100);
+    const got: Buffer[] = [];
+    for await (const m of readMembersAt(Readable.from([slice]), { rawStart: startBlock.rawOffset, offsets: [target.tarOffset] })) got.push(await bodyOf(m));
+    assert.deepEqual(got, [files.get('d1/f7.bin')]);
+  }),
+);
+
+test(
+  'readMembersAt accepts tar bytes that start at a member boundary',
+  withTmp(async (dir) => {
+    const { members, gz } = await sample(dir);
+    const tar = gunzipSync(gz);
+    const m = members.find((x) => x.path === longName)!;
+    const got = [];
+    for await (const r of readMembersAt(Readable.from([tar.subarray(m.tarOffset)]), { decompressed: true, rawStart: m.tarOffset, offsets: [m.tarOffset] })) {
+      got.push([r.path, (await bodyOf(r)).toString()]);
+    }
+    assert.deepEqual(got, [[longName, 'long name\n']]);
+  }),
+);
+
+test(
+  'an offset where no member starts is ARCHIVE_CORRUPT',
+  withTmp(async (dir) => {
+    const { members, gz } = await sample(dir);
+    const wrong = members.find((m) => m.size > 1000)!.tarOffset + 512;
+    await assert.rejects(async () => {
+      for await (const m of readMembersAt(Readable.from([gz]), { rawStart: 0, offsets: [wrong] })) void m;
+    }, (err) => isBackupError(err, 'ARCHIVE_CORRUPT'));
+  }),
+);
+
+test(
+  'long multi-byte names survive any chunking of the input (a character split across chunks)',
+  withTmp(async (dir) => {
+    const { gz } = await sample(dir);
+    const tar = gunzipSync(gz);
+    for (const size of [1, 7, 509, 4096]) {
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < tar.length; i += size) chunks.push(tar.subarray(i, i + size));
+      const paths: string[] = [];
+      for await (const m of readArchive(Readable.from(chunks), { decompressed: true })) paths.push(m.path);
+      assert.ok(paths.includes(longName), `chunks of ${size}`);
+    }
+  }),
+);
+
+test(
+  'damaged input is ARCHIVE_CORRUPT: bad gzip data, a truncated file, a bad header checksum, a missing end marker',
+  withTmp(async (dir) => {
+    const { gz, written } = await sample(dir);
+    const readAll = async (input: Readable, decompressed = false) => {
+      for await (const m of readArchive(input, { decompressed })) for await (const c of m.body) void c;
+    };
+    const flipped = Buffer.from(gz);
+    flipped[written.blocks[2].gzOffset + 40] ^= 0xff;
+    await assert.rejects(readAll(Readable.from([flipped])), (err) => isBackupError(err, 'ARCHIVE_CORRUPT'));
+    await assert.rejects(readAll(Readable.from([gz.subarray(0, written.blocks[3].gzOffset + 50)])), (err) => isBackupError(err, 'ARCHIVE_CORRUPT'));
+    const tar = gunzipSync(gz);
+    const badHeader = Buffer.from(tar);
+    badHeader[1024 + 10] ^= 0x01;
+    await assert.rejects(readAll(Readable.from([badHeader]), true), (err) => isBackupError(err, 'ARCHIVE_CORRUPT') && /checksum/.test(err.message));
+    await assert.rejects(readAll(Readable.from([tar.subarray(0, tar.length - 1024)]), true), (err) => isBackupError(err, 'ARCHIVE_CORRUPT') && /end-of-archive/.test(err.message));
+  }),
+);
+
+test(
+  'member types that are not restored (hard links) are skipped with a warning',
+  withTmp(async (dir) => {
+    const data = join(dir, 'data');
+    mkdirSync(data);
+    writeFileSync(join(data, 'a'), 'same\n');
+    linkSync(join(data, 'a'), join(data, 'b'));
+    execFileSync('tar', ['-C', data, '-czf', join(dir, 'h.tar.gz'), '.']);
+    const warnings: string[] = [];
+    const paths: string[] = [];
+    for await (const m of readArchive(createReadStream(join(dir, 'h.tar.gz')), { onWarning: (w) => warnings.push(w.path) })) paths.push(m.path);
+    // GNU tar stores the first name as a file and the second as a link to it
+    assert.equal(warnings.length, 1);
+    assert.deepEqual([...paths, ...warnings].sort(), ['', 'a', 'b']);
+  }),
+);
