@@ -120,6 +120,9 @@ export class TarReader {
         continue;
       }
       const h = decodeHeader(block, ex);
+      // Header.decode re-reads the link field after applying `ex`; the long values win
+      if (ex.path !== undefined) h.path = ex.path;
+      if (ex.linkpath !== undefined) h.linkpath = ex.linkpath;
       const m = this.member(h, typeflag, tarOffset);
       const bodySize = h.size ?? 0;
       if (typeflag === 'D') {
