@@ -25,7 +25,7 @@ export interface BlockGzipOptions {
   /** Blocks compressing at once; default 3 (two cores busy while the producer fills the next block). */
   maxInFlight?: number;
   /** Called after each write with the number of output bytes written to the file so far (readable by others; fsync comes at finish). */
-  onFlushed?(bytesOnDisk: number): void;
+  onFlushed?: (bytesOnDisk: number) => void;
 }
 
 /** The finished output. */
@@ -57,7 +57,7 @@ export class BlockGzipWriter {
   private readonly pending: Array<{ rawOffset: number; gz: Promise<Buffer> }> = [];
   private readonly blocks: GzipBlock[] = [];
   private readonly hasher = new TreeHasher();
-  private failure: unknown;
+  private failure: Error | undefined;
   private finished = false;
 
   constructor(
@@ -104,14 +104,13 @@ export class BlockGzipWriter {
       while (this.pending.length > 0) await this.flushOne();
       await this.fh.sync();
     } catch (err) {
-      this.failure = err;
-      throw err;
+      throw this.fail(err);
     }
     return { size: this.written, treeHash: this.hasher.digest(), blocks: this.blocks, rawSize: this.raw };
   }
 
   private check(): void {
-    if (this.failure !== undefined) throw this.failure;
+    if (this.failure) throw this.failure;
     if (this.finished) throw new Error('BlockGzipWriter: already finished');
   }
 
@@ -120,9 +119,13 @@ export class BlockGzipWriter {
     try {
       while (this.pending.length > this.maxInFlight) await this.flushOne();
     } catch (err) {
-      this.failure = err;
-      throw err;
+      throw this.fail(err);
     }
+  }
+
+  private fail(err: unknown): Error {
+    this.failure = err instanceof Error ? err : new Error(String(err));
+    return this.failure;
   }
 
   private startBlock(): void {

@@ -20,10 +20,10 @@ import { resolveInside } from './safe-path.js';
 /** How to extract. */
 export interface ExtractOptions {
   /** Accepts data-relative paths to restore; without it everything is. */
-  filter?(path: string): boolean;
+  filter?: (path: string) => boolean;
   signal?: AbortSignal;
   /** Members skipped because their type is not restored (hard links, devices, FIFOs). */
-  onWarning?(w: { path: string; message: string }): void;
+  onWarning?: (w: { path: string; message: string }) => void;
 }
 
 /** What an extraction did. */

@@ -49,7 +49,7 @@ export interface ReadWarning {
 export interface TarReadOptions {
   signal?: AbortSignal;
   /** Members of types this project does not restore (hard links, devices, FIFOs) are skipped and reported here. */
-  onWarning?(w: ReadWarning): void;
+  onWarning?: (w: ReadWarning) => void;
 }
 
 /** Reads members one by one from tar bytes starting at `offset` (a member boundary). Not safe for concurrent use. */

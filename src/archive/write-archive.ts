@@ -44,12 +44,12 @@ export interface WriteArchiveOptions {
   /** Checked between chunks; an abort rejects with ABORTED and leaves `outPath` partial (the caller removes it). */
   signal?: AbortSignal;
   /** Called once per member after it is written, in archive order (directories included, with size 0). */
-  onMember?(m: ArchivedMember): void;
-  onWarning?(w: ArchiveWarning): void;
+  onMember?: (m: ArchivedMember) => void;
+  onWarning?: (w: ArchiveWarning) => void;
   /** Called after each chunk of file data and each member. */
-  onProgress?(p: { rawBytes: number; gzBytes: number; files: number }): void;
+  onProgress?: (p: { rawBytes: number; gzBytes: number; files: number }) => void;
   /** Compressed bytes written to `outPath` so far, after each write (the uploader reads up to there). */
-  onFlushed?(gzBytesOnDisk: number): void;
+  onFlushed?: (gzBytesOnDisk: number) => void;
 }
 
 /** The written archive. */
