@@ -54,6 +54,21 @@ test('a missing data directory: exit 2 naming it', async (t) => {
   oneLine(r.stderr, /data directory .*nowhere does not exist; fix "data"/);
 });
 
+test('an unwritable state directory: exit 2 naming it, before anything is written', async (t) => {
+  const w = world();
+  t.after(w.done);
+  mkdirSync(join(w.root, 'ro'));
+  chmodSync(join(w.root, 'ro'), 0o500);
+  const config = join(w.root, 'c.json');
+  writeFileSync(config, JSON.stringify({ data: 'data', stateDir: 'ro/state' }));
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot && spawnSync('setpriv', ['--version']).status !== 0) return t.skip('running as root without setpriv');
+  const cmd = asRoot ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--', process.execPath, BIN] : [process.execPath, BIN];
+  const r = spawnSync(cmd[0], [...cmd.slice(1), 'run', '--config', config], { encoding: 'utf8' });
+  assert.equal(r.status, 2);
+  oneLine(r.stderr, /stateDir .*ro\/state is not writable \(EACCES\); fix its permissions or change "stateDir"/);
+});
+
 test('bad option values and unknown commands: exit 2', async (t) => {
   const w = world();
   t.after(w.done);

@@ -44,6 +44,10 @@ test('every step of a 10-step history restores exactly, with backup restore and 
     assert.equal(r.code, 0, `restore ${k}: ${r.stderr}`);
     assert.deepEqual(snapshotTree(to), expected[k - 1], `backup restore at step ${k}`);
 
+    // the catalog alone lists the same tree
+    const ls = JSON.parse((await runCli(['ls', '--json', '--seq', String(k), '--config', config])).stdout) as { entries: Array<{ path: string; type: string }> };
+    assert.deepEqual(ls.entries.map((e) => e.path).sort(), Object.keys(expected[k - 1]).sort(), `backup ls at step ${k}`);
+
     // plain GNU tar, run inside the empty target, archives of the chain in order
     const gnu = join(root, `gnu-${k}`);
     mkdirSync(gnu);
