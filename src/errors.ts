@@ -88,6 +88,11 @@ export function exitCodeFor(err: unknown): ExitCode {
   return ExitCode.failed;
 }
 
+/** `err` itself when it is an Error, else an Error carrying its string form (for re-throwing what a `catch` caught). */
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
 /** Throws ABORTED if the signal has fired. Call between units of long work. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new BackupError('ABORTED', 'interrupted; run the same command again to resume', { cause: signal.reason });

@@ -11,6 +11,7 @@
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { FileHandle } from 'node:fs/promises';
+import { asError } from '../errors.js';
 import { TreeHasher, MiB } from '../treehash/tree-hash.js';
 import type { GzipBlock } from '../scan/tree-entry.js';
 
@@ -124,7 +125,7 @@ export class BlockGzipWriter {
   }
 
   private fail(err: unknown): Error {
-    this.failure = err instanceof Error ? err : new Error(String(err));
+    this.failure = asError(err);
     return this.failure;
   }
 

@@ -48,11 +48,16 @@ function report(err: unknown, debug: boolean): number {
   }
   if (err instanceof BackupError) {
     process.stderr.write(`backup: ${err.message}\n`);
-    if (debug) process.stderr.write(`${err.stack ?? ''}\n${err.cause ? `cause: ${(err.cause as Error).stack ?? String(err.cause)}\n` : ''}`);
+    if (debug) process.stderr.write(`${err.stack ?? ''}\n${err.cause ? `cause: ${stackOf(err.cause)}\n` : ''}`);
   } else {
     process.stderr.write(`backup: internal error: ${(err as Error)?.message ?? String(err)} (run with --debug for details and report it)\n`);
     if (debug) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
   }
   if (interruptSignal().aborted && !(err instanceof BackupError && err.code !== 'ABORTED')) return ExitCode.interrupted;
   return exitCodeFor(err);
+}
+
+/** An error's stack trace, or the string form of something else that was thrown. */
+function stackOf(thrown: unknown): string {
+  return (thrown as Error).stack ?? String(thrown);
 }

@@ -10,7 +10,7 @@
 import { lstat, readdir, readlink, stat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { resolve } from 'node:path';
-import { BackupError, throwIfAborted } from '../errors.js';
+import { asError, BackupError, throwIfAborted } from '../errors.js';
 import { compareUtf8 } from './compare-utf8.js';
 import type { ExcludeMatcher } from './exclude-matcher.js';
 import type { EntryType, TreeEntry } from './tree-entry.js';
@@ -59,7 +59,7 @@ export interface ScanOptions {
   signal?: AbortSignal;
   onWarning?(w: ScanWarning): void;
   /** Called now and then with the number of entries recorded so far. */
-  onProgress?(entries: number): void;
+  onProgress?: (entries: number) => void;
 }
 
 interface DirTask {
@@ -218,7 +218,7 @@ function drain(queue: Task[], run: (task: Task, queue: Task[]) => Promise<void>,
     const fail = (err: unknown) => {
       if (settled) return;
       settled = true;
-      rejectAll(err);
+      rejectAll(asError(err));
     };
     const pump = () => {
       if (settled) return;

@@ -16,7 +16,7 @@
 import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { GetJobOutputCommand } from '@aws-sdk/client-glacier';
-import { BackupError, fromSystemError, isBackupError } from '../errors.js';
+import { asError, BackupError, fromSystemError, isBackupError } from '../errors.js';
 import { MiB, combineTreeHashes, treeHash } from '../treehash/tree-hash.js';
 import { BufferPool } from './buffer-pool.js';
 import { account, retryPolicy, type VaultTarget } from './vault-call.js';
@@ -114,7 +114,8 @@ export async function downloadJobOutput(o: DownloadJobOutputOptions): Promise<Do
     const limit = pLimit(concurrency);
     let fetched = 0;
     const missing = Array.from({ length: chunks }, (_, k) => k).filter((k) => hashes[k] === undefined);
-    let failure: unknown = null;
+    // set by the chunk tasks below (the cast keeps TypeScript from narrowing it to null)
+    let failure = null as Error | null;
     await Promise.all(
       missing.map((k) =>
         limit(async () => {
@@ -140,7 +141,7 @@ export async function downloadJobOutput(o: DownloadJobOutputOptions): Promise<Do
           chunksDone++;
           progress();
         }).catch((err: unknown) => {
-          failure ??= err;
+          failure ??= asError(err);
         }),
       ),
     );

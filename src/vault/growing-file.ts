@@ -9,7 +9,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BackupError, fromSystemError, throwIfAborted } from '../errors.js';
+import { asError, BackupError, fromSystemError, throwIfAborted } from '../errors.js';
 
 /** The writer's side of a file still being written. */
 export interface UploadSource {
@@ -111,7 +111,7 @@ export class GrowingFile {
   private throwIfFailed(): void {
     if (this.failed !== null) {
       const err = this.failed;
-      throw err instanceof BackupError ? err : new BackupError('IO', `writing ${this.path} failed: ${(err as Error)?.message ?? String(err)}`, { cause: err, subject: this.path });
+      throw err instanceof BackupError ? err : new BackupError('IO', `writing ${this.path} failed: ${asError(err).message}`, { cause: err, subject: this.path });
     }
   }
 }

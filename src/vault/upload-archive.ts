@@ -26,7 +26,7 @@ import {
   UploadArchiveCommand,
   UploadMultipartPartCommand,
 } from '@aws-sdk/client-glacier';
-import { BackupError, fromSystemError, isBackupError } from '../errors.js';
+import { asError, BackupError, fromSystemError, isBackupError } from '../errors.js';
 import { MiB, combineTreeHashes } from '../treehash/tree-hash.js';
 import { BufferPool } from './buffer-pool.js';
 import type { ByteRateLimiter } from './byte-rate-limiter.js';
@@ -277,7 +277,7 @@ class Uploader {
     const limit = pLimit(Math.max(1, o.concurrency));
     const pool = new BufferPool(partSize, limit.concurrency);
     const inflight = new Set<Promise<void>>();
-    let failure: unknown = null;
+    let failure: Error | null = null;
     let outgrown = false;
     // a failed part stops the wait for more bytes at once, not at the next part boundary
     const stop = new AbortController();
@@ -285,7 +285,7 @@ class Uploader {
     for (let i = 0; failure === null; i++) {
       const start = i * partSize;
       const any = await this.file.waitFor(start + 1, waitSignal).catch((err: unknown) => {
-        failure ??= err;
+        failure ??= asError(err);
         return 0;
       });
       if (failure !== null) break;
@@ -306,13 +306,13 @@ class Uploader {
         }
         while (limit.activeCount + limit.pendingCount >= limit.concurrency && failure === null) await Promise.race(inflight);
       } catch (err) {
-        failure ??= err;
+        failure ??= asError(err);
         break;
       }
       if (failure !== null) break;
       const id = uploadId;
       const p = limit(() => this.part(pool, id, i, start, end, remote, hashes)).catch((err: unknown) => {
-        failure ??= err;
+        failure ??= asError(err);
         stop.abort();
       });
       inflight.add(p);

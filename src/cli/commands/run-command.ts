@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { startRun, updateRun, unsentRuns, markEmailed } from '../../catalog/run-store.js';
 import { runBackup, type RunOutcome } from '../../backup/run-backup.js';
 import { uploadCatalogSnapshot } from '../../backup/upload-catalog-snapshot.js';
-import { BackupError, ExitCode } from '../../errors.js';
+import { asError, BackupError, ExitCode } from '../../errors.js';
 import { createRunLogger } from '../../logs/run-logger.js';
 import { createProgress } from '../../ui/progress.js';
 import { shouldSendEmail } from '../../notify/email-policy.js';
@@ -39,7 +39,7 @@ export async function runCommand(ctx: CommandContext, opts: { full: boolean; dry
   ctx.setVaultLog((line) => log.info(`vault: ${line}`));
   const sink = config.vault ? async () => (await ctx.vault()).sink : undefined;
   let outcome: RunOutcome | undefined;
-  let failure: unknown;
+  let failure: Error | undefined;
   log.info(`backup ${opts.dryRun ? 'dry run' : 'run'} of ${config.data} (set ${config.set}) on ${hostname()}`);
   try {
     outcome = await runBackup({ config, db, runId, signal: ctx.signal, log, progress, sink }, opts);
@@ -55,7 +55,7 @@ export async function runCommand(ctx: CommandContext, opts: { full: boolean; dry
       }
     }
   } catch (err) {
-    failure = err;
+    failure = asError(err);
     log.error(err instanceof BackupError ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`);
   }
   const status = failure ? (ctx.signal.aborted ? 'interrupted' : 'failed') : outcome!.status;
