@@ -179,7 +179,7 @@ export class ArchiveFiles {
   private async commitChunk(dir: string, chunk: ChunkRef, tmpData: string, leaves: readonly Buffer[]): Promise<void> {
     const base = join(dir, chunkName(chunk));
     const tmpTree = this.tmpPath();
-    await writeFile(tmpTree, Buffer.concat(leaves as Buffer[]));
+    await writeFile(tmpTree, Buffer.concat(leaves));
     await rename(tmpTree, `${base}.tree`);
     await rename(tmpData, base);
   }

@@ -21,7 +21,7 @@ export type FaultKind = 'error500' | 'error503' | 'throttle' | 'reset' | 'delay'
  * Error faults take effect before the operation does anything.
  */
 export interface FaultRule {
-  operation: string | '*';
+  operation: string;
   kind: FaultKind;
   rate?: number;
   nth?: number[];

@@ -36,7 +36,8 @@ export const GLACIER_API_VERSION = '2012-06-01';
 /** Largest body accepted by operations whose body is not archive data. */
 const MAX_SMALL_BODY = 1024 * 1024;
 
-const handlers: Record<GlacierOperation, (ctx: OperationContext) => Promise<void>> = {
+// operations with nothing to wait for answer synchronously
+const handlers: Record<GlacierOperation, (ctx: OperationContext) => void | Promise<void>> = {
   CreateVault: createVault,
   DescribeVault: describeVault,
   ListVaults: listVaults,

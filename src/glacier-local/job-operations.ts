@@ -49,19 +49,19 @@ export async function initiateJob(ctx: OperationContext): Promise<void> {
   if (params.Type === 'archive-retrieval') job = await initiateArchiveRetrieval(ctx, vault, jobId, params, description, snsTopic);
   else if (params.Type === 'inventory-retrieval') job = await initiateInventoryRetrieval(ctx, vault, jobId, params, description, snsTopic);
   else if (params.Type === 'select') throw invalidParameter('Select jobs are not supported by this server');
-  else throw invalidParameter(`Invalid job type: ${String(params.Type).slice(0, 100)}. Valid types are archive-retrieval and inventory-retrieval`);
+  else throw invalidParameter(`Invalid job type: ${(typeof params.Type === 'string' ? params.Type : JSON.stringify(params.Type)).slice(0, 100)}. Valid types are archive-retrieval and inventory-retrieval`);
   ctx.reply(202, { Location: locationOf(ctx.config, vault.name, 'jobs', job.jobId), 'x-amz-job-id': job.jobId });
 }
 
 /** GET …/jobs/{id}: the job's description. */
-export async function describeJob(ctx: OperationContext): Promise<void> {
+export function describeJob(ctx: OperationContext): void {
   checkVaultName(ctx.route.vaultName!);
   const vault = requireVault(ctx);
   ctx.replyJson(200, describe(ctx, vault, findJob(ctx, vault)));
 }
 
 /** GET /{account}/vaults/{name}/jobs?completed=&statuscode=&marker=&limit=: jobs in creation order, 50 per page by default. */
-export async function listJobs(ctx: OperationContext): Promise<void> {
+export function listJobs(ctx: OperationContext): void {
   checkVaultName(ctx.route.vaultName!);
   const vault = requireVault(ctx);
   const limit = parseListLimit(ctx.query.get('limit'), 50, 1000);
@@ -309,7 +309,7 @@ function parseJobParameters(body: Buffer): JobParameters {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new GlacierError('SerializationException', 'The request body must be a JSON object of job parameters');
   }
-  return value as JobParameters;
+  return value;
 }
 
 function optionalString(value: unknown, field: string): string | undefined {

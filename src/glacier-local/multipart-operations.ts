@@ -150,7 +150,7 @@ export async function abortMultipartUpload(ctx: OperationContext): Promise<void>
 }
 
 /** GET /{account}/vaults/{name}/multipart-uploads?marker=&limit=: open uploads, 50 per page by default. */
-export async function listMultipartUploads(ctx: OperationContext): Promise<void> {
+export function listMultipartUploads(ctx: OperationContext): void {
   checkVaultName(ctx.route.vaultName!);
   const vault = requireVault(ctx);
   const limit = parseListLimit(ctx.query.get('limit'), 50, 1000);
@@ -175,7 +175,7 @@ export async function listMultipartUploads(ctx: OperationContext): Promise<void>
 }
 
 /** GET …/multipart-uploads/{id}?marker=&limit=: the parts received so far in offset order, 50 per page by default. */
-export async function listParts(ctx: OperationContext): Promise<void> {
+export function listParts(ctx: OperationContext): void {
   checkVaultName(ctx.route.vaultName!);
   const vault = requireVault(ctx);
   const upload = openUpload(ctx, vault);

@@ -25,7 +25,8 @@ export type GlacierOperation =
 
 /** A routed request. `supported` is false for Glacier operations this server does not implement (tags, vault lock, notifications, policies, provisioned capacity). */
 export interface Route {
-  operation: GlacierOperation | string;
+  /** A GlacierOperation when `supported`, else the name of the unsupported Glacier operation. */
+  operation: string;
   supported: boolean;
   accountId: string;
   vaultName?: string;

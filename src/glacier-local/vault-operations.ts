@@ -10,7 +10,7 @@ import { locationOf, requireVault, vaultArn } from './operation-context.js';
 import { currentInventory, isVaultDeletable } from './vault-inventory.js';
 
 /** PUT /{account}/vaults/{name}: 201 with Location; idempotent. */
-export async function createVault(ctx: OperationContext): Promise<void> {
+export function createVault(ctx: OperationContext): void {
   const name = ctx.route.vaultName!;
   checkVaultName(name);
   if (!ctx.store.getVault(name) && ctx.store.countVaults() >= MAX_VAULTS) {
@@ -21,13 +21,13 @@ export async function createVault(ctx: OperationContext): Promise<void> {
 }
 
 /** GET /{account}/vaults/{name}: the vault's description, counts as of the last inventory. */
-export async function describeVault(ctx: OperationContext): Promise<void> {
+export function describeVault(ctx: OperationContext): void {
   checkVaultName(ctx.route.vaultName!);
   ctx.replyJson(200, describe(ctx, requireVault(ctx)));
 }
 
 /** GET /{account}/vaults?marker=&limit=: vaults in ASCII name order, 10 per page by default. */
-export async function listVaults(ctx: OperationContext): Promise<void> {
+export function listVaults(ctx: OperationContext): void {
   const limit = parseListLimit(ctx.query.get('limit'), 10, 10);
   const marker = ctx.query.get('marker');
   let from: string | null = null;
