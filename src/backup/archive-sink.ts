@@ -21,7 +21,7 @@ export interface SinkUpload {
   source?: GrowingFile;
   journal: UploadJournal;
   signal: AbortSignal;
-  onProgress?(p: { bytesSent: number; partsDone: number; partsTotal?: number }): void;
+  onProgress?: (p: { bytesSent: number; partsDone: number; partsTotal?: number }) => void;
 }
 
 /** The outcome of a finished upload, as verified against the service's answer. */

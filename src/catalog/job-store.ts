@@ -29,9 +29,18 @@ export function recordJob(db: Db, j: Omit<JobRecord, 'completedAt' | 'outputPath
 export function updateJob(db: Db, jobId: string, u: { status?: string; completedAt?: string; outputPath?: string | null }): void {
   const sets: string[] = [];
   const values: Array<string | null> = [];
-  if (u.status !== undefined) (sets.push('status = ?'), values.push(u.status));
-  if (u.completedAt !== undefined) (sets.push('completed_at = ?'), values.push(u.completedAt));
-  if (u.outputPath !== undefined) (sets.push('output_path = ?'), values.push(u.outputPath));
+  if (u.status !== undefined) {
+    sets.push('status = ?');
+    values.push(u.status);
+  }
+  if (u.completedAt !== undefined) {
+    sets.push('completed_at = ?');
+    values.push(u.completedAt);
+  }
+  if (u.outputPath !== undefined) {
+    sets.push('output_path = ?');
+    values.push(u.outputPath);
+  }
   if (sets.length) db.prepare(`UPDATE jobs SET ${sets.join(', ')} WHERE job_id = ?`).run(...values, jobId);
 }
 

@@ -68,7 +68,7 @@ export async function openContext(cmd: Command, opts: { lock?: string; checkData
 }
 
 /** Runs `fn` with a context, closes it afterwards, and sets the process exit code fn returns (if any). */
-export async function withContext(cmd: Command, opts: { lock?: string; checkDataDir?: boolean }, fn: (ctx: CommandContext) => Promise<number | void>): Promise<void> {
+export async function withContext(cmd: Command, opts: { lock?: string; checkDataDir?: boolean }, fn: (ctx: CommandContext) => number | void | Promise<number | void>): Promise<void> {
   const ctx = await openContext(cmd, opts);
   try {
     const code = await fn(ctx);

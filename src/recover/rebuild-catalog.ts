@@ -6,7 +6,7 @@
  * restores of those archives read them whole, in chain order).
  */
 import { existsSync } from 'node:fs';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';

@@ -25,7 +25,7 @@ export interface RetrievalVault {
   /** Resolves when the job has succeeded; throws when it failed. Polls with backoff. */
   waitForJob(jobId: string, opts: { signal: AbortSignal; onPoll?(status: string): void }): Promise<void>;
   /** Downloads the job's output to outPath, verifying tree hashes; resumable; outPath exists only once verified. */
-  downloadJobOutput(d: { jobId: string; outPath: string; size: number; expectedTreeHash?: string; signal: AbortSignal; onProgress?(bytes: number): void }): Promise<{ size: number; treeHash: string }>;
+  downloadJobOutput(d: { jobId: string; outPath: string; size: number; expectedTreeHash?: string; signal: AbortSignal; onProgress?: (bytes: number) => void }): Promise<{ size: number; treeHash: string }>;
 }
 
 /** Compressed bytes of one archive, readable by range. */

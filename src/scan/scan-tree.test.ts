@@ -282,7 +282,7 @@ async function scanAsUnprivileged(t: { skip(msg: string): void }, root: string):
     ['--bounding-set=-dac_override,-dac_read_search', '--', process.execPath, '--import', 'tsx', '--input-type=module', '-e', script],
     { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8' },
   );
-  return JSON.parse(out);
+  return JSON.parse(out) as ScanResult & { warnings: ScanWarning[] };
 }
 
 test('a directory that cannot be listed is kept, warned about and reported in unreadableDirs', async (t) => {

@@ -210,7 +210,10 @@ function heldLock(lockPath: string, holder: LockHolder): RunLock {
   return {
     path: lockPath,
     holder,
-    release: async () => releaseSync(),
+    release: () => {
+      releaseSync();
+      return Promise.resolve();
+    },
   };
 }
 

@@ -114,7 +114,7 @@ export function decodeDescription(s: string | null | undefined): DecodedDescript
     seq: o.seq as number,
     level: o.level as number,
     parentSeq: o.parent as number | null,
-    createdAt: created!,
+    createdAt: created,
     fileName: file,
     truncated: o.cut === true,
   };

@@ -68,12 +68,12 @@ type RequestLike = { body?: unknown };
  * The Glacier middleware adds x-amz-content-sha256 and x-amz-sha256-tree-hash from the result
  * unless the request already has them, and SigV4 signs the payload hash it finds there.
  */
-async function bodyChecksumGenerator(request: RequestLike): Promise<[string, string]> {
+function bodyChecksumGenerator(request: RequestLike): Promise<[string, string]> {
   const body = request.body;
-  if (isPacedBody(body)) return [body.hashes.sha256, body.hashes.treeHash];
+  if (isPacedBody(body)) return Promise.resolve([body.hashes.sha256, body.hashes.treeHash]);
   const bytes = toBytes(body);
-  if (!bytes) throw new Error('cannot compute checksums for this request body');
-  return [createHash('sha256').update(bytes).digest('hex'), treeHash(bytes)];
+  if (!bytes) return Promise.reject(new Error('cannot compute checksums for this request body'));
+  return Promise.resolve([createHash('sha256').update(bytes).digest('hex'), treeHash(bytes)]);
 }
 
 /** Content-Length for the bodies we send; a PacedBody knows its length. */

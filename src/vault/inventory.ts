@@ -67,16 +67,23 @@ export function parseInventory(text: string, jobId = 'inventory'): Inventory {
     throw new BackupError('VAULT', `the output of job ${jobId} is not a JSON inventory (no ArchiveList)`, { subject: jobId });
   }
   return {
-    vaultArn: String(o.VaultARN ?? ''),
-    inventoryDate: String(o.InventoryDate ?? ''),
+    vaultArn: fieldText(o.VaultARN),
+    inventoryDate: fieldText(o.InventoryDate),
     archives: (o.ArchiveList as Array<Record<string, unknown>>).map((a) => ({
-      archiveId: String(a.ArchiveId ?? ''),
-      description: String(a.ArchiveDescription ?? ''),
-      creationDate: String(a.CreationDate ?? ''),
+      archiveId: fieldText(a.ArchiveId),
+      description: fieldText(a.ArchiveDescription),
+      creationDate: fieldText(a.CreationDate),
       size: Number(a.Size ?? 0),
-      treeHash: String(a.SHA256TreeHash ?? ''),
+      treeHash: fieldText(a.SHA256TreeHash),
     })),
   };
+}
+
+/** A JSON field as text: strings as they are, numbers and booleans in their usual form, a missing field as ''. */
+function fieldText(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'string') return v;
+  return typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v);
 }
 
 /** A catalog archive as reconcileInventory sees it. */

@@ -22,8 +22,10 @@ export interface RetrievalRange {
 /** A job as DescribeJob reports it, with numbers as numbers. */
 export interface JobStatus {
   jobId: string;
-  action: 'ArchiveRetrieval' | 'InventoryRetrieval' | 'Select' | string;
-  statusCode: 'InProgress' | 'Succeeded' | 'Failed' | string;
+  /** 'ArchiveRetrieval', 'InventoryRetrieval' or 'Select' (or whatever else the service reports). */
+  action: string;
+  /** 'InProgress', 'Succeeded' or 'Failed' (or whatever else the service reports). */
+  statusCode: string;
   completed: boolean;
   statusMessage?: string;
   archiveId?: string;

@@ -14,7 +14,7 @@ export function registerCost(program: Command): void {
     .description('estimate storage, upload-request and restore costs from the catalog and the configured price table')
     .addHelpText('after', '\nExample:\n  backup cost --json')
     .action((_o, cmd: Command) =>
-      withContext(cmd, { checkDataDir: false }, async (ctx) => {
+      withContext(cmd, { checkDataDir: false }, (ctx) => {
         const all = listArchives(ctx.db);
         const uploaded = all.filter((a) => a.uploadState === 'uploaded');
         const latest = latestArchive(ctx.db);

@@ -94,7 +94,7 @@ export function registerInventory(program: Command): void {
         const inv = await fetchInventoryJob(ctx, opts);
         const vault = await ctx.vault();
         const { db, result } = await rebuildCatalog(
-          { db: ctx.db, stateDir: ctx.config.stateDir, set: ctx.config.set, vault: async () => vault.retrieval, signal: ctx.signal, log: (l) => !ctx.flags.quiet && say(l) },
+          { db: ctx.db, stateDir: ctx.config.stateDir, set: ctx.config.set, vault: () => Promise.resolve(vault.retrieval), signal: ctx.signal, log: (l) => !ctx.flags.quiet && say(l) },
           inv,
           { tier, wait: !!opts.wait },
         );
@@ -115,7 +115,7 @@ async function requestInventory(ctx: CommandContext): Promise<string> {
 /** Fetches (waiting if asked) the given or newest recorded inventory job, and stores the inventory. */
 async function fetchInventoryJob(ctx: CommandContext, opts: { job?: string; wait?: boolean }): Promise<Inventory> {
   const v = await ctx.vault();
-  let job: Pick<JobRecord, 'jobId'> | undefined = opts.job ? { jobId: opts.job } : listJobs(ctx.db, 'inventory').find((j) => j.status !== 'Expired' && j.status !== 'Failed');
+  const job: Pick<JobRecord, 'jobId'> | undefined = opts.job ? { jobId: opts.job } : listJobs(ctx.db, 'inventory').find((j) => j.status !== 'Expired' && j.status !== 'Failed');
   if (!job) throw new BackupError('NOT_FOUND', 'no inventory job recorded; start one with "backup inventory request"');
   const d = await v.session.describeJob(job.jobId);
   if (d.statusCode === 'Failed') throw new BackupError('VAULT', `inventory job ${job.jobId} failed: ${d.statusMessage ?? 'no reason given'}; request a new one`);
@@ -124,7 +124,7 @@ async function fetchInventoryJob(ctx: CommandContext, opts: { job?: string; wait
     await v.retrieval.waitForJob(job.jobId, { signal: ctx.signal });
   }
   const inv = await v.session.fetchInventory(job.jobId);
-  if (listJobs(ctx.db, 'inventory').some((j) => j.jobId === job!.jobId)) updateJob(ctx.db, job.jobId, { status: 'Succeeded' });
+  if (listJobs(ctx.db, 'inventory').some((j) => j.jobId === job.jobId)) updateJob(ctx.db, job.jobId, { status: 'Succeeded' });
   ctx.db
     .prepare('INSERT INTO inventories (job_id, inventory_date, fetched_at, archive_count, body) VALUES (?, ?, ?, ?, ?)')
     .run(job.jobId, inv.inventoryDate, new Date().toISOString(), inv.archives.length, JSON.stringify(inv));

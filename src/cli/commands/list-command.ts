@@ -11,7 +11,7 @@ export function registerList(program: Command): void {
     .description('list the chains and archives in the catalog')
     .addHelpText('after', '\nExample:\n  backup list --json')
     .action((_opts, cmd: Command) =>
-      withContext(cmd, { checkDataDir: false }, async (ctx) => {
+      withContext(cmd, { checkDataDir: false }, (ctx) => {
         const archives = listArchives(ctx.db);
         if (ctx.flags.json) return sayJson({ set: ctx.config.set, archives: archives.map(publicArchive) });
         if (archives.length === 0) return say('no archives yet; run "backup run"');

@@ -16,7 +16,7 @@ export function registerLs(program: Command): void {
     .option('--seq <n>', 'the backup with this sequence number (see "backup list")')
     .addHelpText('after', '\nExample:\n  backup ls --at 2026-11-20 photos/2024')
     .action((prefix: string | undefined, opts: { at?: string; seq?: string }, cmd: Command) =>
-      withContext(cmd, { checkDataDir: false }, async (ctx) => {
+      withContext(cmd, { checkDataDir: false }, (ctx) => {
         const { target, tree } = loadTreeAt(ctx.db, parsePoint(opts));
         const p = (prefix ?? '').replace(/^\.?\/+/, '').replace(/\/+$/, '');
         const nodes = [...tree.values()]

@@ -15,7 +15,7 @@ export function registerStatus(program: Command): void {
     .description('show the last run, the current chain, pending uploads and jobs, and the next scheduled run')
     .addHelpText('after', '\nExample:\n  backup status --json')
     .action((_opts, cmd: Command) =>
-      withContext(cmd, { checkDataDir: false }, async (ctx) => {
+      withContext(cmd, { checkDataDir: false }, (ctx) => {
         const last = recentRuns(ctx.db, 1)[0];
         const latest = latestArchive(ctx.db);
         const archives = listArchives(ctx.db).filter((a) => a.uploadState !== 'deleted');

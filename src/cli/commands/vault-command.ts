@@ -17,7 +17,8 @@ export function registerVault(program: Command): void {
       withContext(cmd, { checkDataDir: false }, async (ctx) => {
         const v = await ctx.vault();
         const r = await v.session.createVault();
-        ctx.flags.json ? sayJson(r) : say(`vault ${v.session.vaultName} ready: ${r.location}`);
+        if (ctx.flags.json) return sayJson(r);
+        say(`vault ${v.session.vaultName} ready: ${r.location}`);
       }),
     );
   vault
