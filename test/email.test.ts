@@ -155,7 +155,7 @@ test('a report reaches every recipient with its subject, body and the run logs a
   const attachments = mail.parts.filter((p) => /^attachment/.test(p.headers['content-disposition'] ?? ''));
   assert.deepEqual(attachments.map((a) => /filename="?([^";]+)/.exec(a.headers['content-disposition'])![1]), ['run-2026-11-11T023000Z-1.log', 'run-2026-11-12T023000Z-2.log']);
   assert.match(attachments[0].body, /archive 1 written/);
-  assert.match(attachments[1].body, /WARN  cannot read \/data\/locked-2\.db/);
+  assert.match(attachments[1].body, /WARN {2}cannot read \/data\/locked-2\.db/);
 });
 
 test('over several runs the policy mails every N runs, at once on a failure, and retries an unsent report', async (t) => {

@@ -49,7 +49,7 @@ function contender(stateDir: string, command: string): Contender {
   let out = '';
   const lines: string[] = [];
   const waiters: Array<() => void> = [];
-  child.stdout!.on('data', (d: Buffer) => {
+  child.stdout.on('data', (d: Buffer) => {
     out += d.toString();
     let nl: number;
     while ((nl = out.indexOf('\n')) >= 0) {
