@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -57,14 +57,12 @@ test('a second run while one holds the lock exits 5 naming the holder; the lock 
   assert.equal((await o.cli('vault', 'create')).code, 0);
   const first = spawn(process.execPath, [BIN, 'run', '--config', o.config], { env: { ...process.env, ...o.env }, stdio: 'ignore' });
   const firstDone = new Promise<number | null>((r) => first.on('close', r));
-  let second: CliResult | undefined;
-  for (let i = 0; i < 100; i++) {
-    await sleep(100);
-    second = await o.cli('run');
-    if (second.code === 5) break;
-  }
-  assert.equal(second!.code, 5, second!.stderr);
-  assert.match(second!.stderr, new RegExp(`PID ${first.pid}`));
+  // wait until the first run holds the lock (its upload then takes seconds: slow parts)
+  for (let i = 0; i < 600 && !existsSync(join(o.stateDir, 'lock')); i++) await sleep(50);
+  assert.ok(existsSync(join(o.stateDir, 'lock')), 'the first run took the lock');
+  const second = await o.cli('run');
+  assert.equal(second.code, 5, second.stderr);
+  assert.match(second.stderr, new RegExp(`PID ${first.pid}`));
   assert.equal(await firstDone, 0);
   assert.equal((await o.cli('run')).code, 0, 'the lock was released');
 });
