@@ -149,7 +149,7 @@ test('a report reaches every recipient with its subject, body and the run logs a
   assert.match(body, /Run #1: ok/);
   assert.match(body, /Run #2: completed with warnings/);
   assert.match(body, /files +2 added, 4 changed, 1 deleted/);
-  assert.match(body, /upload +3\.00 MiB in 1\.5s \(2\.00 MiB\/s\)/);
+  assert.match(body, /upload +3\.0 MiB in 1\.5 s \(2\.0 MiB\/s\)/);
   assert.match(body, /archive ID +archive-2-x+/);
   assert.match(body, /- cannot read \/data\/locked-2\.db: permission denied/);
   const attachments = mail.parts.filter((p) => /^attachment/.test(p.headers['content-disposition'] ?? ''));

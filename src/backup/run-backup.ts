@@ -29,6 +29,7 @@ import type { ArchiveSink, GrowingFile, SinkUploaded } from './archive-sink.js';
 import { finishUpload, recordUploaded, settleStagedFile } from './finish-upload.js';
 import { uploadJournal } from '../catalog/upload-journal-store.js';
 import { recoverInterrupted } from './recover-interrupted.js';
+import { formatDuration } from '../ui/format-units.js';
 
 /** Lines for the run log. */
 export interface RunLog {
@@ -243,7 +244,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
       archiveId = done.archiveId;
       const ms = Date.now() - uploadStarted;
       updateRun(db, deps.runId, { uploadBytes: written.size, uploadMs: ms, archiveId });
-      log.info(`archive ${seq} uploaded in ${(ms / 1000).toFixed(1)} s: archive ID ${archiveId}`);
+      log.info(`archive ${seq} uploaded in ${formatDuration(ms / 1000)}: archive ID ${archiveId}`);
     } catch (err) {
       if (err instanceof BackupError && err.code === 'ABORTED') throw err;
       throw new BackupError('UPLOAD_FAILED', `archive ${seq} is saved in staging but its upload failed: ${(err as Error).message}; "backup upload" or the next run resumes it`, { cause: err });

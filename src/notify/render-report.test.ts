@@ -45,11 +45,11 @@ test('each run shows start, end, level, files, archive size, upload time and rat
   const expected = [
     'Run #7: completed with warnings',
     '  started     2026-11-23T02:30:00.000Z',
-    '  ended       2026-11-23T03:01:00.000Z (took 31m00s)',
+    '  ended       2026-11-23T03:01:00.000Z (took 31 min 0 s)',
     '  level       3 (incremental)',
     '  files       10 added, 4 changed, 2 deleted',
-    '  archive     5.00 GiB',
-    '  upload      5.00 GiB in 10m40s (8.00 MiB/s)',
+    '  archive     5.0 GiB',
+    '  upload      5.0 GiB in 10 min 40 s (8.0 MiB/s)',
     '  archive ID  AID-123',
     '  log         run-20261123T023000Z-7.log (attached)',
     '  2 warnings:',
@@ -63,7 +63,7 @@ test('each run shows start, end, level, files, archive size, upload time and rat
     '    - interrupted before it finished',
   ].join('\n');
   assert.ok(text.includes(expected), text);
-  assert.match(text, /^Backup set "home" on web1: 2 runs since the last report\.\nOutcome: FAILED \(1 with warnings, 1 failed\)\.\nUploaded in all: 5\.00 GiB\./);
+  assert.match(text, /^Backup set "home" on web1: 2 runs since the last report\.\nOutcome: FAILED \(1 with warnings, 1 failed\)\.\nUploaded in all: 5\.0 GiB\./);
   assert.match(text, /The full run logs are attached \(1\)\.\n$/);
 });
 

@@ -52,13 +52,13 @@ function renderRun(r: RunSummary): string[] {
   row('started', r.startedAt);
   if (r.endedAt) {
     const ms = Date.parse(r.endedAt) - Date.parse(r.startedAt);
-    row('ended', `${r.endedAt}${Number.isFinite(ms) && ms >= 0 ? ` (took ${formatDuration(ms)})` : ''}`);
+    row('ended', `${r.endedAt}${Number.isFinite(ms) && ms >= 0 ? ` (took ${formatDuration(ms / 1000)})` : ''}`);
   }
   if (r.level !== undefined) row('level', r.level === 0 ? '0 (full)' : `${r.level} (incremental)`);
   row('files', `${r.filesAdded} added, ${r.filesChanged} changed, ${r.filesDeleted} deleted`);
   if (r.archiveBytes !== undefined) row('archive', formatBytes(r.archiveBytes));
   if (r.uploadBytes !== undefined) {
-    row('upload', r.uploadMs !== undefined ? `${formatBytes(r.uploadBytes)} in ${formatDuration(r.uploadMs)} (${formatRate(r.uploadBytes, r.uploadMs)})` : formatBytes(r.uploadBytes));
+    row('upload', r.uploadMs !== undefined ? `${formatBytes(r.uploadBytes)} in ${formatDuration(r.uploadMs / 1000)} (${formatRate(r.uploadBytes / (r.uploadMs / 1000))})` : formatBytes(r.uploadBytes));
   }
   if (r.archiveId) row('archive ID', r.archiveId);
   if (r.logPath) row('log', `${basename(r.logPath)} (attached)`);

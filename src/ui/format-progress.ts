@@ -1,4 +1,5 @@
-/** Progress text for people: sizes in KiB/MiB/GiB, rates, durations, and a stage's status line. Pure. */
+/** Progress text for people: a stage's amounts, rates, ETA and status lines (units from format-units). Pure. */
+import { formatBytes, formatDuration, formatRate } from './format-units.js';
 
 /** What a stage counts. */
 export type ProgressUnit = 'bytes' | 'files';
@@ -14,44 +15,14 @@ export interface ProgressState {
   extra: Readonly<Record<string, string | number>>;
 }
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-
-/** A byte count in binary units with one decimal: `512 B`, `1.2 GiB`. */
-export function formatSize(n: number): string {
-  if (!(Math.abs(n) >= 1024)) return `${Math.round(n)} B`;
-  let v = n;
-  let i = 0;
-  while (Math.abs(v) >= 1024 && i < UNITS.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  // 1023.96 KiB would print as "1024.0 KiB": show it as the next unit instead
-  if (Math.abs(v) >= 1023.95 && i < UNITS.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v.toFixed(1)} ${UNITS[i]}`;
-}
-
 /** An amount of the stage's unit: `1.2 GiB` or `1200 files`. */
 export function formatAmount(n: number, unit: ProgressUnit): string {
-  return unit === 'bytes' ? formatSize(n) : `${Math.round(n)} files`;
+  return unit === 'bytes' ? formatBytes(n) : `${Math.round(n)} files`;
 }
 
-/** A rate per second: `85.3 MiB/s` or `385 files/s`. */
-export function formatRate(perSecond: number, unit: ProgressUnit): string {
-  return unit === 'bytes' ? `${formatSize(perSecond)}/s` : `${perSecond < 10 ? perSecond.toFixed(1) : Math.round(perSecond)} files/s`;
-}
-
-/** A duration: `3.2 s`, `34 s`, `5 min 12 s`, `2 h 05 min`. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, seconds);
-  if (s < 10) return `${s.toFixed(1)} s`;
-  if (s < 60) return `${Math.round(s)} s`;
-  const whole = Math.round(s);
-  if (whole < 3600) return `${Math.floor(whole / 60)} min ${whole % 60} s`;
-  const minutes = Math.round(s / 60);
-  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+/** A rate per second of the stage's unit: `85.3 MiB/s` or `385 files/s`. */
+export function formatAmountRate(perSecond: number, unit: ProgressUnit): string {
+  return unit === 'bytes' ? formatRate(perSecond) : `${perSecond < 10 ? perSecond.toFixed(1) : Math.round(perSecond)} files/s`;
 }
 
 /** Extra fields whose numbers are byte counts: `sent`, `received`, `written`, `read`, and names ending in `Bytes`. */
@@ -60,7 +31,7 @@ const BYTE_FIELD = /^(sent|received|written|read)$|Bytes$/;
 /** Extra fields as `sent 1.0 GiB, parts 31` (byte-count fields in binary units, others as given). */
 export function formatExtra(extra: Readonly<Record<string, string | number>>): string {
   return Object.entries(extra)
-    .map(([k, v]) => `${k} ${typeof v === 'number' && BYTE_FIELD.test(k) ? formatSize(v) : String(v)}`)
+    .map(([k, v]) => `${k} ${typeof v === 'number' && BYTE_FIELD.test(k) ? formatBytes(v) : String(v)}`)
     .join(', ');
 }
 
@@ -77,10 +48,10 @@ export function progressParts(s: ProgressState, ratePerSecond: number | undefine
     pct === undefined
       ? formatAmount(s.done, s.unit)
       : s.unit === 'bytes'
-        ? `${formatSize(s.done)} of ${formatSize(s.total)} (${pct}%)`
+        ? `${formatBytes(s.done)} of ${formatBytes(s.total)} (${pct}%)`
         : `${Math.round(s.done)} of ${formatAmount(s.total, s.unit)} (${pct}%)`;
   const known = ratePerSecond !== undefined && ratePerSecond > 0 && Number.isFinite(ratePerSecond);
-  const rate = known ? formatRate(ratePerSecond, s.unit) : undefined;
+  const rate = known ? formatAmountRate(ratePerSecond, s.unit) : undefined;
   const eta = known && s.total > s.done ? `ETA ${formatDuration((s.total - s.done) / ratePerSecond)}` : undefined;
   const extra = Object.keys(s.extra).length ? formatExtra(s.extra) : undefined;
   return { counts, rate, eta, extra };
@@ -96,7 +67,7 @@ export function describeProgress(s: ProgressState, ratePerSecond: number | undef
 /** The line at the end of a stage: `archive: 4.0 GiB in 48 s, 85.3 MiB/s average; sent 4.0 GiB, parts 122`. */
 export function describeFinish(s: ProgressState, elapsedMs: number): string {
   const secs = elapsedMs / 1000;
-  const avg = secs > 0 && s.done > 0 ? `, ${formatRate(s.done / secs, s.unit)} average` : '';
+  const avg = secs > 0 && s.done > 0 ? `, ${formatAmountRate(s.done / secs, s.unit)} average` : '';
   const pct = percentDone(s.done, s.total);
   const short = pct !== undefined && pct < 100 ? ` (${pct}% of ${formatAmount(s.total, s.unit)})` : '';
   const extra = Object.keys(s.extra).length ? `; ${formatExtra(s.extra)}` : '';

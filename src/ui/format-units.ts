@@ -1,29 +1,40 @@
-/** Numbers for people (pure): byte counts, durations and rates, as progress lines and reports show them. */
+/**
+ * Numbers for people (pure): byte counts, durations and byte rates, the one style that
+ * progress lines, the run-log email and the CLI's output all use (`1.2 GiB`, `34 s`, `85.3 MiB/s`).
+ */
 
-/** 1536 → "1.50 KiB"; below 1 KiB the exact count: "512 B". */
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+/** A byte count in binary units with one decimal: `512 B`, `1.0 KiB`, `1.2 GiB`. */
 export function formatBytes(n: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+  if (!(Math.abs(n) >= 1024)) return `${Math.round(n)} B`;
   let v = n;
   let i = 0;
-  while (Math.abs(v) >= 1024 && i < units.length - 1) {
+  while (Math.abs(v) >= 1024 && i < UNITS.length - 1) {
     v /= 1024;
     i++;
   }
-  return i === 0 ? `${n} B` : `${v.toFixed(Math.abs(v) < 10 ? 2 : 1)} ${units[i]}`;
+  // 1023.96 KiB would print as "1024.0 KiB": show it as the next unit instead
+  if (Math.abs(v) >= 1023.95 && i < UNITS.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${UNITS[i]}`;
 }
 
-/** 4_830_000 ms → "1h20m30s"; under a minute with one decimal: "4.2s". */
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '?';
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const total = Math.round(ms / 1000);
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  return h > 0 ? `${h}h${String(m).padStart(2, '0')}m${String(s).padStart(2, '0')}s` : `${m}m${String(s).padStart(2, '0')}s`;
+/** A duration in seconds: `3.2 s`, `34 s`, `5 min 12 s`, `2 h 05 min`; negative as `0.0 s`, NaN or infinite as `?`. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  const s = Math.max(0, seconds);
+  if (s < 10) return `${s.toFixed(1)} s`;
+  if (s < 60) return `${Math.round(s)} s`;
+  const whole = Math.round(s);
+  if (whole < 3600) return `${Math.floor(whole / 60)} min ${whole % 60} s`;
+  const minutes = Math.round(s / 60);
+  return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
 }
 
-/** Bytes over milliseconds → "4.10 MiB/s"; "?" when no time has passed. */
-export function formatRate(bytes: number, ms: number): string {
-  return ms > 0 ? `${formatBytes(Math.round((bytes * 1000) / ms))}/s` : '?';
+/** Bytes per second: `85.3 MiB/s`; `?` when the rate is unknown (not finite, or negative). */
+export function formatRate(bytesPerSecond: number): string {
+  return Number.isFinite(bytesPerSecond) && bytesPerSecond >= 0 ? `${formatBytes(bytesPerSecond)}/s` : '?';
 }

@@ -5,7 +5,8 @@
 import cliProgress from 'cli-progress';
 import { clearLine, cursorTo } from 'node:readline';
 import { setActiveBar } from './console-line.js';
-import { describeFinish, describeProgress, formatSize, percentDone, progressParts, type ProgressState, type ProgressUnit } from './format-progress.js';
+import { describeFinish, describeProgress, percentDone, progressParts, type ProgressState, type ProgressUnit } from './format-progress.js';
+import { formatBytes } from './format-units.js';
 import { createRateMeter, type RateMeter } from './rate-meter.js';
 
 /** How progress is shown. */
@@ -154,7 +155,7 @@ function startBar(s: Stage, stream: NodeJS.WritableStream, now: () => number): S
 function barLine(s: Stage, bar: string, width: number): string {
   const p = progressParts(s.state, s.meter.rate());
   const pct = percentDone(s.state.done, s.state.total);
-  const head = pct === undefined ? `${s.state.label} ${p.counts}` : `${s.state.label} ${bar} ${String(pct).padStart(3)}% ${formatSize(s.state.done)}/${formatSize(s.state.total)}`;
+  const head = pct === undefined ? `${s.state.label} ${p.counts}` : `${s.state.label} ${bar} ${String(pct).padStart(3)}% ${formatBytes(s.state.done)}/${formatBytes(s.state.total)}`;
   const fits = [
     [head, p.rate, p.eta, p.extra],
     [head, p.rate, p.eta],

@@ -5,7 +5,8 @@ import { chainTo } from '../../restore/plan-chain.js';
 import { DEFAULT_PRICES_AS_OF, estimateCost } from '../../cost/estimate-cost.js';
 import { formatUsd } from '../../cost/format-usd.js';
 import { withContext } from '../command-context.js';
-import { formatBytes, say, sayJson } from '../output.js';
+import { say, sayJson } from '../output.js';
+import { formatBytes } from '../../ui/format-units.js';
 
 /** Registers `backup cost`. */
 export function registerCost(program: Command): void {

@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { listArchives, type ArchiveRecord } from '../../catalog/archive-store.js';
 import { withContext } from '../command-context.js';
-import { formatBytes, say, sayJson, table } from '../output.js';
+import { say, sayJson, table } from '../output.js';
+import { formatBytes } from '../../ui/format-units.js';
 
 /** Registers `backup list`. */
 export function registerList(program: Command): void {

@@ -4,7 +4,8 @@ import { unlink } from 'node:fs/promises';
 import { listArchives, updateArchive, type ArchiveRecord } from '../../catalog/archive-store.js';
 import { planPrune } from '../../retention/plan-prune.js';
 import { withContext, type CommandContext } from '../command-context.js';
-import { formatBytes, say, sayJson } from '../output.js';
+import { say, sayJson } from '../output.js';
+import { formatBytes } from '../../ui/format-units.js';
 
 /** Registers `backup prune`. */
 export function registerPrune(program: Command): void {

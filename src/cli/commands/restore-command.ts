@@ -9,7 +9,8 @@ import { loadConfig } from '../../config/load-config.js';
 import { interruptSignal } from '../interrupt.js';
 import { parsePoint, parseTier } from '../parse-options.js';
 import { globalFlags, withContext } from '../command-context.js';
-import { formatBytes, say, sayJson } from '../output.js';
+import { say, sayJson } from '../output.js';
+import { formatBytes } from '../../ui/format-units.js';
 
 interface RestoreOptions {
   to: string;

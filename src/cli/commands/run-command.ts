@@ -12,7 +12,8 @@ import { shouldSendEmail } from '../../notify/email-policy.js';
 import { renderReport } from '../../notify/render-report.js';
 import { createMailer, trySendReport } from '../../notify/send-mail.js';
 import { withContext, type CommandContext } from '../command-context.js';
-import { formatBytes, say, sayJson } from '../output.js';
+import { say, sayJson } from '../output.js';
+import { formatBytes } from '../../ui/format-units.js';
 
 /** Registers `backup run`. */
 export function registerRun(program: Command): void {

@@ -6,7 +6,8 @@ import { openJobs } from '../../catalog/job-store.js';
 import { recentRuns } from '../../catalog/run-store.js';
 import { nextRun } from '../../schedule/cron-line.js';
 import { withContext } from '../command-context.js';
-import { formatBytes, say, sayJson } from '../output.js';
+import { say, sayJson } from '../output.js';
+import { formatBytes } from '../../ui/format-units.js';
 
 /** Registers `backup status`. */
 export function registerStatus(program: Command): void {

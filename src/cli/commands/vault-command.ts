@@ -5,7 +5,8 @@ import { finishUpload } from '../../backup/finish-upload.js';
 import { BackupError } from '../../errors.js';
 import { parseDuration } from '../parse-options.js';
 import { withContext } from '../command-context.js';
-import { formatBytes, say, sayJson, table } from '../output.js';
+import { say, sayJson, table } from '../output.js';
+import { formatBytes } from '../../ui/format-units.js';
 
 /** Registers the vault housekeeping commands. */
 export function registerVault(program: Command): void {
