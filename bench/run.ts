@@ -111,5 +111,27 @@ row({ what: `upload of a ${uploadMiB} MiB archive (4 x 32 MiB parts)`, seconds: 
 rmSync(big);
 rmSync(join(work, 'upload-vault'), { recursive: true, force: true });
 
+// 8. memory against tree size: many small files, full then an incremental with 1% changed
+const manyFiles = Number(process.env.BENCH_FILES ?? 100_000);
+const many = join(root, `many-${manyFiles}`);
+if (!existsSync(join(many, '.complete'))) {
+  rmSync(many, { recursive: true, force: true });
+  for (let i = 0; i < manyFiles; i++) {
+    const d = join(many, `d${i % 100}`, `e${Math.floor(i / 100) % 50}`);
+    if (i < 5000) mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, `f${i}.txt`), `file ${i}\n`);
+  }
+  writeFileSync(join(many, '.complete'), '');
+}
+const mconfig = join(work, 'backup-many.json');
+writeFileSync(mconfig, JSON.stringify({ data: many, set: 'many', exclude: ['.complete'], stateDir: join(work, 'state-many') }));
+const mf = timed(`${bin} run --full --quiet --config ${mconfig}`);
+row({ what: `backup run --full, ${manyFiles.toLocaleString('en-US')} small files`, seconds: mf.seconds, rssMiB: mf.maxRssMiB, note: `${((mf.maxRssMiB * MiB) / manyFiles).toFixed(0)} B of peak RSS per file` });
+for (let i = 0; i < manyFiles; i += 100) writeFileSync(join(many, `d${i % 100}`, `e${Math.floor(i / 100) % 50}`, `f${i}.txt`), `changed ${i}\n`);
+const mi = timed(`${bin} run --quiet --config ${mconfig}`);
+row({ what: `backup run (incremental, 1% changed)`, seconds: mi.seconds, rssMiB: mi.maxRssMiB });
+const mt = timed(`tar -czf ${work}/many.tgz -C ${many} .`);
+row({ what: `GNU tar -czf of the same small files`, seconds: mt.seconds, rssMiB: mt.maxRssMiB, note: `backup full is ${(mt.seconds / mf.seconds).toFixed(2)}x its speed` });
+
 writeFileSync(join(root, 'results.json'), JSON.stringify({ date: new Date().toISOString(), corpusMiB: dataMiB, files: c.files, rows }, null, 2));
 console.log(`\nresults written to ${join(root, 'results.json')}`);
