@@ -6,24 +6,13 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { mulberry32 } from '../testing/mulberry32.js';
 import { treeHash } from '../treehash/tree-hash.js';
 import { BlockGzipWriter, type BlockGzipOptions, type BlockGzipResult } from './block-gzip-writer.js';
 
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** About `bytes` of text made of words from a skewed vocabulary, like prose or logs. */
 function pseudoText(bytes: number, seed: number): Buffer {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const letters = 'etaoinshrdlucmfwypvbgkjqxz';
   const vocab = Array.from({ length: 5000 }, () => Array.from({ length: 2 + Math.floor(r() * 9) }, () => letters[Math.floor(r() ** 2 * 26)]).join(''));
   const lines: string[] = [];
@@ -66,7 +55,7 @@ function makeTar(dir: string): Buffer {
   mkdirSync(join(data, 'sub'), { recursive: true });
   writeFileSync(join(data, 'a.txt'), pseudoText(700_000, 1));
   writeFileSync(join(data, 'sub/b.txt'), pseudoText(300_000, 2));
-  const r = rng(3);
+  const r = mulberry32(3);
   writeFileSync(join(data, 'sub/random.bin'), Buffer.from(Array.from({ length: 200_000 }, () => Math.floor(r() * 256))));
   execFileSync('tar', ['-C', data, '-cf', join(dir, 'plain.tar'), '.']);
   return readFileSync(join(dir, 'plain.tar'));

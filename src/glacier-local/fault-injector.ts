@@ -2,6 +2,7 @@
  * Fault injection: rules that make chosen requests fail the way a real service or
  * network does, deterministically, so client retry logic can be tested.
  */
+import { mulberry32 } from '../testing/mulberry32.js';
 
 /** The ways a request can be made to fail. */
 export type FaultKind = 'error500' | 'error503' | 'throttle' | 'reset' | 'delay' | 'timeout408';
@@ -84,16 +85,4 @@ function validateRule(rule: FaultRule): void {
   if (rule.kind === 'delay' && !(Number.isFinite(rule.delayMs) && (rule.delayMs as number) >= 0)) {
     throw new RangeError('a delay fault needs delayMs ≥ 0');
   }
-}
-
-/** A small seeded PRNG (mulberry32) returning numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
