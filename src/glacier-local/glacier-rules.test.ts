@@ -7,6 +7,7 @@ import {
   isValidPartSize,
   parseContentRange,
   parseListLimit,
+  parseListMarker,
   parsePartSize,
   parseRangeHeader,
   parseRetrievalByteRange,
@@ -77,4 +78,12 @@ test('list limits are positive integers, served up to the maximum', () => {
   rejects(() => parseListLimit('0', 50, 1000), 'InvalidParameterValueException');
   rejects(() => parseListLimit('-1', 50, 1000), 'InvalidParameterValueException');
   rejects(() => parseListLimit('ten', 50, 1000), 'InvalidParameterValueException');
+});
+
+test('a list marker resumes at the row it names; none starts at row 0; an unknown one is refused', () => {
+  const rows = new Map([['job-a', 4]]);
+  assert.equal(parseListMarker(null, (m) => rows.get(m)), 0);
+  assert.equal(parseListMarker('', (m) => rows.get(m)), 0);
+  assert.equal(parseListMarker('job-a', (m) => rows.get(m)), 4);
+  rejects(() => parseListMarker('job-b', (m) => rows.get(m)), 'InvalidParameterValueException', /^Invalid marker: job-b$/);
 });

@@ -151,6 +151,17 @@ export function parseListLimit(value: string | null, defaultLimit: number, max: 
   return Math.min(n, max);
 }
 
+/**
+ * Where a paged list resumes: row 0 without a marker, else the row `rowOf` finds for it.
+ * Throws InvalidParameterValueException for a marker that names nothing.
+ */
+export function parseListMarker(marker: string | null, rowOf: (marker: string) => number | undefined): number {
+  if (!marker) return 0;
+  const row = rowOf(marker);
+  if (row === undefined) throw invalidParameter(`Invalid marker: ${marker.slice(0, 300)}`);
+  return row;
+}
+
 /** Throws InvalidParameterValueException unless `value` is a lowercase-hex SHA-256 (case-insensitive input). */
 export function checkSha256Hex(value: string, header: string): string {
   const v = value.toLowerCase();

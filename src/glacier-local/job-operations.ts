@@ -8,7 +8,7 @@ import type { OperationContext } from './operation-context.js';
 import type { ArchiveRow, JobRow, JobStatus, VaultRow } from './glacier-store.js';
 import { GlacierError, invalidParameter, missingParameter, notFound } from './glacier-error.js';
 import { newJobId } from './glacier-ids.js';
-import { checkDescription, checkVaultName, parseDecimal, parseListLimit, parseRangeHeader, parseRetrievalByteRange } from './glacier-rules.js';
+import { checkDescription, checkVaultName, parseDecimal, parseListLimit, parseListMarker, parseRangeHeader, parseRetrievalByteRange } from './glacier-rules.js';
 import { isoMillis, renderInventoryCsv, renderInventoryJson } from './inventory.js';
 import { jobCompletionTime } from './job-timing.js';
 import type { JobTimingKind } from './job-timing.js';
@@ -76,13 +76,7 @@ export function listJobs(ctx: OperationContext): void {
     if (!['InProgress', 'Succeeded', 'Failed'].includes(statusCode)) throw invalidParameter(`The job status code is not valid: ${statusCode.slice(0, 100)}`);
     statuses = statuses.filter((s) => s === statusCode);
   }
-  const marker = ctx.query.get('marker');
-  let fromRow = 0;
-  if (marker) {
-    const row = ctx.store.jobRowOf(vault.id, marker);
-    if (row === undefined) throw invalidParameter(`Invalid marker: ${marker.slice(0, 300)}`);
-    fromRow = row;
-  }
+  const fromRow = parseListMarker(ctx.query.get('marker'), (m) => ctx.store.jobRowOf(vault.id, m));
   const rows = statuses.length === 0 ? [] : ctx.store.listJobs(vault.id, fromRow, limit + 1, { statuses });
   ctx.replyJson(200, {
     JobList: rows.slice(0, limit).map((j) => describe(ctx, vault, j)),

@@ -7,7 +7,7 @@ import type { OperationContext } from './operation-context.js';
 import type { UploadRow, VaultRow } from './glacier-store.js';
 import { invalidParameter, missingParameter, notFound } from './glacier-error.js';
 import { newArchiveId, newUploadId } from './glacier-ids.js';
-import { checkDescription, checkVaultName, parseContentRange, parseDecimal, parseListLimit, parsePartSize } from './glacier-rules.js';
+import { checkDescription, checkVaultName, parseContentRange, parseDecimal, parseListLimit, parseListMarker, parsePartSize } from './glacier-rules.js';
 import { isoMillis } from './inventory.js';
 import { locationOf, requireVault, vaultArn } from './operation-context.js';
 import { receiveBody } from './receive-body.js';
@@ -154,13 +154,7 @@ export function listMultipartUploads(ctx: OperationContext): void {
   checkVaultName(ctx.route.vaultName!);
   const vault = requireVault(ctx);
   const limit = parseListLimit(ctx.query.get('limit'), 50, 1000);
-  const marker = ctx.query.get('marker');
-  let fromRow = 0;
-  if (marker) {
-    const row = ctx.store.uploadRowOf(vault.id, marker);
-    if (row === undefined) throw invalidParameter(`Invalid marker: ${marker.slice(0, 300)}`);
-    fromRow = row;
-  }
+  const fromRow = parseListMarker(ctx.query.get('marker'), (m) => ctx.store.uploadRowOf(vault.id, m));
   const rows = ctx.store.listOpenUploads(vault.id, fromRow, limit + 1);
   ctx.replyJson(200, {
     Marker: rows.length > limit ? rows[limit].uploadId : null,
