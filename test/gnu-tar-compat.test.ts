@@ -10,7 +10,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import {
   chmodSync,
   createReadStream,
@@ -19,8 +18,6 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
-  readFileSync,
-  readlinkSync,
   renameSync,
   rmSync,
   statSync,
@@ -40,37 +37,7 @@ import { encodeGnuHeader, paddingFor } from '../src/archive/gnu-header.js';
 import { encodeDumpdir } from '../src/archive/dumpdir-body.js';
 import { planTree, scanEntries } from '../src/archive/testing/plan-tree.js';
 import { writeArchive } from '../src/archive/write-archive.js';
-
-interface PathState {
-  type: 'file' | 'dir' | 'symlink';
-  mode?: number;
-  size?: number;
-  sha256?: string;
-  mtime?: number;
-  target?: string;
-}
-
-/** Type, permission bits, size, content hash and whole-second mtime of files, symlink targets; the root itself excluded. */
-function treeState(root: string): Record<string, PathState> {
-  const out: Record<string, PathState> = {};
-  const walk = (rel: string) => {
-    for (const name of readdirSync(rel ? join(root, rel) : root).sort()) {
-      const r = rel ? `${rel}/${name}` : name;
-      const p = join(root, r);
-      const st = lstatSync(p);
-      if (st.isSymbolicLink()) out[r] = { type: 'symlink', target: readlinkSync(p) };
-      else if (st.isDirectory()) {
-        out[r] = { type: 'dir', mode: st.mode & 0o7777 };
-        walk(r);
-      } else {
-        const sha256 = createHash('sha256').update(readFileSync(p)).digest('hex');
-        out[r] = { type: 'file', mode: st.mode & 0o7777, size: st.size, sha256, mtime: Math.floor(st.mtimeMs / 1000) };
-      }
-    }
-  };
-  walk('');
-  return out;
-}
+import { snapshotTree } from './helpers/tree-snapshot.js';
 
 function put(root: string, rel: string, content: string | Buffer, mode?: number): void {
   const p = join(root, rel);
@@ -220,7 +187,7 @@ test('every step of a scripted history restores identically with GNU tar -G and 
       assert.deepEqual(written.skipped, [], `step ${i}`);
       archives.push(out);
       previous = current;
-      const expected = treeState(data);
+      const expected = snapshotTree(data);
 
       // the whole chain into empty directories
       const gnu = join(dir, `gnu-${i}`);
@@ -228,8 +195,8 @@ test('every step of a scripted history restores identically with GNU tar -G and 
       mkdirSync(gnu);
       for (const a of archives) execFileSync('tar', ['-G', '-xzf', a], { cwd: gnu });
       for (const a of archives) await extractArchive(createReadStream(a), ours);
-      assert.deepEqual(treeState(gnu), expected, `GNU tar, step ${i}: ${step.what}`);
-      assert.deepEqual(treeState(ours), expected, `extractArchive, step ${i}: ${step.what}`);
+      assert.deepEqual(snapshotTree(gnu), expected, `GNU tar, step ${i}: ${step.what}`);
+      assert.deepEqual(snapshotTree(ours), expected, `extractArchive, step ${i}: ${step.what}`);
 
       // one more archive over the previous state, with strays to delete (at the root too)
       for (const target of [rolling.gnu, rolling.ours]) {
@@ -240,8 +207,8 @@ test('every step of a scripted history restores identically with GNU tar -G and 
       }
       execFileSync('tar', ['-G', '-xzf', out], { cwd: rolling.gnu });
       await extractArchive(createReadStream(out), rolling.ours);
-      assert.deepEqual(treeState(rolling.gnu), expected, `GNU tar rolling, step ${i}: ${step.what}`);
-      assert.deepEqual(treeState(rolling.ours), expected, `extractArchive rolling, step ${i}: ${step.what}`);
+      assert.deepEqual(snapshotTree(rolling.gnu), expected, `GNU tar rolling, step ${i}: ${step.what}`);
+      assert.deepEqual(snapshotTree(rolling.ours), expected, `extractArchive rolling, step ${i}: ${step.what}`);
       rmSync(gnu, { recursive: true });
       rmSync(ours, { recursive: true });
     }
@@ -289,6 +256,16 @@ test('hostile archives are refused without writing outside the target', async ()
           { name: './up/evil.txt', typeflag: '0', body: evil },
         ]),
         member: 'up/evil.txt',
+      },
+      {
+        what: 'a directory, then a symlink in its place, then a file through it',
+        archive: handmade([
+          { name: './', typeflag: 'D', body: encodeDumpdir([{ name: 'd', flag: 'D' }]) },
+          { name: './d/', typeflag: 'D', body: encodeDumpdir([]) },
+          { name: './d', typeflag: '2', linkname: outside },
+          { name: './d/evil.txt', typeflag: '0', body: evil },
+        ]),
+        member: 'd/evil.txt',
       },
       {
         what: 'a symlink, then a symlink through it',

@@ -14,8 +14,7 @@ import type { Readable } from 'node:stream';
 import { lstat } from 'node:fs/promises';
 import { throwIfAborted } from '../errors.js';
 import { readArchive } from './read-archive.js';
-import { ensureDir, purgeDir, setDirTimes, writeFileEntry, writeSymlinkEntry, type DirAttrs } from './restore-writer.js';
-import { resolveInside } from './safe-path.js';
+import { RestoreTarget, type DirAttrs } from './restore-writer.js';
 
 /** How to extract. */
 export interface ExtractOptions {
@@ -47,7 +46,8 @@ export async function extractArchive(input: Readable, targetDir: string, opts: E
   const { filter, signal } = opts;
   const result: ExtractResult = { files: 0, dirs: 0, symlinks: 0, deleted: 0 };
   const dirs = new Map<string, DirAttrs>();
-  await ensureDir(targetDir, '');
+  const target = new RestoreTarget(targetDir);
+  await target.ensureDir('');
   for await (const m of readArchive(input, { signal, onWarning: opts.onWarning })) {
     throwIfAborted(signal);
     const attrs = { mode: m.mode, mtime: m.mtime, uid: m.uid, gid: m.gid };
@@ -55,24 +55,24 @@ export async function extractArchive(input: Readable, targetDir: string, opts: E
     if (m.type === 'dir') {
       dirs.set(m.path, { path: m.path, ...attrs });
       const selected = m.path === '' || accepted;
-      if (selected || (await isDir(await resolveInside(targetDir, m.path)))) {
-        await ensureDir(targetDir, m.path);
+      if (selected || (await isDir(await target.resolve(m.path)))) {
+        await target.ensureDir(m.path);
         if (m.path !== '' && selected) result.dirs++;
       }
       if (m.listing) {
-        result.deleted += await purgeDir(targetDir, m.path, new Set(m.listing.map((e) => e.name)), filter);
+        result.deleted += await target.purgeDir(m.path, new Set(m.listing.map((e) => e.name)), filter);
       }
     } else if (!accepted) {
       continue;
     } else if (m.type === 'file') {
-      await writeFileEntry(targetDir, m.path, m.body, attrs, signal);
+      await target.writeFileEntry(m.path, m.body, attrs, signal);
       result.files++;
     } else {
-      await writeSymlinkEntry(targetDir, m.path, m.linkTarget ?? '', attrs);
+      await target.writeSymlinkEntry(m.path, m.linkTarget ?? '', attrs);
       result.symlinks++;
     }
   }
-  await setDirTimes(targetDir, dirs.values());
+  await target.setDirTimes(dirs.values());
   return result;
 }
 

@@ -23,14 +23,22 @@ export function checkMemberPath(memberPath: string): void {
  * The absolute path of `memberPath` inside `targetRoot`, after checking that no existing
  * parent below the root is a symlink. The last component itself may be anything (the
  * caller replaces it; it is never followed). Throws ARCHIVE_UNSAFE_PATH naming the member.
+ *
+ * `knownDirs` (relative paths, closed under parents) lets a restore skip the lstat of
+ * parents it has already made or checked; parents found to be real directories are added.
+ * It is only valid while the caller is the one changing the target (see RestoreTarget).
  */
-export async function resolveInside(targetRoot: string, memberPath: string): Promise<string> {
+export async function resolveInside(targetRoot: string, memberPath: string, knownDirs?: Set<string>): Promise<string> {
   checkMemberPath(memberPath);
   if (memberPath === '') return targetRoot;
   const parts = memberPath.split('/');
+  const parentPath = parts.slice(0, -1).join('/');
+  if (parentPath === '' || knownDirs?.has(parentPath)) return join(targetRoot, memberPath);
   let dir = targetRoot;
   for (let i = 0; i < parts.length - 1; i++) {
     dir = join(dir, parts[i]);
+    const rel = parts.slice(0, i + 1).join('/');
+    if (knownDirs?.has(rel)) continue;
     let st;
     try {
       st = await lstat(dir);
@@ -40,8 +48,9 @@ export async function resolveInside(targetRoot: string, memberPath: string): Pro
       if (code === 'ENOENT' || code === 'ENOTDIR') break;
       throw fromSystemError(err, dir);
     }
-    if (st.isSymbolicLink()) throw unsafe(memberPath, `its parent "${parts.slice(0, i + 1).join('/')}" is a symlink in the target`);
+    if (st.isSymbolicLink()) throw unsafe(memberPath, `its parent "${rel}" is a symlink in the target`);
     if (!st.isDirectory()) break;
+    knownDirs?.add(rel);
   }
   return join(targetRoot, memberPath);
 }
