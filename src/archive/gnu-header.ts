@@ -25,6 +25,7 @@ export interface GnuHeaderFields {
   gname?: string;
 }
 
+/** Tar block size: headers and bodies are padded to multiples of it. */
 export const BLOCK = 512;
 const GNU_MAGIC = 'ustar  \0';
 const LONG_LINK_NAME = '././@LongLink';
