@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SMTPServer } from 'smtp-server';
-import { BIN, runCli, type CliResult } from './helpers/run-cli.js';
+import { BIN, runCli } from './helpers/run-cli.js';
 import { startOffsite } from './helpers/offsite.js';
 
 function world(extra: Record<string, unknown> = {}) {
