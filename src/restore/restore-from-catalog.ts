@@ -16,7 +16,7 @@ import { compareUtf8 } from '../scan/compare-utf8.js';
 import { prepareSources, type ArchiveNeed, type RetrievalVault, type Tier } from './archive-sources.js';
 import { extractSpan, type Span } from './extract-span.js';
 import { prepareTarget } from './restore-target.js';
-import { ensureDir, setDirTimes, writeFileEntry, writeSymlinkEntry } from '../archive/restore-writer.js';
+import { RestoreTarget } from '../archive/restore-writer.js';
 import { extractArchive } from '../archive/extract-archive.js';
 
 /** What to restore and how. */
@@ -67,17 +67,18 @@ export async function restoreFromCatalog(
   const prepared = await prepareSources(deps, plans.map((p) => p.need), { tier: req.tier, wait: req.wait });
   throwIfAborted(signal);
 
+  const out = new RestoreTarget(req.to);
   let dirs = 0;
   let symlinks = 0;
   for (const n of nodes) {
     if (n.type === 'dir') {
-      await ensureDir(req.to, n.path);
+      await out.ensureDir(n.path);
       dirs++;
     }
   }
   for (const n of nodes) {
     if (n.type === 'symlink') {
-      await writeSymlinkEntry(req.to, n.path, n.linkTarget ?? '', { mtime: n.mtime });
+      await out.writeSymlinkEntry(n.path, n.linkTarget ?? '', { mtime: n.mtime });
       symlinks++;
     }
   }
@@ -88,12 +89,12 @@ export async function restoreFromCatalog(
     for (const span of p.spans) {
       throwIfAborted(signal);
       written += await extractSpan(source.read({ start: span.gzStart, end: span.gzEnd }), span, async (node, body) => {
-        await writeFileEntry(req.to, node.path, body, { mode: node.mode, mtime: node.mtime }, signal);
+        await out.writeFileEntry(node.path, body, { mode: node.mode, mtime: node.mtime }, signal);
         bytes += node.size;
       }, signal);
     }
   }
-  await setDirTimes(req.to, nodes.filter((n) => n.type === 'dir'));
+  await out.setDirTimes(nodes.filter((n) => n.type === 'dir'));
   return {
     seq: target.seq,
     createdAt: target.createdAt,
