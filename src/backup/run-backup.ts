@@ -14,7 +14,7 @@ import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import type { Config } from '../config/load-config.js';
 import type { Db } from '../catalog/open-catalog.js';
 import { commitArchive, getArchive, latestArchive, nextSeq, pendingUploads } from '../catalog/archive-store.js';
-import { loadSnapshot } from '../catalog/snapshot-store.js';
+import { hasSnapshot, loadSnapshot } from '../catalog/snapshot-store.js';
 import { updateRun } from '../catalog/run-store.js';
 import { BackupError, throwIfAborted } from '../errors.js';
 import { createExcludeMatcher } from '../scan/exclude-matcher.js';
@@ -96,8 +96,9 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   }
 
   const latest = latestArchive(db);
-  const previous = loadSnapshot(db);
-  const choice = chooseLevel({ latest, full: opts.full, fullEvery: config.archive.fullEvery, hasSnapshot: previous.size > 0 });
+  const choice = chooseLevel({ latest, full: opts.full, fullEvery: config.archive.fullEvery, hasSnapshot: hasSnapshot(db) });
+  // a full archive compares against nothing: skip loading the snapshot (a second copy of the tree in memory)
+  const previous = choice.level === 0 ? null : loadSnapshot(db);
   log.info(`${opts.dryRun ? 'dry run: ' : ''}level ${choice.level} (${choice.level === 0 ? `full: ${choice.reason}` : `incremental on archive ${choice.parentSeq}`})`);
 
   const exclude = createExcludeMatcher(config.exclude);
@@ -111,7 +112,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   });
   deps.progress.stop();
   throwIfAborted(signal);
-  const plan = planArchive({ current: scan, previous: choice.level === 0 ? null : previous, level: choice.level });
+  const plan = planArchive({ current: scan, previous, level: choice.level });
   const c = plan.counts;
   log.info(`scanned ${scan.entries.length || scanned} entries: ${c.added} new, ${c.changed} changed, ${c.deleted} deleted, ${c.unchanged} unchanged; ${c.bytes} bytes to archive`);
   updateRun(db, deps.runId, { level: choice.level, filesAdded: c.added, filesChanged: c.changed, filesDeleted: c.deleted, filesUnchanged: c.unchanged });

@@ -38,6 +38,11 @@ export function loadSnapshot(db: Db): Map<string, TreeEntry> {
   return map;
 }
 
+/** True when a snapshot is recorded (cheap: reads one row). */
+export function hasSnapshot(db: Db): boolean {
+  return db.prepare('SELECT 1 FROM snapshot LIMIT 1').get() !== undefined;
+}
+
 /** Replaces the whole snapshot. Call inside the transaction that commits the archive it describes. */
 export function replaceSnapshot(db: Db, entries: Iterable<TreeEntry>): void {
   db.prepare('DELETE FROM snapshot').run();
