@@ -5,18 +5,7 @@
  */
 import { mkdirSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-
-/** Mulberry32: a small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../src/testing/mulberry32.js';
 
 const words = 'the of and to in is you that it he was for on are as with his they at be this have from or one had by word but not what all were we when your can said there use an each which she do how their if will up other about out many then them these so some her would make like him into time has look two more write go see number no way could people my than first water been call who oil its now find long down day did get come made may part'.split(' ');
 
@@ -44,7 +33,7 @@ export function makeCorpus(dir: string, totalMiB: number, seed = 42): { bytes: n
     const s = JSON.parse(readFileSync(stamp, 'utf8')) as { totalMiB: number; bytes: number; files: number; seed: number };
     if (s.totalMiB === totalMiB && s.seed === seed) return s;
   }
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const MiB = 1024 * 1024;
   let bytes = 0;
   let files = 0;
