@@ -4,7 +4,7 @@
  * (a byte-range retrieval), located by the tar offsets the catalog recorded.
  */
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream';
+import { PassThrough, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { BackupError, fromSystemError } from '../errors.js';
 import { TarReader, type ArchiveMemberRead, type TarReadOptions } from './tar-reader.js';
@@ -72,13 +72,16 @@ function tarBytes(input: Readable, decompressed: boolean): { bytes: AsyncIterabl
   if (decompressed) {
     return { bytes: mapErrors(input), close: () => input.destroy() };
   }
-  // 128 KiB output chunks: a quarter of the per-chunk work of zlib's 16 KiB default
+  // 128 KiB output chunks: a quarter of the per-chunk work of zlib's 16 KiB default; and up
+  // to 8 MiB inflated ahead, so decompression (on the thread pool) overlaps the file writes
   const gunzip = createGunzip({ chunkSize: 128 * 1024 });
-  // errors surface through gunzip's iterator; this callback only keeps them from being unhandled
-  pipeline(input, gunzip, () => undefined);
+  const ahead = new PassThrough({ highWaterMark: 8 * 1024 * 1024 });
+  // errors surface through the iterator; this callback only keeps them from being unhandled
+  pipeline(input, gunzip, ahead, () => undefined);
   return {
-    bytes: mapErrors(gunzip),
+    bytes: mapErrors(ahead),
     close: () => {
+      ahead.destroy();
       gunzip.destroy();
       input.destroy();
     },

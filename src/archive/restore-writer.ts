@@ -9,6 +9,7 @@
  *
  * Ownership is restored (chown) only when running as root, as GNU tar does.
  */
+import { writeSync } from 'node:fs';
 import { lstat, mkdir, open, readdir, rename, rm, symlink, unlink, chmod, utimes, lutimes, lchown } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { BackupError, fromSystemError, throwIfAborted } from '../errors.js';
@@ -153,7 +154,8 @@ export class RestoreTarget {
         for await (const chunk of body) {
           throwIfAborted(signal);
           let done = 0;
-          while (done < chunk.length) done += (await fh.write(chunk, done, chunk.length - done)).bytesWritten;
+          // synchronous writes: the main thread writes while the thread pool inflates the next chunks
+          while (done < chunk.length) done += writeSync(fh.fd, chunk, done, chunk.length - done);
         }
         if (asRoot && attrs.uid !== undefined && attrs.gid !== undefined) await fh.chown(attrs.uid, attrs.gid);
         await fh.chmod(attrs.mode & 0o7777);
