@@ -264,38 +264,3 @@ function depth(path: string): number {
   for (let i = 0; i < path.length; i++) if (path.charCodeAt(i) === 0x2f) n++;
   return n;
 }
-
-/** A target given as a directory (a fresh RestoreTarget, nothing remembered between calls) or a RestoreTarget. */
-function targetOf(to: string | RestoreTarget): RestoreTarget {
-  return typeof to === 'string' ? new RestoreTarget(to) : to;
-}
-
-/** RestoreTarget.ensureDir for a target given by path or object. */
-export function ensureDir(to: string | RestoreTarget, path: string): Promise<string> {
-  return targetOf(to).ensureDir(path);
-}
-
-/** RestoreTarget.writeFileEntry for a target given by path or object. */
-export function writeFileEntry(to: string | RestoreTarget, path: string, body: AsyncIterable<Uint8Array>, attrs: EntryAttrs, signal?: AbortSignal): Promise<void> {
-  return targetOf(to).writeFileEntry(path, body, attrs, signal);
-}
-
-/** RestoreTarget.writeSymlinkEntry for a target given by path or object. */
-export function writeSymlinkEntry(to: string | RestoreTarget, path: string, target: string, attrs: Pick<EntryAttrs, 'mtime' | 'uid' | 'gid'>): Promise<void> {
-  return targetOf(to).writeSymlinkEntry(path, target, attrs);
-}
-
-/** RestoreTarget.purgeDir for a target given by path or object. */
-export function purgeDir(to: string | RestoreTarget, path: string, keep: ReadonlySet<string>, filter?: (path: string) => boolean): Promise<number> {
-  return targetOf(to).purgeDir(path, keep, filter);
-}
-
-/** RestoreTarget.removeEntry for a target given by path or object. */
-export function removeEntry(to: string | RestoreTarget, path: string): Promise<boolean> {
-  return targetOf(to).removeEntry(path);
-}
-
-/** RestoreTarget.setDirTimes for a target given by path or object. */
-export function setDirTimes(to: string | RestoreTarget, dirs: Iterable<DirAttrs>): Promise<void> {
-  return targetOf(to).setDirTimes(dirs);
-}

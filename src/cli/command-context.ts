@@ -29,7 +29,7 @@ export function globalFlags(cmd: Command): GlobalOptions {
 }
 
 /** Loads config and catalog; `lock` names the command taking the run lock (omit for read-only commands). */
-export async function openContext(cmd: Command, opts: { lock?: string; checkDataDir?: boolean } = {}): Promise<CommandContext> {
+async function openContext(cmd: Command, opts: { lock?: string; checkDataDir?: boolean } = {}): Promise<CommandContext> {
   const flags = globalFlags(cmd);
   const config = loadConfig({ path: flags.config, checkDirs: opts.checkDataDir ?? true });
   let lock: RunLock | undefined;

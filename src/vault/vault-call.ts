@@ -44,11 +44,6 @@ export async function vaultCall<T>(
   }
 }
 
-/** Like vaultCall, but rethrows the raw error (for callers that branch on the service's answer). */
-export async function vaultCallRaw<T>(t: VaultTarget, fn: (signal: AbortSignal | undefined) => Promise<T>): Promise<T> {
-  return withRetry(() => fn(t.signal), { ...retryPolicy(t), signal: t.signal });
-}
-
 /** The account id to send. */
 export function account(t: Pick<VaultTarget, 'accountId'>): string {
   return t.accountId ?? '-';
