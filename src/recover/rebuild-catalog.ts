@@ -84,10 +84,10 @@ export async function rebuildCatalog(
     result = { from: 'descriptions', archives: 0, addedFromDescriptions: 0 };
   }
 
-  const known = new Set(listArchives(db).map((a) => a.archiveId));
-  const knownSeqs = new Set(listArchives(db).map((a) => a.seq));
-  const chainOf = new Map<number, number>();
-  for (const a of listArchives(db)) chainOf.set(a.seq, a.chainSeq);
+  const existing = listArchives(db);
+  const known = new Set(existing.map((a) => a.archiveId));
+  const knownSeqs = new Set(existing.map((a) => a.seq));
+  const chainOf = new Map(existing.map((a) => [a.seq, a.chainSeq]));
   for (const a of [...data].sort((x, y) => x.d.seq - y.d.seq)) {
     if (known.has(a.archiveId) || knownSeqs.has(a.d.seq)) continue;
     const chainSeq = a.d.parentSeq === null ? a.d.seq : (chainOf.get(a.d.parentSeq) ?? a.d.parentSeq);

@@ -9,6 +9,8 @@ export interface TreeAtPoint {
   target: ArchiveRecord;
   chain: ArchiveRecord[];
   tree: Map<string, TreeNode>;
+  /** Tar offsets of every member of each chain archive, sorted: where each member ends (for byte ranges). */
+  offsets: Map<number, number[]>;
 }
 
 /** Reads the catalog and folds the chain to `point`. */
@@ -16,6 +18,14 @@ export function loadTreeAt(db: Db, point: RestorePoint): TreeAtPoint {
   const archives = listArchives(db);
   const target = targetArchive(archives, point);
   const chain = chainTo(archives, target);
-  const tree = treeAt(chain.map((a) => ({ seq: a.seq, members: archiveMembers(db, a.seq), deletions: archiveDeletions(db, a.seq) })));
-  return { target, chain, tree };
+  const offsets = new Map<number, number[]>();
+  const tree = treeAt(
+    chain.map((a) => {
+      // read each archive's members once: the fold takes them, and their offsets stay for span planning
+      const members = archiveMembers(db, a.seq);
+      offsets.set(a.seq, members.map((m) => m.tarOffset));
+      return { seq: a.seq, members, deletions: archiveDeletions(db, a.seq) };
+    }),
+  );
+  return { target, chain, tree, offsets };
 }

@@ -5,7 +5,8 @@
  * each file once, from the archive that holds its version at that point.
  */
 import type { Db } from '../catalog/open-catalog.js';
-import { archiveBlocks, archiveMembers, type ArchiveRecord } from '../catalog/archive-store.js';
+import { archiveBlocks, type ArchiveRecord } from '../catalog/archive-store.js';
+import type { GzipBlock } from '../scan/tree-entry.js';
 import { BackupError, throwIfAborted } from '../errors.js';
 import { loadTreeAt } from './load-tree.js';
 import type { RestorePoint } from './plan-chain.js';
@@ -50,16 +51,20 @@ export async function restoreFromCatalog(
 ): Promise<CatalogRestoreResult> {
   const { db, signal } = deps;
   await prepareTarget(req.to, req.force);
-  const { target, chain, tree } = loadTreeAt(db, req.point);
+  const { target, chain, tree, offsets } = loadTreeAt(db, req.point);
   if (chain.some((a) => a.fileCount < 0)) return restoreWholeChain(deps, req, target, chain);
   const nodes = selectNodes(tree, req.filter).sort((a, b) => compareUtf8(a.path, b.path));
   if (req.filter && nodes.length === 0) throw new BackupError('NOT_FOUND', `nothing at archive ${target.seq} (${target.createdAt}) matches --path; check it with "backup ls --seq ${target.seq}"`);
 
   const files = nodes.filter((n) => n.type === 'file');
   const bySeq = new Map<number, TreeNode[]>();
-  for (const f of files) bySeq.set(f.seq, [...(bySeq.get(f.seq) ?? []), f]);
+  for (const f of files) {
+    const list = bySeq.get(f.seq);
+    if (list) list.push(f);
+    else bySeq.set(f.seq, [f]);
+  }
   const archives = new Map(chain.map((a) => [a.seq, a]));
-  const plans = [...bySeq].map(([seq, wanted]) => planArchiveSpans(db, archives.get(seq)!, wanted, !!req.filter));
+  const plans = [...bySeq].map(([seq, wanted]) => planArchiveSpans(archives.get(seq)!, archiveBlocks(db, seq), offsets.get(seq)!, wanted, !!req.filter));
   const chainBytes = chain.reduce((n, a) => n + a.size, 0);
   const needBytes = plans.reduce((n, p) => n + (p.need.ranges ? rangeBytes(p.need.ranges) : p.need.archive.size), 0);
   deps.log(`restoring archive ${target.seq} (${target.createdAt}): ${files.length} files from ${plans.length} of the chain's ${chain.length} archives; ${needBytes} of ${chainBytes} compressed bytes needed`);
@@ -110,9 +115,7 @@ export async function restoreFromCatalog(
 }
 
 /** The spans of gzip blocks to read from one archive, and the ranges to retrieve when it is not local. */
-export function planArchiveSpans(db: Db, archive: ArchiveRecord, wanted: TreeNode[], partial: boolean): { need: ArchiveNeed; spans: Span[] } {
-  const blocks = archiveBlocks(db, archive.seq);
-  const offsets = archiveMembers(db, archive.seq).map((m) => m.tarOffset);
+export function planArchiveSpans(archive: ArchiveRecord, blocks: readonly GzipBlock[], offsets: readonly number[], wanted: TreeNode[], partial: boolean): { need: ArchiveNeed; spans: Span[] } {
   const extents = new Map(memberExtents(offsets, archive.rawSize).map((e) => [e.start, e]));
   const sorted = [...wanted].sort((a, b) => a.tarOffset - b.tarOffset);
   const spans: Span[] = [];
