@@ -11,7 +11,7 @@ import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promi
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { acquireRunLock } from '../src/schedule/run-lock.js';
+import { acquireRunLock } from '../src/state/run-lock.js';
 import { isBackupError } from '../src/errors.js';
 
 /** Contenders still running; killed after each test so a failed assertion cannot leave them holding the lock. */
@@ -21,7 +21,7 @@ afterEach(() => {
   live.clear();
 });
 
-const lockModule = pathToFileURL(join(import.meta.dirname, '..', 'src', 'schedule', 'run-lock.ts')).href;
+const lockModule = pathToFileURL(join(import.meta.dirname, '..', 'src', 'state', 'run-lock.ts')).href;
 
 /**
  * A child that loads the lock module, prints READY, waits for a line on stdin (so several

@@ -6,7 +6,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { mulberry32 } from '../testing/mulberry32.js';
+import { mulberry32 } from '../random/mulberry32.js';
 import { treeHash } from '../treehash/tree-hash.js';
 import { BlockGzipWriter, type BlockGzipOptions, type BlockGzipResult } from './block-gzip-writer.js';
 

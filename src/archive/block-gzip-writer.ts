@@ -13,7 +13,7 @@ import { gzip as gzipCallback } from 'node:zlib';
 import type { FileHandle } from 'node:fs/promises';
 import { asError } from '../errors.js';
 import { TreeHasher, MiB } from '../treehash/tree-hash.js';
-import type { GzipBlock } from '../scan/tree-entry.js';
+import type { GzipBlock } from './gzip-block.js';
 
 const gzip = promisify(gzipCallback);
 

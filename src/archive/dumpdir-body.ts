@@ -4,7 +4,7 @@
  * make it delete entries that should stay), then one extra NUL. Pure.
  */
 import { BackupError } from '../errors.js';
-import type { DumpdirFlag } from '../scan/tree-entry.js';
+import type { DumpdirFlag } from '../scan/archive-plan.js';
 
 /** One name in a directory's listing. */
 export interface DumpdirEntry {

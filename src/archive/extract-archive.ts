@@ -14,7 +14,7 @@ import type { Readable } from 'node:stream';
 import { lstat } from 'node:fs/promises';
 import { throwIfAborted } from '../errors.js';
 import { readArchive } from './read-archive.js';
-import { RestoreTarget, type DirAttrs } from './restore-writer.js';
+import { RestoreTarget, type DirAttrs } from './restore-target.js';
 
 /** How to extract. */
 export interface ExtractOptions {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { isBackupError } from '../errors.js';
-import type { ArchivedMember } from '../scan/tree-entry.js';
+import type { ArchivedMember } from './archived-member.js';
 import { readArchive, readMembersAt, type ArchiveMemberRead } from './read-archive.js';
 import { planTree, scanEntries } from './testing/plan-tree.js';
 import { writeArchive } from './write-archive.js';

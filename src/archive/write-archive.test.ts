@@ -5,7 +5,7 @@ import { chmodSync, createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isBackupError } from '../errors.js';
-import type { ArchivedMember } from '../scan/tree-entry.js';
+import type { ArchivedMember } from './archived-member.js';
 import { readArchive, type ArchiveMemberRead } from './read-archive.js';
 import { planTree, scanEntries } from './testing/plan-tree.js';
 import { writeArchive, type ArchiveWarning, type WriteArchiveOptions } from './write-archive.js';

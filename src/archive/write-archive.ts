@@ -16,7 +16,10 @@ import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats }
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BackupError, fromSystemError, throwIfAborted } from '../errors.js';
-import type { ArchivedMember, ArchivePlan, GzipBlock, TreeEntry } from '../scan/tree-entry.js';
+import type { ArchivedMember } from './archived-member.js';
+import type { ArchivePlan } from '../scan/archive-plan.js';
+import type { GzipBlock } from './gzip-block.js';
+import type { TreeEntry } from '../scan/tree-entry.js';
 import { BlockGzipWriter } from './block-gzip-writer.js';
 import { encodeDumpdir } from './dumpdir-body.js';
 import { BLOCK, encodeGnuHeader, paddingFor } from './gnu-header.js';

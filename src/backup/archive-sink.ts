@@ -3,13 +3,8 @@
  * under a description, resumably, and abort an upload that will never complete.
  * Implemented over the Glacier client in src/cli/connect-vault.ts.
  */
+import type { UploadSource } from '../vault/growing-file.js';
 import type { UploadJournal } from '../vault/upload-archive.js';
-
-/** A file that is still being written: how much of it is durable on disk, and its final size and tree hash. */
-export interface GrowingFile {
-  bytesOnDisk(): number;
-  done: Promise<{ size: number; treeHash: string }>;
-}
 
 /** Arguments of one upload. */
 export interface SinkUpload {
@@ -18,7 +13,7 @@ export interface SinkUpload {
   /** Expected archive size (for the part size when the file is still growing). */
   expectedBytes: number;
   /** Present while the file is still being written: parts go as soon as their bytes are on disk. */
-  source?: GrowingFile;
+  source?: UploadSource;
   journal: UploadJournal;
   signal: AbortSignal;
   onProgress?: (p: { bytesSent: number; partsDone: number; partsTotal?: number }) => void;

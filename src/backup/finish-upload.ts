@@ -8,7 +8,8 @@ import type { Db } from '../catalog/open-catalog.js';
 import { updateArchive, type ArchiveRecord } from '../catalog/archive-store.js';
 import { clearUpload, uploadJournal } from '../catalog/upload-journal-store.js';
 import { BackupError } from '../errors.js';
-import type { ArchiveSink, GrowingFile, SinkUploaded } from './archive-sink.js';
+import type { ArchiveSink, SinkUploaded } from './archive-sink.js';
+import type { UploadSource } from '../vault/growing-file.js';
 import { placeLocalCopy } from './place-local-copy.js';
 
 /** Where an archive goes after staging. */
@@ -22,7 +23,7 @@ export async function finishUpload(
   db: Db,
   sink: ArchiveSink,
   a: ArchiveRecord,
-  opts: { placement: Placement; signal: AbortSignal; source?: GrowingFile; onProgress?: Parameters<ArchiveSink['upload']>[0]['onProgress'] },
+  opts: { placement: Placement; signal: AbortSignal; source?: UploadSource; onProgress?: Parameters<ArchiveSink['upload']>[0]['onProgress'] },
 ): Promise<SinkUploaded> {
   const path = a.stagedPath ?? a.localPath;
   if (!path || !existsSync(path)) {

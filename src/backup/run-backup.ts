@@ -20,12 +20,14 @@ import { BackupError, throwIfAborted } from '../errors.js';
 import { createExcludeMatcher } from '../scan/exclude-matcher.js';
 import { scanTree } from '../scan/scan-tree.js';
 import { planArchive } from '../scan/plan-archive.js';
-import type { ArchivedMember, ArchivePlan } from '../scan/tree-entry.js';
+import type { ArchivedMember } from '../archive/archived-member.js';
+import type { ArchivePlan } from '../scan/archive-plan.js';
 import { writeArchive } from '../archive/write-archive.js';
 import { encodeDescription } from '../vault/archive-description.js';
 import { formatArchiveName } from './archive-name.js';
 import { chooseLevel } from './choose-level.js';
-import type { ArchiveSink, GrowingFile, SinkUploaded } from './archive-sink.js';
+import type { ArchiveSink, SinkUploaded } from './archive-sink.js';
+import type { UploadSource } from '../vault/growing-file.js';
 import { finishUpload, recordUploaded, settleStagedFile } from './finish-upload.js';
 import { uploadJournal } from '../catalog/upload-journal-store.js';
 import { recoverInterrupted } from './recover-interrupted.js';
@@ -137,7 +139,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   let stage: 'archive' | 'upload' = 'archive';
   let resolveDone!: (v: { size: number; treeHash: string }) => void;
   let rejectDone!: (e: unknown) => void;
-  const source: GrowingFile = {
+  const source: UploadSource = {
     bytesOnDisk: () => bytesOnDisk,
     done: new Promise((res, rej) => {
       resolveDone = res;

@@ -1,5 +1,7 @@
 /** Archive rows: committing a new archive with its members, blocks and deletions; reading chains. */
-import type { ArchivedMember, GzipBlock, TreeEntry } from '../scan/tree-entry.js';
+import type { ArchivedMember } from '../archive/archived-member.js';
+import type { GzipBlock } from '../archive/gzip-block.js';
+import type { TreeEntry } from '../scan/tree-entry.js';
 import type { Db } from './open-catalog.js';
 import { replaceSnapshot } from './snapshot-store.js';
 

@@ -7,7 +7,7 @@ import { loadConfig, type Config } from '../config/load-config.js';
 import { catalogPath, openCatalog, type Db } from '../catalog/open-catalog.js';
 import { interruptSignal } from './interrupt.js';
 import type { GlobalOptions } from './output.js';
-import { acquireRunLock, type RunLock } from '../schedule/run-lock.js';
+import { acquireRunLock, type RunLock } from '../state/run-lock.js';
 import { connectVault, type ConnectedVault } from './connect-vault.js';
 
 /** Dependencies a command runs with. `close()` releases them; call it in `finally`. */

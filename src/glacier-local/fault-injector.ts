@@ -2,7 +2,7 @@
  * Fault injection: rules that make chosen requests fail the way a real service or
  * network does, deterministically, so client retry logic can be tested.
  */
-import { mulberry32 } from '../testing/mulberry32.js';
+import { mulberry32 } from '../random/mulberry32.js';
 
 /** The ways a request can be made to fail. */
 export type FaultKind = 'error500' | 'error503' | 'throttle' | 'reset' | 'delay' | 'timeout408';

@@ -3,7 +3,7 @@
  * megabyte alignment Glacier's RetrievalByteRange requires. Pure.
  */
 import { MiB } from '../treehash/tree-hash.js';
-import type { GzipBlock } from '../scan/tree-entry.js';
+import type { GzipBlock } from '../archive/gzip-block.js';
 
 /** An inclusive byte range. */
 export interface ByteRange {

@@ -6,7 +6,7 @@
  */
 import type { Db } from '../catalog/open-catalog.js';
 import { archiveBlocks, type ArchiveRecord } from '../catalog/archive-store.js';
-import type { GzipBlock } from '../scan/tree-entry.js';
+import type { GzipBlock } from '../archive/gzip-block.js';
 import { BackupError, throwIfAborted } from '../errors.js';
 import { loadTreeAt } from './load-tree.js';
 import type { RestorePoint } from './plan-chain.js';
@@ -16,8 +16,8 @@ import type { TreeNode } from './tree-at.js';
 import { compareUtf8 } from '../scan/compare-utf8.js';
 import { prepareSources, type ArchiveNeed, type RetrievalVault, type Tier } from './archive-sources.js';
 import { extractSpan, type Span } from './extract-span.js';
-import { prepareTarget } from './restore-target.js';
-import { RestoreTarget } from '../archive/restore-writer.js';
+import { prepareTarget } from './prepare-target.js';
+import { RestoreTarget } from '../archive/restore-target.js';
 import { extractArchive } from '../archive/extract-archive.js';
 
 /** What to restore and how. */

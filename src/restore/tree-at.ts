@@ -2,7 +2,7 @@
  * The data directory's tree as of an archive, computed from the catalog alone by folding
  * the chain: each archive removes its deletions, then sets what it stores. Pure.
  */
-import type { ArchivedMember } from '../scan/tree-entry.js';
+import type { ArchivedMember } from '../archive/archived-member.js';
 
 /** A path in the tree at a point, and the archive holding its latest version. */
 export interface TreeNode extends ArchivedMember {

@@ -13,7 +13,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { planArchive, snapshotEntryEqual } from './plan-archive.js';
 import { scanTree, type ScanResult } from './scan-tree.js';
 import { snapshotMap } from './snapshot-map.js';
-import type { ArchivePlan, DumpdirFlag, TreeEntry } from './tree-entry.js';
+import type { ArchivePlan, DumpdirFlag } from './archive-plan.js';
+import type { TreeEntry } from './tree-entry.js';
 
 const bytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 

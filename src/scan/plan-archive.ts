@@ -19,7 +19,8 @@
 import { BackupError } from '../errors.js';
 import { compareUtf8 } from './compare-utf8.js';
 import type { ScanResult } from './scan-tree.js';
-import type { ArchivePlan, DumpdirFlag, PlannedDir, TreeEntry } from './tree-entry.js';
+import type { ArchivePlan, DumpdirFlag, PlannedDir } from './archive-plan.js';
+import type { TreeEntry } from './tree-entry.js';
 
 /** What planArchive compares. */
 export interface PlanInput {

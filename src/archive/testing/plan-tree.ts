@@ -6,7 +6,8 @@
  */
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ArchivePlan, DumpdirFlag, PlannedDir, TreeEntry } from '../../scan/tree-entry.js';
+import type { ArchivePlan, DumpdirFlag, PlannedDir } from '../../scan/archive-plan.js';
+import type { TreeEntry } from '../../scan/tree-entry.js';
 
 const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
