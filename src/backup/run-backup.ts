@@ -18,10 +18,12 @@ import { hasSnapshot, loadSnapshot } from '../catalog/snapshot-store.js';
 import { updateRun } from '../catalog/run-store.js';
 import { BackupError, throwIfAborted } from '../errors.js';
 import { createExcludeMatcher } from '../scan/exclude-matcher.js';
+import { excludingOwnDirs, ownDirsInside } from './own-dirs-excluder.js';
 import { scanTree } from '../scan/scan-tree.js';
 import { planArchive } from '../scan/plan-archive.js';
 import type { ArchivedMember } from '../archive/archived-member.js';
 import type { ArchivePlan } from '../scan/archive-plan.js';
+import type { TreeEntry } from '../scan/tree-entry.js';
 import { writeArchive } from '../archive/write-archive.js';
 import { encodeDescription } from '../vault/archive-description.js';
 import { formatArchiveName } from './archive-name.js';
@@ -103,7 +105,11 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   const previous = choice.level === 0 ? null : loadSnapshot(db);
   log.info(`${opts.dryRun ? 'dry run: ' : ''}level ${choice.level} (${choice.level === 0 ? `full: ${choice.reason}` : `incremental on archive ${choice.parentSeq}`})`);
 
-  const exclude = createExcludeMatcher(config.exclude);
+  const own = ownDirsInside(config.data, { stateDir: config.stateDir, 'archive.localDir': config.archive.localDir });
+  const same = own.find((o) => o.rel === '');
+  if (same) throw new BackupError('CONFIG_INVALID', `${same.key} is the data directory ${config.data}; point "${same.key}" in ${config.configPath} somewhere else`);
+  for (const o of own) log.info(`leaving out ${o.rel} (${o.key}, inside the data directory)`);
+  const exclude = excludingOwnDirs(createExcludeMatcher(config.exclude), own);
   deps.progress.start('scan', 0, 'files');
   let scanned = 0;
   const scan = await scanTree(config.data, {
@@ -222,7 +228,10 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
     members,
     blocks: written.blocks,
     deleted: plan.deleted,
-    snapshot: plan.snapshot.filter((e) => !skipped.has(e.path)),
+    // a file left out or torn (changed, vanished or unreadable while read) is recorded with an
+    // identity no file has, so the next run stores it again if it is there and records its
+    // deletion if it is not: a torn copy is never the file's version at any later point
+    snapshot: plan.snapshot.map((e) => (skipped.has(e.path) ? untrusted(e) : e)),
   });
   updateRun(db, deps.runId, { archiveSeq: seq, archiveBytes: written.size, bytesRead: written.rawSize });
   log.info(`archive ${seq} written: ${fileName}, ${written.size} bytes (tar ${written.rawSize}), tree hash ${written.treeHash}`);
@@ -267,4 +276,9 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
     archiveId,
     warnings,
   };
+}
+
+/** A snapshot entry no scan will ever match (change detection then treats the path as changed). */
+export function untrusted(e: TreeEntry): TreeEntry {
+  return { ...e, mtimeNs: -1n, ctimeNs: -1n, ino: 0, dev: 0 };
 }
