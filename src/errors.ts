@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'STATE_DIR_UNWRITABLE'
   | 'TARGET_NOT_EMPTY'
   | 'NOT_FOUND'
+  | 'IDENTITY'
   // exit 4
   | 'RETRIEVAL_PENDING'
   // exit 5
@@ -76,6 +77,8 @@ const usageCodes: ReadonlySet<ErrorCode> = new Set([
   'STATE_DIR_UNWRITABLE',
   'TARGET_NOT_EMPTY',
   'NOT_FOUND',
+  // the age identity file is missing, unreadable, or does not open the archive
+  'IDENTITY',
 ]);
 
 /** The exit code for an error that reached the CLI entry point. */

@@ -3,6 +3,7 @@
  * documents the same keys for users; keep the two in step.
  */
 import { z } from 'zod';
+import { parseRecipient } from '../age/age-keys.js';
 
 const cronField = z.string().min(1);
 
@@ -32,6 +33,22 @@ export const vaultSchema = z
     uploadCatalog: z.boolean().default(true),
   });
 
+/** An age recipient: `age1…` or an `ssh-ed25519 …` public key line. */
+const ageRecipient = z.string().superRefine((s, ctx) => {
+  try {
+    parseRecipient(s);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `"${s.slice(0, 24)}${s.length > 24 ? '…' : ''}" ${(err as Error).message}` });
+  }
+});
+
+export const encryptionSchema = z.strictObject({
+  /** Who can decrypt the archives: age1… recipients (from `backup key generate` or age-keygen) or ssh-ed25519 public keys. */
+  recipients: z.array(ageRecipient).min(1),
+  /** The age identity file (needed only to restore, check data, or rebuild from an encrypted catalog snapshot). Default: ~/.config/backup/age.key. */
+  identityFile: z.string().min(1).optional(),
+});
+
 export const configSchema = z.strictObject({
   /** Directory to back up. Relative paths are resolved against the config file's directory. */
   data: z.string().min(1),
@@ -60,6 +77,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Omit to keep archives on local disk only. */
   vault: vaultSchema.optional(),
+  /** Encrypt every archive and catalog snapshot with age to these recipients; omit for plain tar.gz. */
+  encryption: encryptionSchema.optional(),
   /** Cron expression for `backup schedule print` and `backup daemon`. */
   schedule: cronField.default('30 2 * * *'),
   logs: z

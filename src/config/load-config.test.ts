@@ -80,3 +80,16 @@ test('a state directory under a regular file is reported as unwritable', () => {
     s.done();
   }
 });
+
+test('encryption recipients are checked: a bad age1 checksum or a non-key is refused naming the key; identityFile resolves with ~', () => {
+  rejects({ data: 'data', encryption: { recipients: ['age1qqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqqq'] } }, 'CONFIG_INVALID', /encryption\.recipients\.0: .*not a valid age1/);
+  rejects({ data: 'data', encryption: { recipients: ['hunter2'] } }, 'CONFIG_INVALID', /encryption\.recipients\.0: .*must be an age1/);
+  rejects({ data: 'data', encryption: { recipients: [] } }, 'CONFIG_INVALID', /encryption\.recipients/);
+  const s = setup({ data: 'data', encryption: { recipients: ['age17gwf7c9x5uvnf5278rz5xzzupd8zzkm052krkqvtgedxmx5xm98qtd2je2'], identityFile: '~/k.txt' } });
+  try {
+    const c = loadConfig({ path: s.path, env: { HOME: '/home/someone' } });
+    assert.equal(c.encryption?.identityFile, '/home/someone/k.txt');
+  } finally {
+    s.done();
+  }
+});

@@ -11,12 +11,13 @@ import { configSchema, type ParsedConfig } from './config-schema.js';
 
 /** The validated configuration with every path absolute. */
 export type Config = Readonly<
-  Omit<ParsedConfig, 'stateDir' | 'set'> & {
+  Omit<ParsedConfig, 'stateDir' | 'set' | 'encryption'> & {
     /** Absolute path of the file this was loaded from. */
     configPath: string;
     set: string;
     stateDir: string;
     archive: ParsedConfig['archive'] & { localDir: string };
+    encryption?: { recipients: string[]; identityFile: string };
   }
 >;
 
@@ -25,6 +26,12 @@ export function defaultConfigPaths(cwd: string, env: NodeJS.ProcessEnv): string[
   const home = env.HOME || homedir();
   const xdg = env.XDG_CONFIG_HOME || join(home, '.config');
   return [join(cwd, 'backup.config.json'), join(xdg, 'backup', 'config.json')];
+}
+
+/** Where `backup key generate` writes and `encryption.identityFile` points by default: ~/.config/backup/age.key. */
+export function defaultIdentityFile(env: NodeJS.ProcessEnv): string {
+  const home = env.HOME || homedir();
+  return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'backup', 'age.key');
 }
 
 /** Loads the config; `checkDirs` (default true) also checks the data directory and that stateDir is writable. */
@@ -61,6 +68,7 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
     set: c.set ?? (sanitizeSetName(basename(data)) || 'data'),
     stateDir,
     archive: { ...c.archive, localDir },
+    encryption: c.encryption && { recipients: c.encryption.recipients, identityFile: abs(c.encryption.identityFile ?? defaultIdentityFile(env)) },
   });
   if (opts.checkDirs !== false) {
     checkDataDir(data, configPath);

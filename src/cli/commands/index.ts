@@ -12,6 +12,7 @@ import { registerCost } from './cost-command.js';
 import { registerSchedule } from './schedule-command.js';
 import { registerEmail } from './email-command.js';
 import { registerGlacierLocal } from './glacier-local-command.js';
+import { registerKey } from './key-command.js';
 
 /** Adds all commands to the program. */
 export function registerCommands(program: Command): void {
@@ -26,5 +27,6 @@ export function registerCommands(program: Command): void {
   registerCost(program);
   registerSchedule(program);
   registerEmail(program);
+  registerKey(program);
   registerGlacierLocal(program);
 }
