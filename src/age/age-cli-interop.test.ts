@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { describeWithAge, runTool } from '../../test/helpers/age-cli.js';
-import { mulberry32 } from '../testing/mulberry32.js';
+import { mulberry32 } from '../random/mulberry32.js';
 import { AgeFileWriter } from './age-file-writer.js';
 import { generateIdentity, parseIdentities, parseRecipient, recipientOf, type AgeRecipient } from './age-keys.js';
 import { AgeDamagedError, decryptAge, decryptChunks, openPrefix } from './decrypt-age.js';
