@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -76,17 +77,18 @@ test(
 );
 
 test(
-  'the block table points at real gzip member starts: each member alone inflates to its slice of the tar',
+  'the block table points at real gzip member starts: each member alone inflates to its slice of the tar, and carries the SHA-256 of its compressed bytes',
   withTmp(async (dir) => {
     const tar = makeTar(dir);
     const out = join(dir, 'out.tar.gz');
     const { result } = await blockGzip(tar, out, { level: 6, blockSize: 128 * 1024, maxInFlight: 2 });
     const gz = readFileSync(out);
     const { blocks } = result;
-    assert.deepEqual(blocks[0], { rawOffset: 0, gzOffset: 0 });
+    assert.deepEqual([blocks[0].rawOffset, blocks[0].gzOffset], [0, 0]);
     for (let i = 0; i < blocks.length; i++) {
       const b = blocks[i];
       const next = blocks[i + 1] ?? { rawOffset: tar.length, gzOffset: gz.length };
+      assert.equal(b.sha256, createHash('sha256').update(gz.subarray(b.gzOffset, next.gzOffset)).digest('hex'), `block ${i}'s SHA-256 is of its compressed bytes`);
       assert.equal(next.rawOffset - b.rawOffset, Math.min(128 * 1024, tar.length - b.rawOffset));
       assert.deepEqual(gz.subarray(b.gzOffset, b.gzOffset + 2), Buffer.from([0x1f, 0x8b]));
       assert.deepEqual(gunzipSync(gz.subarray(b.gzOffset, next.gzOffset)), tar.subarray(b.rawOffset, next.rawOffset));
@@ -119,7 +121,7 @@ test(
     const { result } = await blockGzip(Buffer.alloc(0), out, { level: 6 });
     execFileSync('gunzip', ['-t', out]);
     assert.equal(result.rawSize, 0);
-    assert.deepEqual(result.blocks, [{ rawOffset: 0, gzOffset: 0 }]);
+    assert.deepEqual(result.blocks, [{ rawOffset: 0, gzOffset: 0, sha256: createHash('sha256').update(readFileSync(out)).digest('hex') }]);
   }),
 );
 

@@ -6,8 +6,10 @@
  *
  * Blocks compress on libuv's thread pool, at most `maxInFlight` at once (bounded memory:
  * about maxInFlight × blockSize of input plus its output), and are written in order; the
- * SHA-256 tree hash of the output is computed as it is written.
+ * SHA-256 tree hash of the output is computed as it is written, and each block's own SHA-256
+ * (kept in the catalog, so a reader verifies every block before using it).
  */
+import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
 import type { FileHandle } from 'node:fs/promises';
@@ -148,7 +150,7 @@ export class BlockGzipWriter {
       done += bytesWritten;
     }
     this.hasher.update(out);
-    this.blocks.push({ rawOffset: next.rawOffset, gzOffset: this.written });
+    this.blocks.push({ rawOffset: next.rawOffset, gzOffset: this.written, sha256: createHash('sha256').update(out).digest('hex') });
     this.written += out.length;
     this.opts.onFlushed?.(this.written);
   }

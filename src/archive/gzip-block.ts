@@ -4,4 +4,6 @@
 export interface GzipBlock {
   rawOffset: number;
   gzOffset: number;
+  /** SHA-256 of the member's compressed bytes, lowercase hex; absent for blocks recorded before it was kept. */
+  sha256?: string;
 }

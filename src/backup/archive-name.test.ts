@@ -20,4 +20,5 @@ test('chooseLevel starts a full chain when needed and otherwise goes one level d
   assert.equal(chooseLevel({ latest: { seq: 5, level: 1 }, full: true, fullEvery: 3, hasSnapshot: true }).level, 0);
   assert.equal(chooseLevel({ latest: { seq: 5, level: 1 }, full: false, fullEvery: 3, hasSnapshot: false }).level, 0);
   assert.equal(chooseLevel({ latest: { seq: 5, level: 0 }, full: false, fullEvery: 0, hasSnapshot: true }).level, 0);
+  assert.deepEqual(chooseLevel({ latest: { seq: 5, level: 1 }, full: false, fullEvery: 3, hasSnapshot: true, broken: 'archive 4 was deleted' }), { level: 0, parentSeq: null, reason: 'the current chain is broken (archive 4 was deleted)' });
 });

@@ -1,7 +1,8 @@
 /**
  * Full or incremental? A run makes a full (level 0) archive when there is no chain,
  * when asked, when the chain already has `fullEvery` incrementals, or when there is no
- * snapshot to compare against; otherwise an incremental against the latest archive. Pure.
+ * snapshot to compare against, or when the chain is marked broken (an archive it needs was
+ * deleted); otherwise an incremental against the latest archive. Pure.
  */
 
 /** The next archive's place in the chains. */
@@ -18,10 +19,13 @@ export function chooseLevel(input: {
   full: boolean;
   fullEvery: number;
   hasSnapshot: boolean;
+  /** Why the latest archive's chain is broken, when it is. */
+  broken?: string;
 }): LevelChoice {
   const { latest } = input;
   if (!latest) return { level: 0, parentSeq: null, reason: 'first backup' };
   if (input.full) return { level: 0, parentSeq: null, reason: '--full given' };
+  if (input.broken) return { level: 0, parentSeq: null, reason: `the current chain is broken (${input.broken})` };
   if (!input.hasSnapshot) return { level: 0, parentSeq: null, reason: 'no snapshot state to compare against' };
   if (latest.level >= input.fullEvery) return { level: 0, parentSeq: null, reason: `chain reached fullEvery (${input.fullEvery}) incrementals` };
   return { level: latest.level + 1, parentSeq: latest.seq };

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import type { Config } from '../config/load-config.js';
 import type { Db } from '../catalog/open-catalog.js';
-import { commitArchive, getArchive, latestArchive, nextSeq, pendingUploads } from '../catalog/archive-store.js';
+import { chainBroken, commitArchive, getArchive, latestArchive, nextSeq, pendingUploads } from '../catalog/archive-store.js';
 import { hasSnapshot, loadSnapshot } from '../catalog/snapshot-store.js';
 import { updateRun } from '../catalog/run-store.js';
 import { BackupError, throwIfAborted } from '../errors.js';
@@ -100,7 +100,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   }
 
   const latest = latestArchive(db);
-  const choice = chooseLevel({ latest, full: opts.full, fullEvery: config.archive.fullEvery, hasSnapshot: hasSnapshot(db) });
+  const choice = chooseLevel({ latest, full: opts.full, fullEvery: config.archive.fullEvery, hasSnapshot: hasSnapshot(db), broken: latest && chainBroken(db, latest.chainSeq) });
   // a full archive compares against nothing: skip loading the snapshot (a second copy of the tree in memory)
   const previous = choice.level === 0 ? null : loadSnapshot(db);
   log.info(`${opts.dryRun ? 'dry run: ' : ''}level ${choice.level} (${choice.level === 0 ? `full: ${choice.reason}` : `incremental on archive ${choice.parentSeq}`})`);

@@ -58,8 +58,8 @@ export function commitArchive(db: Db, a: NewArchive): void {
       r.fileCount, r.stagedPath, r.localPath, r.uploadState, r.archiveId ?? null, r.description, r.runId);
     const file = db.prepare('INSERT INTO archive_files (seq, path, type, mode, size, mtime, tar_offset, link_target) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     for (const m of a.members) file.run(r.seq, m.path, m.type, m.mode, m.size, m.mtime, m.tarOffset, m.linkTarget ?? null);
-    const block = db.prepare('INSERT INTO archive_blocks (seq, idx, raw_offset, gz_offset) VALUES (?, ?, ?, ?)');
-    a.blocks.forEach((b, i) => block.run(r.seq, i, b.rawOffset, b.gzOffset));
+    const block = db.prepare('INSERT INTO archive_blocks (seq, idx, raw_offset, gz_offset, sha256) VALUES (?, ?, ?, ?, ?)');
+    a.blocks.forEach((b, i) => block.run(r.seq, i, b.rawOffset, b.gzOffset, b.sha256 ?? null));
     const del = db.prepare('INSERT INTO archive_deletions (seq, path) VALUES (?, ?)');
     for (const p of a.deleted) del.run(r.seq, p);
     if (a.snapshot) replaceSnapshot(db, a.snapshot);
@@ -115,5 +115,16 @@ export function archiveDeletions(db: Db, seq: number): string[] {
 
 /** The gzip block table of one archive. */
 export function archiveBlocks(db: Db, seq: number): GzipBlock[] {
-  return db.prepare('SELECT raw_offset AS rawOffset, gz_offset AS gzOffset FROM archive_blocks WHERE seq = ? ORDER BY idx').all(seq) as GzipBlock[];
+  const rows = db.prepare('SELECT raw_offset AS rawOffset, gz_offset AS gzOffset, sha256 FROM archive_blocks WHERE seq = ? ORDER BY idx').all(seq) as Array<GzipBlock & { sha256: string | null }>;
+  return rows.map(({ sha256, ...b }) => (sha256 === null ? b : { ...b, sha256 }));
+}
+
+/** Marks the chain starting at `chainSeq` broken (idempotent: the first reason is kept). */
+export function markChainBroken(db: Db, chainSeq: number, reason: string, at: string): void {
+  db.prepare('INSERT OR IGNORE INTO broken_chains (chain_seq, reason, marked_at) VALUES (?, ?, ?)').run(chainSeq, reason, at);
+}
+
+/** Why the chain starting at `chainSeq` is broken, or undefined when it is whole. */
+export function chainBroken(db: Db, chainSeq: number): string | undefined {
+  return db.prepare('SELECT reason FROM broken_chains WHERE chain_seq = ?').pluck().get(chainSeq) as string | undefined;
 }

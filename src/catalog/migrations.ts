@@ -150,4 +150,22 @@ export const migrations: readonly string[] = [
     description TEXT NOT NULL
   );
   `,
+  /* 2 */ `
+  -- SHA-256 (hex) of each gzip block's compressed bytes, kept at write time so local copies and
+  -- retrieved ranges are verified block by block before anything from them is written; NULL for
+  -- blocks recorded before this column existed.
+  ALTER TABLE archive_blocks ADD COLUMN sha256 TEXT;
+
+  -- The random identity of the chain an archive belongs to; it travels in the archive's file
+  -- name and description so archives of two chains are never mixed. NULL for older archives.
+  ALTER TABLE archives ADD COLUMN chain_id TEXT;
+
+  -- Chains that can no longer be restored in full (an archive a later one depends on was
+  -- deleted with --force): the next run starts a new full and says why.
+  CREATE TABLE broken_chains (
+    chain_seq INTEGER PRIMARY KEY,
+    reason TEXT NOT NULL,
+    marked_at TEXT NOT NULL
+  );
+  `,
 ];

@@ -1,6 +1,7 @@
 /** Vault housekeeping: `backup vault`, `backup uploads`, `backup archive delete`, `backup upload`. */
 import type { Command } from 'commander';
-import { listArchives, pendingUploads, updateArchive } from '../../catalog/archive-store.js';
+import { listArchives, markChainBroken, pendingUploads, updateArchive } from '../../catalog/archive-store.js';
+import { planArchiveDelete } from '../../retention/plan-archive-delete.js';
 import { finishUpload } from '../../backup/finish-upload.js';
 import { BackupError } from '../../errors.js';
 import { parseDuration } from '../parse-options.js';
@@ -75,13 +76,24 @@ export function registerVault(program: Command): void {
     .description('single archives')
     .command('delete')
     .argument('<archive-id>', 'the Glacier archive ID (see "backup list --json")')
-    .description('delete one archive from the vault and mark it deleted in the catalog (restores that need it will refuse)')
-    .action((archiveId: string, _o, cmd: Command) =>
+    .option('--force', 'delete it even though later archives of its chain depend on it (the chain is then marked broken)')
+    .description('delete one archive from the vault and mark it deleted in the catalog (refused when later archives depend on it; use "backup prune" for whole chains)')
+    .addHelpText('after', '\nExample:\n  backup archive delete <archive-id>')
+    .action((archiveId: string, opts: { force?: boolean }, cmd: Command) =>
       withContext(cmd, { checkDataDir: false, lock: 'archive delete' }, async (ctx) => {
-        await (await ctx.vault()).session.deleteArchive(archiveId);
         const a = listArchives(ctx.db).find((x) => x.archiveId === archiveId);
-        if (a) updateArchive(ctx.db, a.seq, { uploadState: 'deleted', deletedAt: new Date().toISOString() });
-        say(a ? `deleted archive ${a.seq} (${a.fileName}) from the vault` : `deleted archive ${archiveId} from the vault (it was not in the catalog)`);
+        const plan = a ? planArchiveDelete(listArchives(ctx.db), a) : undefined;
+        if (a && plan?.dependents.length && !opts.force) {
+          throw new BackupError('USAGE', `archive ${a.seq} (${a.fileName}) is needed by later archive(s) ${plan.dependents.map((d) => d.seq).join(', ')} of its chain, which could no longer be restored; delete whole chains with "backup prune", or add --force to delete it anyway (the chain is then marked broken)`);
+        }
+        await (await ctx.vault()).session.deleteArchive(archiveId);
+        if (!a || !plan) return say(`deleted archive ${archiveId} from the vault (it was not in the catalog)`);
+        const at = new Date().toISOString();
+        ctx.db.transaction(() => {
+          updateArchive(ctx.db, a.seq, { uploadState: 'deleted', deletedAt: at });
+          if (plan.breaksChain) markChainBroken(ctx.db, a.chainSeq, `archive ${a.seq} (${a.fileName}) was deleted on ${at}`, at);
+        })();
+        say(`deleted archive ${a.seq} (${a.fileName}) from the vault${plan.breaksChain ? `; its chain (from archive ${a.chainSeq}) is marked broken and the next run starts a new full` : ''}`);
       }),
     );
 
