@@ -145,3 +145,61 @@ test(
     assert.ok(overhead < 0.02, `overhead ${(overhead * 100).toFixed(2)}% is not under 2%`);
   }),
 );
+
+test(
+  'incompressible blocks are stored, and GNU tar and gzip read the stored members like any other',
+  withTmp(async (dir) => {
+    const data = join(dir, 'data');
+    mkdirSync(data);
+    const r = mulberry32(11);
+    const noise = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < noise.length; i += 4) noise.writeUInt32LE(Math.floor(r() * 2 ** 32), i);
+    writeFileSync(join(data, 'photo.jpg'), noise);
+    writeFileSync(join(data, 'notes.txt'), pseudoText(2 * 1024 * 1024, 12));
+    execFileSync('tar', ['-C', data, '-cf', join(dir, 'plain.tar'), '.']);
+    const tar = readFileSync(join(dir, 'plain.tar'));
+    const out = join(dir, 'out.tar.gz');
+    const { result } = await blockGzip(tar, out, { level: 6, blockSize: 256 * 1024 });
+    // the photo's 12 blocks (give or take the one it shares with a header or the text) are stored; no text block is
+    assert.ok(result.storedBlocks >= 11 && result.storedBlocks <= 12, `${result.storedBlocks} of ${result.blocks.length} blocks stored`);
+    // a stored member is the size of its input plus framing; deflate would have made the noise larger still
+    assert.ok(result.size < tar.length, `${result.size} bytes out of ${tar.length}`);
+    execFileSync('gzip', ['-t', out]);
+    assert.deepEqual(execFileSync('gzip', ['-dc', out], { maxBuffer: 16 * 1024 * 1024 }), tar);
+    mkdirSync(join(dir, 'x'));
+    execFileSync('tar', ['-C', join(dir, 'x'), '-xzf', out]);
+    assert.deepEqual(readFileSync(join(dir, 'x', 'photo.jpg')), noise);
+    assert.deepEqual(readFileSync(join(dir, 'x', 'notes.txt')), readFileSync(join(data, 'notes.txt')));
+  }),
+);
+
+test(
+  'compressible data is never stored: no block of text, and a block of half noise half text is deflated',
+  withTmp(async (dir) => {
+    const r = mulberry32(13);
+    const half = Buffer.alloc(512 * 1024);
+    for (let i = 0; i < half.length; i += 4) half.writeUInt32LE(Math.floor(r() * 2 ** 32), i);
+    const input = Buffer.concat([pseudoText(4 * 1024 * 1024, 14), half, pseudoText(512 * 1024, 15)]);
+    const { result } = await blockGzip(input, join(dir, 'out.gz'), { level: 6, blockSize: 1024 * 1024 });
+    assert.equal(result.storedBlocks, 0);
+    const zlib6 = result.blocks.reduce((n, b, i) => n + gzipSync(input.subarray(b.rawOffset, result.blocks[i + 1]?.rawOffset ?? input.length), { level: 6 }).length, 0);
+    assert.equal(result.size, zlib6);
+  }),
+);
+
+test(
+  'the output is byte-identical whatever the number of blocks compressing at once',
+  withTmp(async (dir) => {
+    const tar = makeTar(dir);
+    const outputs = [];
+    for (const maxInFlight of [1, 2, 5]) {
+      const out = join(dir, `out-${maxInFlight}.tar.gz`);
+      const { result } = await blockGzip(tar, out, { level: 6, blockSize: 64 * 1024, maxInFlight });
+      outputs.push({ bytes: readFileSync(out), blocks: result.blocks });
+    }
+    for (const o of outputs.slice(1)) {
+      assert.deepEqual(o.bytes, outputs[0].bytes);
+      assert.deepEqual(o.blocks, outputs[0].blocks);
+    }
+  }),
+);

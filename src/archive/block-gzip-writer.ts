@@ -7,7 +7,10 @@
  * Blocks compress on libuv's thread pool, at most `maxInFlight` at once (bounded memory:
  * about maxInFlight × blockSize of input plus its output), and are written in order; the
  * SHA-256 tree hash of the output is computed as it is written, and each block's own SHA-256
- * (kept in the catalog, so a reader verifies every block before using it).
+ * (kept in the catalog, so a reader verifies every block before using it). A block that samples show
+ * to be incompressible (photos, video, archives) is stored: a gzip member made of deflate
+ * "stored" blocks (zlib level 0), which gzip and GNU tar read like any other, written at
+ * copying speed instead of paying for a deflate that gains nothing.
  */
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -16,12 +19,13 @@ import type { FileHandle } from 'node:fs/promises';
 import { asError } from '../errors.js';
 import { TreeHasher, MiB } from '../treehash/tree-hash.js';
 import type { GzipBlock } from './gzip-block.js';
+import { looksIncompressible } from './looks-incompressible.js';
 
 const gzip = promisify(gzipCallback);
 
 /** How to compress and report. */
 export interface BlockGzipOptions {
-  /** zlib level, 0–9. */
+  /** zlib level, 0–9; blocks that look incompressible are stored (level 0) whatever the level. */
   level: number;
   /** Input bytes per gzip member; default 1 MiB (the size overhead against one gzip stream stays well under 1% on text). */
   blockSize?: number;
@@ -41,6 +45,8 @@ export interface BlockGzipResult {
   blocks: GzipBlock[];
   /** Input bytes. */
   rawSize: number;
+  /** How many of the blocks were stored rather than deflated. */
+  storedBlocks: number;
 }
 
 /**
@@ -62,6 +68,7 @@ export class BlockGzipWriter {
   private readonly hasher = new TreeHasher();
   private failure: Error | undefined;
   private finished = false;
+  private stored = 0;
 
   constructor(
     private readonly fh: FileHandle,
@@ -109,7 +116,7 @@ export class BlockGzipWriter {
     } catch (err) {
       throw this.fail(err);
     }
-    return { size: this.written, treeHash: this.hasher.digest(), blocks: this.blocks, rawSize: this.raw };
+    return { size: this.written, treeHash: this.hasher.digest(), blocks: this.blocks, rawSize: this.raw, storedBlocks: this.stored };
   }
 
   private check(): void {
@@ -133,7 +140,9 @@ export class BlockGzipWriter {
 
   private startBlock(): void {
     const input = this.block.subarray(0, this.fill);
-    const gz = gzip(input, { level: this.opts.level });
+    const store = this.opts.level > 0 && looksIncompressible(input);
+    if (store) this.stored++;
+    const gz = gzip(input, { level: store ? 0 : this.opts.level });
     // awaited in order by flushOne; this keeps a failure from counting as unhandled meanwhile
     gz.catch(() => undefined);
     this.pending.push({ rawOffset: this.raw - this.fill, gz });
