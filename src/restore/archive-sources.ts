@@ -2,7 +2,9 @@
  * Where a restore reads each archive's compressed bytes from: the local copy when there
  * is one, otherwise the verified output of Glacier retrieval jobs (whole archive or
  * MiB-aligned byte ranges). Jobs for every archive are started at once and recorded in the
- * catalog; a later invocation reuses them. Unverified bytes are never handed out.
+ * catalog; a later invocation reuses them. Unverified bytes are never handed out: a local
+ * copy is checked against the catalog's block hashes (or tree hash) first, and a damaged one
+ * is replaced by a retrieval when there is a vault; every read is then verified block by block.
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -13,6 +15,8 @@ import type { ArchiveRecord } from '../catalog/archive-store.js';
 import { findRetrievalJob, recordJob, updateJob, type JobRecord } from '../catalog/job-store.js';
 import { BackupError, isBackupError } from '../errors.js';
 import type { ByteRange } from './plan-byte-ranges.js';
+import type { GzipBlock } from '../archive/gzip-block.js';
+import { blockChecks, findDamage, verifiedBlocks } from './verify-blocks.js';
 
 export type Tier = 'Expedited' | 'Standard' | 'Bulk';
 
@@ -41,6 +45,8 @@ export interface ArchiveNeed {
   archive: ArchiveRecord;
   /** MiB-aligned ranges to retrieve when there is no local copy; null for the whole archive. */
   ranges: ByteRange[] | null;
+  /** The catalog's gzip block table (with each block's SHA-256) that reads are verified against; absent or empty when unknown. */
+  blocks?: readonly GzipBlock[];
 }
 
 /** The result of preparing sources: every archive ready, with the bytes retrieved. */
@@ -68,11 +74,24 @@ export async function prepareSources(
   opts: { tier: Tier; wait: boolean },
 ): Promise<PreparedSources> {
   const sources = new Map<number, ArchiveSource>();
+  const readers = new Map<number, (input: Readable, r: ByteRange) => Readable>();
   const remote: Array<{ need: ArchiveNeed; ranges: Array<ByteRange | null> }> = [];
   for (const need of needs) {
-    const local = localCopyOf(need.archive);
-    if (local) {
-      sources.set(need.archive.seq, { from: 'local', read: (r) => createReadStream(local, { start: r.start, end: r.end }) });
+    const a = need.archive;
+    const checks = blockChecks(need.blocks ?? [], a.size);
+    // every read is verified block by block against the catalog before it is handed out
+    const verified = (input: Readable, r: ByteRange) => (checks.length ? verifiedBlocks(input, checks, r, `archive ${a.seq} (${a.fileName})`) : input);
+    readers.set(a.seq, verified);
+    const local = localCopyOf(a);
+    const damage = local ? await findDamage(local, { size: a.size, treeHash: a.treeHash, blocks: need.blocks ?? [] }, need.ranges) : undefined;
+    if (local && damage) {
+      if (!deps.vault || !a.archiveId) {
+        throw new BackupError('CHECKSUM_MISMATCH', `the local copy ${local} of archive ${a.seq} is damaged (${damage.what}) and ${a.archiveId ? 'the config has no "vault"' : 'it was never uploaded'}; nothing was restored from it`, { subject: local });
+      }
+      deps.log(`the local copy ${local} of archive ${a.seq} is damaged (${damage.what}); retrieving the archive from the vault instead`);
+    }
+    if (local && !damage) {
+      sources.set(a.seq, { from: 'local', read: (r) => verified(createReadStream(local, { start: r.start, end: r.end }), r) });
     } else {
       if (!need.archive.archiveId) {
         throw new BackupError('NOT_FOUND', `archive ${need.archive.seq} (${need.archive.fileName}) has no local copy and was never uploaded; it cannot be restored`);
@@ -155,7 +174,7 @@ export async function prepareSources(
       read: (r) => {
         const f = list.find((x) => x.range.start <= r.start && r.end <= x.range.end);
         if (!f) throw new BackupError('INTERNAL', `bytes ${r.start}-${r.end} of archive ${seq} were not retrieved`);
-        return createReadStream(f.path, { start: r.start - f.range.start, end: r.end - f.range.start });
+        return readers.get(seq)!(createReadStream(f.path, { start: r.start - f.range.start, end: r.end - f.range.start }), r);
       },
     });
   }

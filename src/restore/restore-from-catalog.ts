@@ -144,7 +144,7 @@ export function planArchiveSpans(archive: ArchiveRecord, blocks: readonly GzipBl
   const ranges = partial ? retrievalRanges(blocks, archive.size, sorted.map((m) => extents.get(m.tarOffset)!)) : null;
   // retrieving nearly all of an archive by ranges costs more requests for nothing
   const whole = !ranges || rangeBytes(ranges) > archive.size * 0.9;
-  return { need: { archive, ranges: whole ? null : ranges }, spans };
+  return { need: { archive, ranges: whole ? null : ranges, blocks }, spans };
 }
 
 /**
@@ -160,7 +160,7 @@ async function restoreWholeChain(
 ): Promise<CatalogRestoreResult> {
   const chainBytes = chain.reduce((n, a) => n + a.size, 0);
   deps.log(`restoring archive ${target.seq} (${target.createdAt}) from its whole chain of ${chain.length} archives (${chainBytes} bytes): the catalog does not list their members`);
-  const prepared = await prepareSources(deps, chain.map((archive) => ({ archive, ranges: null })), { tier: req.tier, wait: req.wait });
+  const prepared = await prepareSources(deps, chain.map((archive) => ({ archive, ranges: null, blocks: archiveBlocks(deps.db, archive.seq) })), { tier: req.tier, wait: req.wait });
   const total = { files: 0, dirs: 0, symlinks: 0 };
   for (const a of chain) {
     throwIfAborted(deps.signal);

@@ -1,0 +1,120 @@
+/**
+ * Verification of an archive's compressed bytes against the catalog before anything from
+ * them is used: each gzip block's SHA-256 was recorded when the block was written, so a
+ * local copy (or a retrieved range) is checked block by block, and a stream of blocks is
+ * passed on one whole, verified block at a time. Archives recorded without block hashes
+ * (older catalogs, catalogs rebuilt from descriptions) are checked whole against their tree
+ * hash instead.
+ */
+import { createHash } from 'node:crypto';
+import { open } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import type { GzipBlock } from '../archive/gzip-block.js';
+import { BackupError } from '../errors.js';
+import { TreeHasher } from '../treehash/tree-hash.js';
+import type { ByteRange } from './plan-byte-ranges.js';
+
+/** The extent [start, end) of one block in the compressed file, and its recorded hash. */
+export interface BlockCheck {
+  index: number;
+  start: number;
+  end: number;
+  sha256?: string;
+}
+
+/** What a verification found wrong, in words for a one-line message. */
+export interface Damage {
+  what: string;
+}
+
+/** The block extents of an archive of `size` compressed bytes. */
+export function blockChecks(blocks: readonly GzipBlock[], size: number): BlockCheck[] {
+  return blocks.map((b, i) => ({ index: i, start: b.gzOffset, end: i + 1 < blocks.length ? blocks[i + 1].gzOffset : size, sha256: b.sha256 }));
+}
+
+/** True when every block has a recorded hash (and there is at least one block). */
+export function hasBlockHashes(blocks: readonly GzipBlock[]): boolean {
+  return blocks.length > 0 && blocks.every((b) => b.sha256 !== undefined);
+}
+
+/**
+ * Checks the local file `path` against the catalog: its size, then the blocks that overlap
+ * `ranges` (all of them when null) by their SHA-256, or, without block hashes, the whole
+ * file's tree hash. Resolves undefined when it matches.
+ */
+export async function findDamage(path: string, a: { size: number; treeHash: string; blocks: readonly GzipBlock[] }, ranges: readonly ByteRange[] | null): Promise<Damage | undefined> {
+  const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    if (size !== a.size) return { what: `it is ${size} bytes, the catalog says ${a.size}` };
+    if (!hasBlockHashes(a.blocks)) {
+      const hasher = new TreeHasher();
+      const buf = Buffer.allocUnsafe(1024 * 1024);
+      for (let pos = 0; pos < size; ) {
+        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - pos), pos);
+        if (bytesRead === 0) return { what: 'it ended early' };
+        hasher.update(buf.subarray(0, bytesRead));
+        pos += bytesRead;
+      }
+      return hasher.digest() === a.treeHash ? undefined : { what: 'its tree hash differs from the catalog' };
+    }
+    for (const c of blockChecks(a.blocks, a.size)) {
+      if (ranges && !ranges.some((r) => c.start <= r.end && r.start < c.end)) continue;
+      const buf = Buffer.allocUnsafe(c.end - c.start);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, c.start);
+      if (bytesRead !== buf.length || createHash('sha256').update(buf).digest('hex') !== c.sha256) {
+        return { what: `gzip block ${c.index} (bytes ${c.start}-${c.end - 1}) differs from the catalog` };
+      }
+    }
+    return undefined;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Passes on `input`, compressed bytes [start, end] of an archive (start on a block boundary),
+ * one whole block at a time, each only after its SHA-256 matched; a mismatch destroys the
+ * output with CHECKSUM_MISMATCH naming `what` (the archive). Blocks without a recorded hash
+ * pass unchecked. Input that ends inside a block is an error too.
+ */
+export function verifiedBlocks(input: Readable, checks: readonly BlockCheck[], range: ByteRange, what: string): Readable {
+  const within = checks.filter((c) => c.end > range.start && c.start <= range.end);
+  if (within.length === 0 || within[0].start !== range.start) {
+    throw new BackupError('INTERNAL', `verifiedBlocks: ${what}: range ${range.start}-${range.end} does not start on a gzip block`);
+  }
+  async function* verify(): AsyncGenerator<Buffer> {
+    let i = 0;
+    let pos = range.start;
+    let held: Buffer[] = [];
+    let heldBytes = 0;
+    const release = (c: BlockCheck): Buffer => {
+      const block = held.length === 1 ? held[0] : Buffer.concat(held, heldBytes);
+      if (c.sha256 !== undefined && createHash('sha256').update(block).digest('hex') !== c.sha256) {
+        throw new BackupError('CHECKSUM_MISMATCH', `${what}: gzip block ${c.index} (bytes ${c.start}-${c.end - 1}) does not match the catalog; nothing from it was written`, { subject: what });
+      }
+      held = [];
+      heldBytes = 0;
+      return block;
+    };
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      let off = 0;
+      while (off < chunk.length) {
+        const c = within[i];
+        if (!c) return;
+        const n = Math.min(chunk.length - off, c.end - pos);
+        held.push(chunk.subarray(off, off + n));
+        heldBytes += n;
+        off += n;
+        pos += n;
+        if (pos === c.end) {
+          yield release(c);
+          i++;
+        }
+      }
+    }
+    // ranges end on block ends: input that stops inside a block was cut short
+    if (heldBytes > 0) throw new BackupError('CHECKSUM_MISMATCH', `${what}: the data ended at byte ${pos}, inside gzip block ${within[i].index}; nothing from it was written`, { subject: what });
+  }
+  return Readable.from(verify(), { objectMode: false });
+}
