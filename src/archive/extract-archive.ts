@@ -8,10 +8,9 @@
  *
  * With a filter (a --path restore) only accepted files and symlinks are written (with the
  * directories leading to them), and only accepted paths are ever removed.
- * Every path is checked with resolveInside: nothing is written outside the target.
+ * Every path goes through RestoreTarget: nothing is written outside the target.
  */
 import type { Readable } from 'node:stream';
-import { lstat } from 'node:fs/promises';
 import { throwIfAborted } from '../errors.js';
 import { readArchive } from './read-archive.js';
 import { RestoreTarget, type DirAttrs } from './restore-target.js';
@@ -36,26 +35,38 @@ export interface ExtractResult {
 }
 
 /**
- * Extracts `input` (a .tar.gz) into `targetDir` (created if missing). Contract: rejects with
+ * Extracts `input` (a .tar.gz) into `target` (created if missing; a path is a target of its
+ * own, closed at the end, while a RestoreTarget is shared by a chain and closed by the
+ * caller). Contract: rejects with
  * ARCHIVE_UNSAFE_PATH before writing a member that would land outside the target, with
  * ARCHIVE_CORRUPT on damaged input, with ABORTED when `signal` fires; what was written
  * before stays (extracting the chain again from its full archive repairs it). The input is
  * destroyed when this settles.
  */
-export async function extractArchive(input: Readable, targetDir: string, opts: ExtractOptions = {}): Promise<ExtractResult> {
+export async function extractArchive(input: Readable, target: RestoreTarget | string, opts: ExtractOptions = {}): Promise<ExtractResult> {
+  if (typeof target !== 'string') return extractInto(input, target, opts);
+  const own = new RestoreTarget(target);
+  try {
+    return await extractInto(input, own, opts);
+  } finally {
+    own.close();
+  }
+}
+
+async function extractInto(input: Readable, target: RestoreTarget, opts: ExtractOptions): Promise<ExtractResult> {
   const { filter, signal } = opts;
   const result: ExtractResult = { files: 0, dirs: 0, symlinks: 0, deleted: 0 };
   const dirs = new Map<string, DirAttrs>();
-  const target = new RestoreTarget(targetDir);
-  await target.ensureDir('');
+  // with a filter, the target is created only when something matches
+  if (!filter) await target.ensureDir('');
   for await (const m of readArchive(input, { signal, onWarning: opts.onWarning })) {
     throwIfAborted(signal);
     const attrs = { mode: m.mode, mtime: m.mtime, uid: m.uid, gid: m.gid };
     const accepted = !filter || filter(m.path);
     if (m.type === 'dir') {
       dirs.set(m.path, { path: m.path, ...attrs });
-      const selected = m.path === '' || accepted;
-      if (selected || (await isDir(await target.resolve(m.path)))) {
+      const selected = m.path === '' ? !filter : accepted;
+      if (selected || (await target.isDir(m.path))) {
         await target.ensureDir(m.path);
         if (m.path !== '' && selected) result.dirs++;
       }
@@ -74,8 +85,4 @@ export async function extractArchive(input: Readable, targetDir: string, opts: E
   }
   await target.setDirTimes(dirs.values());
   return result;
-}
-
-async function isDir(abs: string): Promise<boolean> {
-  return (await lstat(abs).catch(() => undefined))?.isDirectory() ?? false;
 }

@@ -1,19 +1,37 @@
 /**
  * Safe writing into a restore target, shared by archive extraction and catalog-driven
- * restores. Every path goes through resolveInside (no absolute paths, "..", or symlinked
- * parents); nothing already in the target is ever followed: whatever is in the way of a
- * directory, file or symlink is removed and replaced. Files are written under a temporary
- * name in their directory and renamed into place, so a failed restore never leaves a
- * half-written file under a real name. Directories stay writable (u+rwx) while a restore
- * works in them; setDirTimes gives them their mode and mtime at the end.
+ * restores. The target may be writable by other users while a restore runs as root, so
+ * nothing in it is ever followed, and nothing is looked up by a path another user could
+ * change mid-way (GNU tar's approach, with held directory descriptors):
  *
- * Ownership is restored (chown) only when running as root, as GNU tar does.
+ * - every directory is opened from its parent's descriptor with O_DIRECTORY|O_NOFOLLOW, and
+ *   every entry is created, renamed, removed or changed by its single name relative to the
+ *   held descriptor of its directory. Node has no *at() calls; on Linux the magic link
+ *   `/proc/self/fd/<fd>/<name>` resolves through the descriptor itself (the directory it
+ *   holds, wherever that is now), never through the path the directory was opened by. So a
+ *   directory swapped for a symlink after it was opened is never followed: writes keep going
+ *   into the real directory, and the symlink is removed like anything else in the way when
+ *   the directory is opened again;
+ * - files are created with O_CREAT|O_EXCL|O_NOFOLLOW under a temporary name, given their
+ *   mode, times and owner through the descriptor (fchmod, futimes, fchown), then renamed
+ *   into place, so a failed restore never leaves a half-written file under a real name and
+ *   an existing file (or a hard link another user planted) is never written through;
+ * - whatever is in the way of a directory, file or symlink is removed (directories
+ *   recursively, through descriptors too) and replaced. With `keepExisting`, a directory
+ *   listing's deletions (purgeDir) touch only entries this restore created: what was in the
+ *   target before and is not in the way of an entry is never removed.
+ *
+ * Directories stay writable (u+rwx) while a restore works in them; setDirTimes gives them
+ * their mode and mtime at the end, and removes temporary files a killed earlier restore left
+ * in them. Ownership is restored only when running as root, as GNU tar does.
+ *
+ * Names are strings whose escaped bytes (see name-bytes.ts) are converted back at each call.
  */
-import { writeSync } from 'node:fs';
-import { lstat, mkdir, open, readdir, rename, rm, symlink, unlink, chmod, utimes, lutimes, lchown } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { BackupError, fromSystemError, throwIfAborted } from '../errors.js';
-import { resolveInside } from './safe-path.js';
+import { nameFromBytes, nameToBytes, showName } from '../scan/name-bytes.js';
+import { checkMemberPath, unsafe } from './safe-path.js';
 
 /** What a restored entry gets besides its content. */
 export interface EntryAttrs {
@@ -32,219 +50,414 @@ export interface DirAttrs extends EntryAttrs {
   path: string;
 }
 
+/** How a restore treats what is already in the target. */
+export interface RestoreTargetOptions {
+  /**
+   * The target held entries before this restore (a --force restore): directory listings
+   * then remove only entries this restore created. Without it the target is the restore's
+   * alone and listings remove whatever they do not name, as GNU tar does.
+   */
+  keepExisting?: boolean;
+}
+
+const { O_RDONLY, O_WRONLY, O_DIRECTORY, O_NOFOLLOW, O_CREAT, O_EXCL } = constants;
+const DIR_FLAGS = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
+const NEW_FILE_FLAGS = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
+/** Directory descriptors kept open (least recently used closed first); reopening is always safe, only slower. */
+const MAX_OPEN_DIRS = 128;
+/** Temporary names this module writes; one left by a killed restore is removed by the next. */
+const TMP_NAME = /^\.backup-restore-\d+-\d+\.tmp$/;
 const asRoot = process.getuid?.() === 0;
 let tmpCounter = 0;
 
 /**
- * One restore's view of its target directory. It remembers which directories it has made or
- * checked, so each file costs no extra lstat of its parents; that memory assumes nothing
- * else changes the target while the restore runs (every change this class makes updates it).
- * Relative paths are data-relative ("" is the target itself). Methods are not safe to call
- * concurrently for overlapping paths.
+ * One restore's view of its target directory. Relative paths are data-relative ("" is the
+ * target itself), each checked with checkMemberPath. Methods must not be called
+ * concurrently; close() releases the held descriptors (the target stays usable: they are
+ * reopened on demand).
  */
 export class RestoreTarget {
-  /** Relative paths known to be real directories; closed under parents. */
+  private rootFd: number | undefined;
+  /** Open directory descriptors by relative path, oldest use first. */
+  private readonly fds = new Map<string, number>();
+  /** Relative paths known to be real directories made writable by this restore. */
   private readonly knownDirs = new Set<string>();
+  /** With keepExisting: paths this restore created. */
+  private readonly created = new Set<string>();
+  /** Entries this restore wrote whose names look like its temporary names (never swept). */
+  private readonly restoredTmpLike = new Set<string>();
 
-  constructor(readonly root: string) {}
+  constructor(
+    readonly root: string,
+    private readonly opts: RestoreTargetOptions = {},
+  ) {}
 
-  /** The absolute path of a member path, checked with resolveInside. */
-  resolve(path: string): Promise<string> {
-    return resolveInside(this.root, path, this.knownDirs);
+  /** Makes `path` a real, writable directory: missing parents are created, and anything in the way is removed first. Idempotent. */
+  async ensureDir(path: string): Promise<void> {
+    checkMemberPath(path);
+    this.openDir(path, true, path);
+    return Promise.resolve();
   }
 
-  /**
-   * Makes `path` a real, writable directory and returns its absolute path: missing parents
-   * are created, and a file or symlink in the way is removed first. Idempotent.
-   */
-  async ensureDir(path: string): Promise<string> {
-    if (path === '') {
-      await mkdir(this.root, { recursive: true }).catch((err: unknown) => {
-        throw fromSystemError(err, this.root);
-      });
-      return this.root;
-    }
-    const abs = await this.resolve(path);
-    if (this.knownDirs.has(path)) return abs;
-    const parts = path.split('/');
-    for (let i = 1; i <= parts.length; i++) {
-      const rel = parts.slice(0, i).join('/');
-      if (this.knownDirs.has(rel)) continue;
-      const cur = join(this.root, rel);
-      try {
-        const st = await lstat(cur).catch((err: NodeJS.ErrnoException) => {
-          if (err.code === 'ENOENT') return undefined;
-          throw err;
-        });
-        if (st?.isDirectory()) {
-          if ((st.mode & 0o700) !== 0o700) await chmod(cur, (st.mode & 0o7777) | 0o700);
-        } else {
-          if (st) await rm(cur, { force: true, recursive: true });
-          await mkdir(cur, { mode: 0o700 });
-        }
-      } catch (err) {
-        throw fromSystemError(err, cur);
-      }
-      this.knownDirs.add(rel);
-    }
-    return abs;
+  /** Whether `path` is a real directory now (a symlink to one is not). */
+  async isDir(path: string): Promise<boolean> {
+    checkMemberPath(path);
+    return Promise.resolve(this.openDir(path, false) !== undefined);
   }
 
   /** Removes whatever is at `path` (recursively; symlinks are removed, not followed). Returns whether something was there. */
   async removeEntry(path: string): Promise<boolean> {
     if (path === '') throw new BackupError('INTERNAL', 'removeEntry: refusing to remove the restore target itself');
-    const abs = await this.resolve(path);
+    checkMemberPath(path);
+    const parent = this.openDir(parentOf(path), false);
+    if (parent === undefined) return false;
     this.forget(path);
-    try {
-      await lstat(abs);
-    } catch {
-      return false;
-    }
-    await rm(abs, { recursive: true, force: true }).catch((err: unknown) => {
-      throw fromSystemError(err, abs);
-    });
-    return true;
+    return Promise.resolve(this.guard(path, () => this.removeAt(parent, baseOf(path))));
   }
 
   /**
    * GNU dumpdir semantics for one directory: removes every entry of the existing directory
-   * `path` whose name is not in `keep` (recursively), limited to paths `filter` accepts.
-   * Returns how many entries were removed; a missing or non-directory path removes nothing.
+   * `path` whose name is not in `keep` (recursively), limited to paths `filter` accepts and,
+   * with keepExisting, to entries this restore created. Returns how many entries were
+   * removed; a missing or non-directory path removes nothing.
    */
   async purgeDir(path: string, keep: ReadonlySet<string>, filter?: (path: string) => boolean): Promise<number> {
-    const abs = await this.resolve(path);
-    let names: string[];
-    try {
-      if (!(await lstat(abs)).isDirectory()) return 0;
-      names = await readdir(abs);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw fromSystemError(err, abs);
-    }
+    checkMemberPath(path);
+    const fd = this.openDir(path, false);
+    if (fd === undefined) return 0;
+    const names = this.guard(path, () => readdirSync(fdPath(fd), { encoding: 'buffer' }).map((b) => nameFromBytes(b)));
     let removed = 0;
     for (const name of names) {
       if (keep.has(name)) continue;
       const child = path === '' ? name : `${path}/${name}`;
       if (filter && !filter(child)) continue;
+      if (this.opts.keepExisting && !this.created.has(child)) continue;
       if (await this.removeEntry(child)) removed++;
     }
     return removed;
   }
 
   /**
-   * Writes a regular file from `body`: to a temporary name beside it, with mode, mtime (and
-   * owner as root) set, then renamed over whatever is at `path` (a directory in the way is
-   * removed). Missing parents are created. On failure the temporary file is removed.
+   * Writes a regular file from `body`: to a new temporary file beside it, with mode, mtime
+   * (and owner as root) set through its descriptor, then renamed over whatever is at `path`
+   * (a directory in the way is removed). Missing parents are created. On failure the
+   * temporary file is removed.
    */
   async writeFileEntry(path: string, body: AsyncIterable<Uint8Array>, attrs: EntryAttrs, signal?: AbortSignal): Promise<void> {
-    const abs = await this.resolve(path);
-    const tmp = tmpNameBeside(abs);
-    let fh;
-    try {
-      fh = await open(tmp, 'wx', 0o600);
-    } catch (err) {
-      if (!isMissingParent(err)) throw fromSystemError(err, abs);
-      await this.ensureDir(parentOf(path));
-      fh = await open(tmp, 'wx', 0o600).catch((e: unknown) => {
-        throw fromSystemError(e, abs);
-      });
-    }
+    checkMemberPath(path);
+    if (path === '') throw new BackupError('INTERNAL', 'writeFileEntry: the restore target itself is a directory');
+    const parent = this.openDir(parentOf(path), true, path);
+    const tmp = tmpName();
+    const fd = this.guard(path, () => openSync(at(parent, tmp), NEW_FILE_FLAGS, 0o600));
     try {
       try {
         for await (const chunk of body) {
           throwIfAborted(signal);
           let done = 0;
           // synchronous writes: the main thread writes while the thread pool inflates the next chunks
-          while (done < chunk.length) done += writeSync(fh.fd, chunk, done, chunk.length - done);
+          while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done);
         }
-        if (asRoot && attrs.uid !== undefined && attrs.gid !== undefined) await fh.chown(attrs.uid, attrs.gid);
-        await fh.chmod(attrs.mode & 0o7777);
-        await fh.utimes(attrs.mtime, attrs.mtime);
+        if (asRoot && attrs.uid !== undefined && attrs.gid !== undefined) fchownSync(fd, attrs.uid, attrs.gid);
+        fchmodSync(fd, attrs.mode & 0o7777);
+        futimesSync(fd, attrs.mtime, attrs.mtime);
       } finally {
-        await fh.close();
+        closeSync(fd);
       }
-      await this.renameOver(tmp, abs, path);
+      this.renameOver(parent, tmp, path);
     } catch (err) {
-      await unlink(tmp).catch(() => undefined);
-      throw err instanceof BackupError ? err : fromSystemError(err, abs);
+      try {
+        unlinkSync(at(parent, tmp));
+      } catch {
+        // already renamed, or never made
+      }
+      throw err instanceof BackupError ? err : this.systemError(err, path);
     }
+    this.noteWritten(path);
   }
 
   /** Creates a symlink (its target stored as is, never followed), replacing whatever is at `path`. */
   async writeSymlinkEntry(path: string, target: string, attrs: Pick<EntryAttrs, 'mtime' | 'uid' | 'gid'>): Promise<void> {
-    const abs = await this.resolve(path);
-    const tmp = tmpNameBeside(abs);
-    try {
+    checkMemberPath(path);
+    if (path === '') throw new BackupError('INTERNAL', 'writeSymlinkEntry: the restore target itself is a directory');
+    const parent = this.openDir(parentOf(path), true, path);
+    const tmp = tmpName();
+    this.guard(path, () => {
+      const tmpPath = at(parent, tmp);
+      symlinkSync(nameToBytes(target), tmpPath);
       try {
-        await symlink(target, tmp);
+        if (asRoot && attrs.uid !== undefined && attrs.gid !== undefined) ignoreErrors(() => lchownSync(tmpPath, attrs.uid!, attrs.gid!));
+        // some file systems cannot set a symlink's own times; its target's are never touched
+        ignoreErrors(() => lutimesSync(tmpPath, attrs.mtime, attrs.mtime));
+        this.renameOver(parent, tmp, path);
       } catch (err) {
-        if (!isMissingParent(err)) throw err;
-        await this.ensureDir(parentOf(path));
-        await symlink(target, tmp);
+        ignoreErrors(() => unlinkSync(tmpPath));
+        throw err;
       }
-      if (asRoot && attrs.uid !== undefined && attrs.gid !== undefined) await lchown(tmp, attrs.uid, attrs.gid).catch(() => undefined);
-      // some file systems cannot set a symlink's own times; its target's are never touched
-      await lutimes(tmp, attrs.mtime, attrs.mtime).catch(() => undefined);
-      await this.renameOver(tmp, abs, path);
-    } catch (err) {
-      await unlink(tmp).catch(() => undefined);
-      throw err instanceof BackupError ? err : fromSystemError(err, abs);
-    }
+    });
+    this.noteWritten(path);
+    return Promise.resolve();
   }
 
   /**
    * Gives directories their mode, mtime (and owner as root), deepest first, since writing
-   * inside a directory changes its mtime. Paths that are not real directories are skipped;
-   * the target itself ("") gets its mtime but keeps its mode.
+   * inside a directory changes its mtime; first removes any temporary file an earlier,
+   * killed restore left in them. Paths that are not real directories are skipped; the
+   * target itself ("") gets its mtime but keeps its mode.
    */
   async setDirTimes(dirs: Iterable<DirAttrs>): Promise<void> {
     const sorted = [...dirs].sort((a, b) => depth(b.path) - depth(a.path));
     for (const d of sorted) {
-      const abs = await this.resolve(d.path);
-      try {
-        const st = await lstat(abs).catch(() => undefined);
-        if (!st?.isDirectory()) continue;
+      checkMemberPath(d.path);
+      const fd = this.openDir(d.path, false);
+      if (fd === undefined) continue;
+      this.guard(d.path, () => {
+        this.sweepLeftovers(fd, d.path);
         if (d.path !== '') {
-          if (asRoot && d.uid !== undefined && d.gid !== undefined) await lchown(abs, d.uid, d.gid);
-          await chmod(abs, d.mode & 0o7777);
+          if (asRoot && d.uid !== undefined && d.gid !== undefined) fchownSync(fd, d.uid, d.gid);
+          fchmodSync(fd, d.mode & 0o7777);
         }
-        await utimes(abs, d.mtime, d.mtime);
+        futimesSync(fd, d.mtime, d.mtime);
+      });
+    }
+    return Promise.resolve();
+  }
+
+  /** Closes the held directory descriptors. */
+  close(): void {
+    for (const fd of this.fds.values()) ignoreErrors(() => closeSync(fd));
+    this.fds.clear();
+    if (this.rootFd !== undefined) ignoreErrors(() => closeSync(this.rootFd!));
+    this.rootFd = undefined;
+  }
+
+  /**
+   * A descriptor of the real directory at `path`, opened component by component with
+   * O_NOFOLLOW from the target's own descriptor. With `create` (for the entry `member`),
+   * missing directories are made (0700 until setDirTimes) and a file in the way is removed;
+   * a symlink in the way is replaced when it is `member` itself and refused
+   * (ARCHIVE_UNSAFE_PATH) when it stands where a parent of `member` belongs. Without
+   * `create`, undefined when `path` is not a real directory.
+   */
+  private openDir(path: string, create: true, member: string): number;
+  private openDir(path: string, create: false): number | undefined;
+  private openDir(path: string, create: boolean, member?: string): number | undefined;
+  private openDir(path: string, create: boolean, member = path): number | undefined {
+    if (path === '') return this.openRoot(create);
+    let fd = this.fds.get(path);
+    if (fd !== undefined) {
+      this.fds.delete(path);
+    } else {
+      const parent = this.openDir(parentOf(path), create, member);
+      if (parent === undefined) return undefined;
+      fd = create ? this.guard(path, () => this.makeDirAt(parent, path, member)) : this.tryOpenDirAt(parent, path);
+      if (fd === undefined) return undefined;
+      if (this.fds.size >= MAX_OPEN_DIRS) {
+        const [oldPath, oldFd] = this.fds.entries().next().value as [string, number];
+        this.fds.delete(oldPath);
+        closeSync(oldFd);
+      }
+    }
+    this.fds.set(path, fd);
+    if (create && !this.knownDirs.has(path)) {
+      const dirFd = fd;
+      this.guard(path, () => {
+        const mode = fstatSync(dirFd).mode;
+        if ((mode & 0o700) !== 0o700) fchmodSync(dirFd, (mode & 0o7777) | 0o700);
+      });
+      this.knownDirs.add(path);
+    }
+    return fd;
+  }
+
+  private openRoot(create: boolean): number | undefined {
+    if (this.rootFd !== undefined) return this.rootFd;
+    try {
+      // the target itself is the user's choice: a symlink there is followed, as GNU tar's -C does
+      this.rootFd = openSync(this.root, O_RDONLY | O_DIRECTORY);
+    } catch (err) {
+      if (!create && isGone(err)) return undefined;
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fromSystemError(err, this.root);
+      try {
+        mkdirSync(this.root, { recursive: true });
+        this.rootFd = openSync(this.root, O_RDONLY | O_DIRECTORY);
+      } catch (e) {
+        throw fromSystemError(e, this.root);
+      }
+    }
+    return this.rootFd;
+  }
+
+  private tryOpenDirAt(parent: number, path: string): number | undefined {
+    try {
+      return openSync(at(parent, baseOf(path)), DIR_FLAGS);
+    } catch (err) {
+      if (isGone(err)) return undefined;
+      throw this.systemError(err, path);
+    }
+  }
+
+  /** Opens the directory `path` in `parent`, making it (after removing a non-directory in the way) when needed. */
+  private makeDirAt(parent: number, path: string, member: string): number {
+    const p = at(parent, baseOf(path));
+    // another user may keep replacing it; each round either opens a real directory or fails
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return openSync(p, DIR_FLAGS);
       } catch (err) {
-        throw fromSystemError(err, abs);
+        const code = (err as NodeJS.ErrnoException).code;
+        // Linux answers ENOTDIR, not ELOOP, for a symlink opened with O_DIRECTORY|O_NOFOLLOW
+        if (path !== member && (code === 'ELOOP' || code === 'ENOTDIR') && isSymlinkAt(p)) throw unsafe(member, `its parent "${path}" is a symlink in the target`);
+        if (!isGone(err) || attempt >= 5) {
+          if (code === 'ELOOP' || code === 'ENOTDIR') {
+            throw new BackupError('IO', `${this.show(path)} keeps being replaced while the restore runs; make sure no one else writes to the target and restore again`, { cause: err, subject: this.show(path) });
+          }
+          throw err;
+        }
+        if (code !== 'ENOENT') this.removeAt(parent, baseOf(path));
+      }
+      try {
+        mkdirSync(p, 0o700);
+        if (this.opts.keepExisting) this.created.add(path);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
     }
   }
 
-  /** Renames a finished temporary entry to `abs`, removing a directory that is in the way. */
-  private async renameOver(tmp: string, abs: string, path: string): Promise<void> {
-    if (this.knownDirs.has(path)) {
-      this.forget(path);
-      await rm(abs, { recursive: true, force: true });
-      await rename(tmp, abs);
-      return;
+  /** Removes the entry `name` of the directory `parent` (a directory recursively, through descriptors). */
+  private removeAt(parent: number, name: string): boolean {
+    const p = at(parent, name);
+    try {
+      unlinkSync(p);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return false;
+      if (code !== 'EISDIR' && code !== 'EPERM') throw err;
+    }
+    let fd: number;
+    try {
+      fd = openSync(p, DIR_FLAGS);
+    } catch (err) {
+      // replaced by a non-directory meanwhile: remove that instead
+      if (isGone(err)) return this.removeAt(parent, name);
+      throw err;
     }
     try {
-      await rename(tmp, abs);
+      const mode = fstatSync(fd).mode;
+      if ((mode & 0o700) !== 0o700) ignoreErrors(() => fchmodSync(fd, (mode & 0o7777) | 0o700));
+      for (const child of readdirSync(fdPath(fd), { encoding: 'buffer' })) this.removeAt(fd, nameFromBytes(child));
+    } finally {
+      closeSync(fd);
+    }
+    rmdirSync(p);
+    return true;
+  }
+
+  /** Renames the finished temporary entry `tmp` in `parent` to `path`'s name, removing whatever is in the way. */
+  private renameOver(parent: number, tmp: string, path: string): void {
+    const name = baseOf(path);
+    if (this.knownDirs.has(path) || this.fds.has(path)) {
+      this.forget(path);
+      this.removeAt(parent, name);
+    }
+    try {
+      renameSync(at(parent, tmp), at(parent, name));
     } catch (err) {
-      // a (non-empty) directory in the way, made by an earlier archive of the chain
+      // a (non-empty) directory in the way, made by an earlier archive of the chain or already in the target
       const code = (err as NodeJS.ErrnoException).code;
       if (code !== 'EISDIR' && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
-      await rm(abs, { recursive: true, force: true });
-      await rename(tmp, abs);
+      this.forget(path);
+      this.removeAt(parent, name);
+      renameSync(at(parent, tmp), at(parent, name));
     }
   }
 
-  /** Drops `path` and everything below it from the known directories. */
+  /** Removes temporary files (never directories) an earlier restore left in the directory `fd`. */
+  private sweepLeftovers(fd: number, path: string): void {
+    for (const raw of readdirSync(fdPath(fd), { encoding: 'buffer' })) {
+      const name = nameFromBytes(raw);
+      if (!TMP_NAME.test(name) || this.restoredTmpLike.has(path === '' ? name : `${path}/${name}`)) continue;
+      ignoreErrors(() => unlinkSync(at(fd, name)));
+    }
+  }
+
+  private noteWritten(path: string): void {
+    if (this.opts.keepExisting) this.created.add(path);
+    if (TMP_NAME.test(baseOf(path))) this.restoredTmpLike.add(path);
+  }
+
+  /** Drops `path` and everything below it from the known and open directories. */
   private forget(path: string): void {
-    if (!this.knownDirs.delete(path)) return;
     const prefix = `${path}/`;
-    for (const d of this.knownDirs) if (d.startsWith(prefix)) this.knownDirs.delete(d);
+    if (this.knownDirs.delete(path)) for (const d of this.knownDirs) if (d.startsWith(prefix)) this.knownDirs.delete(d);
+    for (const [p, fd] of this.fds) {
+      if (p !== path && !p.startsWith(prefix)) continue;
+      this.fds.delete(p);
+      ignoreErrors(() => closeSync(fd));
+    }
+  }
+
+  /** Runs `fn`, turning a system error into a BackupError that names `path` in the target. */
+  private guard<T>(path: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw err instanceof BackupError ? err : this.systemError(err, path);
+    }
+  }
+
+  private systemError(err: unknown, path: string): BackupError {
+    const shown = this.show(path);
+    const e = err as NodeJS.ErrnoException;
+    if (e && typeof e === 'object' && e.code) {
+      // the /proc/self/fd path of the call means nothing to the user
+      e.path = shown;
+      if (!['ENOSPC', 'EACCES', 'EPERM', 'ENOENT'].includes(e.code)) return new BackupError('IO', `cannot restore ${shown}: ${e.code}`, { cause: err, subject: shown });
+    }
+    return fromSystemError(err, shown);
+  }
+
+  private show(path: string): string {
+    return join(this.root, showName(path));
   }
 }
 
-/** A temporary name next to `abs`, unique within this process. */
-function tmpNameBeside(abs: string): string {
-  return join(dirname(abs), `.backup-restore-${process.pid}-${++tmpCounter}.tmp`);
+/** `/proc/self/fd/<fd>/<name>` as bytes: the entry `name` of the directory held by `fd`. */
+function at(fd: number, name: string): Buffer {
+  return Buffer.concat([Buffer.from(`${fdPath(fd)}/`), nameToBytes(name)]);
+}
+
+/** The directory held by `fd` itself. */
+function fdPath(fd: number): string {
+  return `/proc/self/fd/${fd}`;
+}
+
+/** A temporary name, unique within this process. */
+function tmpName(): string {
+  return `.backup-restore-${process.pid}-${++tmpCounter}.tmp`;
+}
+
+function isSymlinkAt(p: Buffer): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
+}
+
+/** Missing, or not a real directory (a file, or a symlink that O_NOFOLLOW refused). */
+function isGone(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'ELOOP';
+}
+
+function ignoreErrors(fn: () => void): void {
+  try {
+    fn();
+  } catch {
+    // best effort
+  }
 }
 
 /** Parent of a relative path ("" for top-level names). */
@@ -253,9 +466,9 @@ function parentOf(path: string): string {
   return slash < 0 ? '' : path.slice(0, slash);
 }
 
-function isMissingParent(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
+/** Last component of a relative path. */
+function baseOf(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
 }
 
 function depth(path: string): number {

@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { BackupError } from '../errors.js';
 import { parseArchiveName, type ArchiveName } from '../backup/archive-name.js';
 import { extractArchive } from '../archive/extract-archive.js';
+import { RestoreTarget } from '../archive/restore-target.js';
+import { prepareTarget } from './prepare-target.js';
 import type { RestorePoint } from './plan-chain.js';
 
 /** An archive file found in the directory. */
@@ -57,10 +59,15 @@ export function chainFromNames(found: readonly FoundArchive[], point: RestorePoi
   return chain;
 }
 
-/** Extracts the chain into `to` in order. */
+/**
+ * Extracts the chain into `to` in order. The target is checked first (see prepareTarget)
+ * and created only when the chain is found and something in it is selected; over a
+ * non-empty target (--force) the chain's deletions touch only what it restored.
+ */
 export async function restoreFromArchives(opts: {
   dir: string;
   to: string;
+  force: boolean;
   point: RestorePoint;
   set?: string;
   filter?: (path: string) => boolean;
@@ -68,16 +75,25 @@ export async function restoreFromArchives(opts: {
   log: (line: string) => void;
   onWarning: (line: string) => void;
 }): Promise<{ archives: number; files: number }> {
+  const targetOpts = await prepareTarget(opts.to, opts.force);
   const chain = chainFromNames(await findArchives(opts.dir, opts.set), opts.point);
+  const target = new RestoreTarget(opts.to, targetOpts);
   let files = 0;
-  for (const a of chain) {
-    opts.log(`extracting ${a.fileName}`);
-    const r = await extractArchive(createReadStream(a.path), opts.to, {
-      filter: opts.filter,
-      signal: opts.signal,
-      onWarning: (w: { path: string; message: string }) => opts.onWarning(`${w.path}: ${w.message}`),
-    });
-    files += r.files;
+  let selected = 0;
+  try {
+    for (const a of chain) {
+      opts.log(`extracting ${a.fileName}`);
+      const r = await extractArchive(createReadStream(a.path), target, {
+        filter: opts.filter,
+        signal: opts.signal,
+        onWarning: (w: { path: string; message: string }) => opts.onWarning(`${w.path}: ${w.message}`),
+      });
+      files += r.files;
+      selected += r.files + r.dirs + r.symlinks;
+    }
+  } finally {
+    target.close();
   }
+  if (opts.filter && selected === 0) throw new BackupError('NOT_FOUND', `nothing in the chain up to ${chain[chain.length - 1].fileName} matches --path; list it with "tar -tzf"`);
   return { archives: chain.length, files };
 }

@@ -17,7 +17,7 @@ import { compareUtf8 } from '../scan/compare-utf8.js';
 import { prepareSources, type ArchiveNeed, type RetrievalVault, type Tier } from './archive-sources.js';
 import { extractSpan, type Span } from './extract-span.js';
 import { prepareTarget } from './prepare-target.js';
-import { RestoreTarget } from '../archive/restore-target.js';
+import { RestoreTarget, type RestoreTargetOptions } from '../archive/restore-target.js';
 import { extractArchive } from '../archive/extract-archive.js';
 
 /** What to restore and how. */
@@ -50,9 +50,9 @@ export async function restoreFromCatalog(
   req: CatalogRestoreRequest,
 ): Promise<CatalogRestoreResult> {
   const { db, signal } = deps;
-  await prepareTarget(req.to, req.force);
+  const targetOpts = await prepareTarget(req.to, req.force);
   const { target, chain, tree, offsets } = loadTreeAt(db, req.point);
-  if (chain.some((a) => a.fileCount < 0)) return restoreWholeChain(deps, req, target, chain);
+  if (chain.some((a) => a.fileCount < 0)) return restoreWholeChain(deps, req, targetOpts, target, chain);
   const nodes = selectNodes(tree, req.filter).sort((a, b) => compareUtf8(a.path, b.path));
   if (req.filter && nodes.length === 0) throw new BackupError('NOT_FOUND', `nothing at archive ${target.seq} (${target.createdAt}) matches --path; check it with "backup ls --seq ${target.seq}"`);
 
@@ -72,34 +72,38 @@ export async function restoreFromCatalog(
   const prepared = await prepareSources(deps, plans.map((p) => p.need), { tier: req.tier, wait: req.wait });
   throwIfAborted(signal);
 
-  const out = new RestoreTarget(req.to);
+  const out = new RestoreTarget(req.to, targetOpts);
   let dirs = 0;
   let symlinks = 0;
-  for (const n of nodes) {
-    if (n.type === 'dir') {
-      await out.ensureDir(n.path);
-      dirs++;
-    }
-  }
-  for (const n of nodes) {
-    if (n.type === 'symlink') {
-      await out.writeSymlinkEntry(n.path, n.linkTarget ?? '', { mtime: n.mtime });
-      symlinks++;
-    }
-  }
   let written = 0;
   let bytes = 0;
-  for (const p of plans) {
-    const source = prepared.sources.get(p.need.archive.seq)!;
-    for (const span of p.spans) {
-      throwIfAborted(signal);
-      written += await extractSpan(source.read({ start: span.gzStart, end: span.gzEnd }), span, async (node, body) => {
-        await out.writeFileEntry(node.path, body, { mode: node.mode, mtime: node.mtime }, signal);
-        bytes += node.size;
-      }, signal);
+  try {
+    for (const n of nodes) {
+      if (n.type === 'dir') {
+        await out.ensureDir(n.path);
+        dirs++;
+      }
     }
+    for (const n of nodes) {
+      if (n.type === 'symlink') {
+        await out.writeSymlinkEntry(n.path, n.linkTarget ?? '', { mtime: n.mtime });
+        symlinks++;
+      }
+    }
+    for (const p of plans) {
+      const source = prepared.sources.get(p.need.archive.seq)!;
+      for (const span of p.spans) {
+        throwIfAborted(signal);
+        written += await extractSpan(source.read({ start: span.gzStart, end: span.gzEnd }), span, async (node, body) => {
+          await out.writeFileEntry(node.path, body, { mode: node.mode, mtime: node.mtime }, signal);
+          bytes += node.size;
+        }, signal);
+      }
+    }
+    await out.setDirTimes(nodes.filter((n) => n.type === 'dir'));
+  } finally {
+    out.close();
   }
-  await out.setDirTimes(nodes.filter((n) => n.type === 'dir'));
   return {
     seq: target.seq,
     createdAt: target.createdAt,
@@ -155,6 +159,7 @@ export function planArchiveSpans(archive: ArchiveRecord, blocks: readonly GzipBl
 async function restoreWholeChain(
   deps: Parameters<typeof restoreFromCatalog>[0],
   req: CatalogRestoreRequest,
+  targetOpts: RestoreTargetOptions,
   target: ArchiveRecord,
   chain: ArchiveRecord[],
 ): Promise<CatalogRestoreResult> {
@@ -162,12 +167,17 @@ async function restoreWholeChain(
   deps.log(`restoring archive ${target.seq} (${target.createdAt}) from its whole chain of ${chain.length} archives (${chainBytes} bytes): the catalog does not list their members`);
   const prepared = await prepareSources(deps, chain.map((archive) => ({ archive, ranges: null, blocks: archiveBlocks(deps.db, archive.seq) })), { tier: req.tier, wait: req.wait });
   const total = { files: 0, dirs: 0, symlinks: 0 };
-  for (const a of chain) {
-    throwIfAborted(deps.signal);
-    const r = await extractArchive(prepared.sources.get(a.seq)!.read({ start: 0, end: a.size - 1 }), req.to, { filter: req.filter, signal: deps.signal });
-    total.files += r.files;
-    total.dirs = r.dirs;
-    total.symlinks = r.symlinks;
+  const out = new RestoreTarget(req.to, targetOpts);
+  try {
+    for (const a of chain) {
+      throwIfAborted(deps.signal);
+      const r = await extractArchive(prepared.sources.get(a.seq)!.read({ start: 0, end: a.size - 1 }), out, { filter: req.filter, signal: deps.signal });
+      total.files += r.files;
+      total.dirs = r.dirs;
+      total.symlinks = r.symlinks;
+    }
+  } finally {
+    out.close();
   }
   return { seq: target.seq, createdAt: target.createdAt, archivesUsed: chain.length, ...total, bytes: 0, retrievedBytes: prepared.retrievedBytes, chainBytes, jobsStarted: prepared.jobsStarted };
 }

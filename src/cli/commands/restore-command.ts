@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { restoreFromCatalog } from '../../restore/restore-from-catalog.js';
 import { restoreFromArchives } from '../../restore/restore-from-archives.js';
-import { prepareTarget } from '../../restore/prepare-target.js';
 import { pathFilter } from '../../restore/select-paths.js';
 import { loadConfig } from '../../config/load-config.js';
 import { interruptSignal } from '../interrupt.js';
@@ -56,10 +55,10 @@ Examples:
         } catch {
           set = undefined;
         }
-        await prepareTarget(to, !!opts.force);
         const r = await restoreFromArchives({
           dir: resolve(opts.fromArchives),
           to,
+          force: !!opts.force,
           point,
           set,
           filter,
