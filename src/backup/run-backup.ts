@@ -33,6 +33,7 @@ import type { UploadSource } from '../vault/growing-file.js';
 import { finishUpload, recordUploaded, settleStagedFile } from './finish-upload.js';
 import { uploadJournal } from '../catalog/upload-journal-store.js';
 import { recoverInterrupted } from './recover-interrupted.js';
+import { checkLocal } from '../check/check-local.js';
 import { formatDuration } from '../ui/format-units.js';
 
 /** Lines for the run log. */
@@ -265,6 +266,11 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
     }
   } else {
     await settleStagedFile(db, record, placement);
+  }
+  if (config.check.afterRun) {
+    const { problems, counts } = await checkLocal(db, { signal });
+    for (const p of problems) warn(`check: ${p.seq === null ? '' : `archive ${p.seq}: `}${p.what}`);
+    if (!problems.length) log.info(`check: the catalog and ${counts.localCopies} local cop${counts.localCopies === 1 ? 'y' : 'ies'} verified`);
   }
   return {
     status: warnings.length ? 'warnings' : 'ok',

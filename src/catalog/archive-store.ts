@@ -128,3 +128,9 @@ export function markChainBroken(db: Db, chainSeq: number, reason: string, at: st
 export function chainBroken(db: Db, chainSeq: number): string | undefined {
   return db.prepare('SELECT reason FROM broken_chains WHERE chain_seq = ?').pluck().get(chainSeq) as string | undefined;
 }
+
+/** Every chain marked broken: its first seq → why. */
+export function brokenChains(db: Db): Map<number, string> {
+  const rows = db.prepare('SELECT chain_seq AS chainSeq, reason FROM broken_chains').all() as Array<{ chainSeq: number; reason: string }>;
+  return new Map(rows.map((r) => [r.chainSeq, r.reason]));
+}

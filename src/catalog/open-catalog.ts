@@ -53,3 +53,9 @@ function migrate(db: Db, from: number): void {
     })();
   }
 }
+
+/** SQLite's own consistency check of the catalog file: empty when it holds, else one line per problem. */
+export function catalogIntegrity(db: Db): string[] {
+  const rows = db.pragma('integrity_check') as Array<{ integrity_check: string }>;
+  return rows.map((r) => r.integrity_check).filter((l) => l !== 'ok');
+}

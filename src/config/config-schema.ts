@@ -87,6 +87,12 @@ export const configSchema = z.strictObject({
       keep: z.number().int().min(1).default(60),
     })
     .prefault({}),
+  check: z
+    .strictObject({
+      /** After each run, the local part of `backup check` (catalog integrity, chains, every local copy re-hashed); problems become warnings. */
+      afterRun: z.boolean().default(false),
+    })
+    .prefault({}),
   email: z
     .strictObject({
       /** false keeps the settings but sends nothing. */

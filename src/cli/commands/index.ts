@@ -5,6 +5,7 @@ import { registerList } from './list-command.js';
 import { registerLs } from './ls-command.js';
 import { registerRestore } from './restore-command.js';
 import { registerStatus } from './status-command.js';
+import { registerCheck } from './check-command.js';
 import { registerInventory } from './inventory-command.js';
 import { registerVault } from './vault-command.js';
 import { registerPrune } from './prune-command.js';
@@ -21,6 +22,7 @@ export function registerCommands(program: Command): void {
   registerLs(program);
   registerRestore(program);
   registerStatus(program);
+  registerCheck(program);
   registerInventory(program);
   registerVault(program);
   registerPrune(program);
