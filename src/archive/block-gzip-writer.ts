@@ -142,7 +142,9 @@ export class BlockGzipWriter {
     const input = this.block.subarray(0, this.fill);
     const store = this.opts.level > 0 && looksIncompressible(input);
     if (store) this.stored++;
-    const gz = gzip(input, { level: store ? 0 : this.opts.level });
+    // an output buffer that holds the whole member: one trip to the thread pool per block
+    // instead of one per 16 KiB of output (zlib's default chunk), each of which waits for the event loop
+    const gz = gzip(input, { level: store ? 0 : this.opts.level, chunkSize: input.length + (input.length >> 8) + 1024 });
     // awaited in order by flushOne; this keeps a failure from counting as unhandled meanwhile
     gz.catch(() => undefined);
     this.pending.push({ rawOffset: this.raw - this.fill, gz });

@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { PassThrough, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { BackupError, fromSystemError } from '../errors.js';
+import { inflateBlocks } from './inflate-blocks.js';
 import { TarReader, type ArchiveMemberRead, type TarReadOptions } from './tar-reader.js';
 
 export type { ArchiveMemberRead } from './tar-reader.js';
@@ -15,6 +16,11 @@ export type { ArchiveMemberRead } from './tar-reader.js';
 export interface ReadArchiveOptions extends TarReadOptions {
   /** The input is tar bytes already (not gzip). */
   decompressed?: boolean;
+  /**
+   * Compressed lengths of the input's gzip members, in order (the catalog's block table);
+   * the input past their sum is one more member. Given, the members inflate in parallel.
+   */
+  memberLengths?: readonly number[];
 }
 
 /**
@@ -23,7 +29,7 @@ export interface ReadArchiveOptions extends TarReadOptions {
  * early or not. Damaged input (bad gzip, bad header, truncation) rejects with ARCHIVE_CORRUPT.
  */
 export async function* readArchive(input: Readable, opts: ReadArchiveOptions = {}): AsyncGenerator<ArchiveMemberRead> {
-  const src = tarBytes(input, !!opts.decompressed);
+  const src = tarBytes(input, opts);
   try {
     const reader = new TarReader(src.bytes, opts);
     for (;;) {
@@ -51,7 +57,7 @@ export async function* readMembersAt(
   if (offsets.length > 0 && offsets[0] < opts.rawStart) {
     throw new BackupError('INTERNAL', `readMembersAt: offset ${offsets[0]} is before the input's start ${opts.rawStart}`);
   }
-  const src = tarBytes(input, !!opts.decompressed);
+  const src = tarBytes(input, opts);
   try {
     const reader = new TarReader(src.bytes, { ...opts, offset: opts.rawStart });
     for (const offset of offsets) {
@@ -68,9 +74,19 @@ export async function* readMembersAt(
 }
 
 /** Tar bytes from the input (gunzipped unless already tar), with read errors mapped to BackupErrors. */
-function tarBytes(input: Readable, decompressed: boolean): { bytes: AsyncIterable<Uint8Array>; close(): void } {
-  if (decompressed) {
+function tarBytes(input: Readable, opts: ReadArchiveOptions): { bytes: AsyncIterable<Uint8Array>; close(): void } {
+  if (opts.decompressed) {
     return { bytes: mapErrors(input), close: () => input.destroy() };
+  }
+  if (opts.memberLengths) {
+    const inflated = inflateBlocks(input, opts.memberLengths);
+    return {
+      bytes: mapErrors(inflated),
+      close: () => {
+        void inflated.return(undefined);
+        input.destroy();
+      },
+    };
   }
   // 128 KiB output chunks: a quarter of the per-chunk work of zlib's 16 KiB default; and up
   // to 8 MiB inflated ahead, so decompression (on the thread pool) overlaps the file writes

@@ -16,6 +16,8 @@ export interface Span {
   rawStart: number;
   /** Wanted members, sorted by tarOffset. */
   members: TreeNode[];
+  /** Compressed lengths of the span's gzip blocks but the last (which ends at gzEnd): they inflate in parallel. */
+  memberLengths: number[];
 }
 
 /** Writes one member's body where it belongs. */
@@ -25,7 +27,7 @@ export type WriteMember = (node: TreeNode, body: AsyncIterable<Uint8Array>) => P
 export async function extractSpan(compressed: Readable, span: Span, write: WriteMember, signal: AbortSignal): Promise<number> {
   const byOffset = new Map(span.members.map((m) => [m.tarOffset, m]));
   let written = 0;
-  for await (const m of readMembersAt(compressed, { rawStart: span.rawStart, offsets: [...byOffset.keys()] })) {
+  for await (const m of readMembersAt(compressed, { rawStart: span.rawStart, offsets: [...byOffset.keys()], memberLengths: span.memberLengths })) {
     throwIfAborted(signal);
     await write(byOffset.get(m.tarOffset)!, m.body);
     written++;

@@ -141,14 +141,37 @@ export function planArchiveSpans(archive: ArchiveRecord, blocks: readonly GzipBl
         gzEnd: last + 1 < blocks.length ? blocks[last + 1].gzOffset - 1 : archive.size - 1,
         rawStart: blocks[first].rawOffset,
         members: [m],
+        memberLengths: [],
       });
       lastBlock = last;
     }
   }
+  for (const span of spans) span.memberLengths = memberLengthsWithin(blocks, span);
   const ranges = partial ? retrievalRanges(blocks, archive.size, sorted.map((m) => extents.get(m.tarOffset)!)) : null;
   // retrieving nearly all of an archive by ranges costs more requests for nothing
   const whole = !ranges || rangeBytes(ranges) > archive.size * 0.9;
   return { need: { archive, ranges: whole ? null : ranges, blocks }, spans };
+}
+
+/** Compressed lengths of the gzip blocks a span covers but its last (which runs to the span's end). */
+function memberLengthsWithin(blocks: readonly GzipBlock[], span: Span): number[] {
+  const lengths: number[] = [];
+  for (let i = blockIndexForGz(blocks, span.gzStart); i + 1 < blocks.length && blocks[i + 1].gzOffset <= span.gzEnd; i++) {
+    lengths.push(blocks[i + 1].gzOffset - blocks[i].gzOffset);
+  }
+  return lengths;
+}
+
+/** Index of the block that starts at compressed offset `gz` (blocks sorted by gzOffset). */
+function blockIndexForGz(blocks: readonly GzipBlock[], gz: number): number {
+  let lo = 0;
+  let hi = blocks.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (blocks[mid].gzOffset <= gz) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
 
 /**

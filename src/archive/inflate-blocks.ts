@@ -1,0 +1,65 @@
+/**
+ * Inflates a run of independent gzip members whose compressed lengths are known (from the
+ * catalog's block table), several at once on libuv's thread pool, and yields their output
+ * in order: what a single gunzip stream does one member after the other, on every core.
+ *
+ * Memory: at most `maxInFlight` members are held, each as its compressed bytes and its
+ * output (about 1 MiB each with the default block size), whatever the archive's size.
+ * Damaged data rejects with zlib's error (code Z_...), in order: blocks before the damaged
+ * one are yielded first.
+ */
+import { promisify } from 'node:util';
+import { gunzip as gunzipCallback } from 'node:zlib';
+
+const gunzip = promisify(gunzipCallback);
+
+/**
+ * Members inflating at once: 4 keeps both cores of a small machine busy while the caller
+ * writes the previous output, and matches libuv's default thread pool.
+ */
+const DEFAULT_IN_FLIGHT = 4;
+
+/** Bounds of the output buffer: zlib's default chunk, and a size no sane block reaches (damage may announce anything). */
+const MIN_CHUNK = 16 * 1024;
+const MAX_CHUNK = 64 * 1024 * 1024;
+
+/**
+ * The inflated bytes of the gzip members in `input`, in order. `lengths` are the members'
+ * compressed lengths; input beyond their sum belongs to one more member (the last one,
+ * whose length need not be known). The caller may stop iterating at any time; it owns
+ * (and destroys) `input`.
+ */
+export async function* inflateBlocks(input: AsyncIterable<Uint8Array>, lengths: readonly number[], maxInFlight = DEFAULT_IN_FLIGHT): AsyncGenerator<Buffer> {
+  const pending: Array<Promise<Buffer>> = [];
+  const start = (member: Buffer) => {
+    // an output buffer the size the member's trailer announces (ISIZE, the input size mod 2^32):
+    // one trip to the thread pool per member instead of one per 16 KiB, each waiting for the event loop
+    const isize = member.length >= 18 ? member.readUInt32LE(member.length - 4) : 0;
+    const p = gunzip(member, { chunkSize: Math.min(Math.max(isize, MIN_CHUNK), MAX_CHUNK) });
+    // awaited in order below; this keeps a failure from counting as unhandled if the caller stops first
+    p.catch(() => undefined);
+    pending.push(p);
+  };
+  let index = 0;
+  let parts: Buffer[] = [];
+  let have = 0;
+  for await (const chunk of input) {
+    let c = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    while (c.length > 0) {
+      const want = index < lengths.length ? lengths[index] - have : Infinity;
+      const take = Math.min(want, c.length);
+      parts.push(c.subarray(0, take));
+      have += take;
+      c = c.subarray(take);
+      if (index < lengths.length && have === lengths[index]) {
+        start(parts.length === 1 ? parts[0] : Buffer.concat(parts, have));
+        parts = [];
+        have = 0;
+        index++;
+        while (pending.length >= maxInFlight) yield await pending.shift()!;
+      }
+    }
+  }
+  if (have > 0) start(Buffer.concat(parts, have));
+  while (pending.length > 0) yield await pending.shift()!;
+}
