@@ -15,7 +15,7 @@ import type { ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-glac
 import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { startGlacierLocal } from '../src/glacier-local/start-glacier-local.js';
 import type { GlacierLocal, GlacierLocalOptions } from '../src/glacier-local/start-glacier-local.js';
-import { basicDate, canonicalRequest, sha256Hex, signature, stringToSign } from '../src/glacier-local/verify-sigv4.js';
+import { basicDate, canonicalRequest, sha256Hex, signature, stringToSign } from '../src/local-server/verify-sigv4.js';
 
 export const MiB = 1024 * 1024;
 

@@ -3,6 +3,7 @@
  * serialized as AWS does: a JSON body `{"code","message","type"}` with the status
  * from the "Error Responses" table of the Glacier Developer Guide.
  */
+import type { SigV4Error, SigV4Failure } from '../local-server/verify-sigv4.js';
 
 /** The error codes this server can return (the Developer Guide's table, plus the SigV4 layer's IncompleteSignatureException). */
 export type GlacierErrorCode =
@@ -60,6 +61,20 @@ export class GlacierError extends Error {
   toJSON(): { code: string; message: string; type: string } {
     return { code: this.code, message: this.message, type: this.type };
   }
+}
+
+const sigV4Codes: Record<SigV4Failure, GlacierErrorCode> = {
+  'missing-authentication': 'MissingAuthenticationTokenException',
+  'incomplete-signature': 'IncompleteSignatureException',
+  'unknown-access-key': 'UnrecognizedClientException',
+  'invalid-scope': 'InvalidSignatureException',
+  'clock-skew': 'InvalidSignatureException',
+  'signature-mismatch': 'InvalidSignatureException',
+};
+
+/** A refused signature as Glacier reports it. */
+export function fromSigV4Error(err: SigV4Error): GlacierError {
+  return new GlacierError(sigV4Codes[err.reason], err.message);
 }
 
 /** InvalidParameterValueException with `message`. */

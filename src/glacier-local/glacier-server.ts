@@ -5,20 +5,20 @@
  * x-amzn-RequestId).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ArchiveFiles } from './archive-files.js';
-import type { FaultInjector } from './fault-injector.js';
+import type { FaultInjector } from '../local-server/fault-injector.js';
 import type { GlacierStore } from './glacier-store.js';
 import type { OperationContext, ServerConfig } from './operation-context.js';
-import type { ServerStats } from './server-stats.js';
-import type { Credentials } from './verify-sigv4.js';
-import { GlacierError, invalidParameter, missingParameter } from './glacier-error.js';
+import type { ServerStats } from '../local-server/server-stats.js';
+import type { Credentials } from '../local-server/verify-sigv4.js';
+import { fromSigV4Error, GlacierError, invalidParameter, missingParameter } from './glacier-error.js';
 import { newRequestId } from './glacier-ids.js';
-import { ConnectionResetByFault, drainBody, readSmallBody } from './receive-body.js';
+import { readSmallBody } from './receive-body.js';
+import { ConnectionResetByFault, drainBody, sendStream } from '../local-server/http-bodies.js';
 import { routeRequest, STREAMING_OPERATIONS } from './route-request.js';
 import type { GlacierOperation, Route } from './route-request.js';
-import { headerMap, sha256Hex, verifySigV4 } from './verify-sigv4.js';
+import { headerMap, sha256Hex, SigV4Error, verifySigV4 } from '../local-server/verify-sigv4.js';
 import { createVault, deleteVault, describeVault, listVaults } from './vault-operations.js';
 import { deleteArchive, uploadArchive } from './archive-operations.js';
 import {
@@ -204,7 +204,7 @@ export async function handleGlacierRequest(parts: ServerParts, req: IncomingMess
       req.socket.destroy();
       return;
     }
-    const error = err instanceof GlacierError ? err : new GlacierError('ServiceUnavailableException', `Internal error: ${(err as Error)?.message ?? String(err)}`);
+    const error = err instanceof GlacierError ? err : err instanceof SigV4Error ? fromSigV4Error(err) : new GlacierError('ServiceUnavailableException', `Internal error: ${(err as Error)?.message ?? String(err)}`);
     if (res.headersSent || req.socket.destroyed) {
       req.socket.destroy();
       return;
@@ -229,58 +229,4 @@ async function upkeep(parts: ServerParts, now: number): Promise<void> {
   }
   for (const archiveId of store.takePurgeableArchives()) await files.removeArchive(archiveId);
   store.forgetAbortedUploads(now - config.multipartCompleteIdempotencyMs);
-}
-
-/** Writes a streamed body with backpressure; with `resetHalfway`, destroys the connection after half of it. */
-async function sendStream(
-  req: IncomingMessage,
-  res: ServerResponse,
-  status: number,
-  headers: Record<string, string>,
-  stream: Readable,
-  length: number,
-  resetHalfway: boolean,
-  onSent: (n: number) => void,
-): Promise<void> {
-  res.writeHead(status, { ...headers, 'Content-Length': String(length) });
-  const limit = resetHalfway ? Math.floor(length / 2) : Number.POSITIVE_INFINITY;
-  let sent = 0;
-  try {
-    if (resetHalfway && limit === 0) {
-      res.flushHeaders();
-      await new Promise<void>((resolve) => res.write('', () => resolve()));
-      req.socket.destroy();
-      return;
-    }
-    for await (const chunk of stream) {
-      let data = chunk as Buffer;
-      if (sent + data.length >= limit) {
-        data = data.subarray(0, limit - sent);
-        await new Promise<void>((resolve) => res.write(data, () => resolve()));
-        onSent(data.length);
-        req.socket.destroy();
-        return;
-      }
-      sent += data.length;
-      onSent(data.length);
-      if (!res.write(data)) await drained(res);
-      if (res.destroyed) return;
-    }
-    res.end();
-  } finally {
-    stream.destroy();
-  }
-}
-
-/** Resolves on 'drain', or when the response closes (client gone). */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
 }

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import { TreeHasher } from '../treehash/tree-hash.js';
 import { invalidParameter } from './glacier-error.js';
+import { ConnectionResetByFault } from '../local-server/http-bodies.js';
 
 /** What was received. */
 export interface ReceivedBody {
@@ -16,11 +17,6 @@ export interface ReceivedBody {
   treeHash: string;
   /** The 1 MiB leaf digests of the tree hash. */
   leaves: Buffer[];
-}
-
-/** Thrown when a 'reset' fault cut the connection mid-body. */
-export class ConnectionResetByFault extends Error {
-  override readonly name = 'ConnectionResetByFault';
 }
 
 /** Limits and hooks of receiveBody. */
@@ -76,9 +72,4 @@ export async function readSmallBody(req: IncomingMessage, maxBytes: number, onBy
   }
   if (size > maxBytes) throw invalidParameter(`The request body is larger than this operation allows (${maxBytes} bytes)`);
   return Buffer.concat(chunks);
-}
-
-/** Reads and discards the rest of a request body (so an early error can be answered on a reusable connection). */
-export async function drainBody(req: IncomingMessage, onBytes?: (n: number) => void): Promise<void> {
-  for await (const chunk of req) onBytes?.((chunk as Buffer).length);
 }

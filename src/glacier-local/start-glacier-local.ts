@@ -1,7 +1,10 @@
 /**
- * Starts the Glacier-compatible server ("glacier-local") over a data directory:
- * the embedded default vault, the test bed, and a rehearsal target for restores.
- * Clients (the AWS SDK, AWS CLI, boto3) talk to it unchanged through `endpoint`.
+ * Starts the local AWS server ("glacier-local") over a data directory: the embedded
+ * default vault, the test bed, and a rehearsal target for restores. One listener
+ * speaks both the Glacier vault API and the S3 subset the tool uses (path-style); a
+ * request goes to the protocol its SigV4 credential scope names (`glacier` or `s3`),
+ * and unsigned ones by their path. Clients (the AWS SDKs, AWS CLI, boto3) talk to it
+ * unchanged through `endpoint`.
  */
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
@@ -9,18 +12,30 @@ import { access, mkdir, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BackupError, fromSystemError } from '../errors.js';
 import { ArchiveFiles } from './archive-files.js';
-import { FaultInjector } from './fault-injector.js';
-import type { FaultRule } from './fault-injector.js';
+import { FaultInjector } from '../local-server/fault-injector.js';
+import type { FaultRule } from '../local-server/fault-injector.js';
 import { GlacierStore } from './glacier-store.js';
 import { handleGlacierRequest } from './glacier-server.js';
 import type { ServerParts } from './glacier-server.js';
 import { DEFAULT_JOB_OUTPUT_TTL_MS, jobDelayMs } from './job-timing.js';
 import type { JobTimingKind } from './job-timing.js';
-import { ServerStats } from './server-stats.js';
+import { ServerStats } from '../local-server/server-stats.js';
+import type { IncomingMessage } from 'node:http';
+import { ObjectFiles } from '../s3-local/object-files.js';
+import { S3Store } from '../s3-local/s3-store.js';
+import { handleS3Request } from '../s3-local/s3-server.js';
+import type { S3ServerParts } from '../s3-local/s3-server.js';
+import { restoreDelayMs } from '../s3-local/restore-timing.js';
+import type { RestoreDelays } from '../s3-local/restore-timing.js';
 
-export type { FaultRule, FaultKind } from './fault-injector.js';
+export type { FaultRule, FaultKind } from '../local-server/fault-injector.js';
 export { jobDelayMs, jobCompletionTime, REALISTIC_JOB_DELAYS_MS, DEFAULT_JOB_OUTPUT_TTL_MS } from './job-timing.js';
 export type { JobTimingKind, JobDelays } from './job-timing.js';
+export { REALISTIC_RESTORE_DELAYS_MS, restoreDelayMs, restoreExpiry } from '../s3-local/restore-timing.js';
+export type { RestoreDelays, RestoreTier, ColdStorageClass } from '../s3-local/restore-timing.js';
+
+/** S3's minimum size of every multipart part but the last: 5 MiB. */
+export const S3_MIN_PART_SIZE = 5 * 1024 * 1024;
 
 /** Options of one server instance. */
 export interface GlacierLocalOptions {
@@ -46,6 +61,16 @@ export interface GlacierLocalOptions {
   faults?: FaultRule[];
   /** A repeated CompleteMultipartUpload returns the same archive ID within this window; default 24 h. */
   multipartCompleteIdempotencyMs?: number;
+  /** S3: restore delay per cold storage class and tier; unset ones complete at once. See REALISTIC_RESTORE_DELAYS_MS. */
+  restoreDelaysMs?: RestoreDelays;
+  /** S3: the smallest part CompleteMultipartUpload accepts before the last; default 5 MiB as in S3 (tests may lower it). */
+  s3MinPartSize?: number;
+  /**
+   * S3: the server's clock (epoch ms) for object times and restore timing, so tests
+   * can move time forward; default Date.now. Signatures are always checked against
+   * the real clock.
+   */
+  clock?: () => number;
 }
 
 /**
@@ -91,10 +116,19 @@ export async function startGlacierLocal(opts: GlacierLocalOptions): Promise<Glac
     throw fromSystemError(err, `creating the glacier-local data directory ${opts.dir}`);
   }
   const files = new ArchiveFiles(opts.dir);
+  const objectFiles = new ObjectFiles(opts.dir);
   let store: GlacierStore;
+  let s3Store: S3Store;
   try {
     await files.init();
+    await objectFiles.init();
     store = new GlacierStore(join(opts.dir, 'metadata.db'));
+    try {
+      s3Store = new S3Store(join(opts.dir, 's3.db'));
+    } catch (err) {
+      store.close();
+      throw err;
+    }
   } catch (err) {
     throw fromSystemError(err, `opening the glacier-local data directory ${opts.dir}`);
   }
@@ -119,17 +153,31 @@ export async function startGlacierLocal(opts: GlacierLocalOptions): Promise<Glac
     },
   };
 
+  const s3Parts: S3ServerParts = {
+    store: s3Store,
+    files: objectFiles,
+    faults,
+    stats,
+    credentials,
+    shutdown: shutdown.signal,
+    clock: opts.clock ?? Date.now,
+    config: { region, restoreDelaysMs: structuredClone(opts.restoreDelaysMs ?? {}), minPartSize: opts.s3MinPartSize ?? S3_MIN_PART_SIZE },
+  };
+
   const inflight = new Set<Promise<void>>();
   let server: Server;
   try {
     await recover(store, files);
+    await objectFiles.sweep(new Map([...s3Store.liveDataIds(), ...s3Store.openUploadFiles()]));
     server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, (req, res) => {
-      const p = handleGlacierRequest(parts, req, res).finally(() => inflight.delete(p));
+      const handled = isS3Request(req) ? handleS3Request(s3Parts, req, res) : handleGlacierRequest(parts, req, res);
+      const p = handled.finally(() => inflight.delete(p));
       inflight.add(p);
     });
     await listen(server, port, host);
   } catch (err) {
     store.close();
+    s3Store.close();
     throw err;
   }
 
@@ -151,10 +199,24 @@ export async function startGlacierLocal(opts: GlacierLocalOptions): Promise<Glac
         await Promise.allSettled([...inflight]);
         await closed;
         store.close();
+        s3Store.close();
       })();
       return closing;
     },
   };
+}
+
+/**
+ * True when a request is for the S3 side: its SigV4 credential scope names `s3`; an
+ * unsigned request, when it carries no x-amz-glacier-version and its path is not a
+ * Glacier account path (`/-/…` or `/<12 digits>/vaults…`).
+ */
+export function isS3Request(req: IncomingMessage): boolean {
+  const auth = req.headers.authorization;
+  const scope = typeof auth === 'string' ? /Credential=[^/,\s]*\/[^/,\s]*\/[^/,\s]*\/([^/,\s]*)\//.exec(auth) : null;
+  if (scope) return scope[1] === 's3';
+  if (req.headers['x-amz-glacier-version'] !== undefined) return false;
+  return !/^\/(-|\d{12})\/(vaults|policies|provisioned-capacity)(\/|\?|$)/.test(req.url ?? '/');
 }
 
 /** Finishes what a crash interrupted: a completed upload whose directory was not yet renamed; then removes orphaned files. */
@@ -197,6 +259,18 @@ function checkOptions(
     ['multipartCompleteIdempotencyMs', opts.multipartCompleteIdempotencyMs],
   ] as const) {
     if (value !== undefined && !(Number.isFinite(value) && value >= 0)) throw new BackupError('USAGE', `${name} must be a non-negative number of milliseconds, got ${value}`);
+  }
+  for (const storageClass of ['GLACIER', 'DEEP_ARCHIVE'] as const) {
+    for (const tier of ['Expedited', 'Standard', 'Bulk'] as const) {
+      try {
+        restoreDelayMs(storageClass, tier, opts.restoreDelaysMs);
+      } catch (err) {
+        throw new BackupError('USAGE', (err as Error).message);
+      }
+    }
+  }
+  if (opts.s3MinPartSize !== undefined && !(Number.isInteger(opts.s3MinPartSize) && opts.s3MinPartSize >= 0)) {
+    throw new BackupError('USAGE', `s3MinPartSize must be a non-negative number of bytes, got ${opts.s3MinPartSize}`);
   }
   try {
     new FaultInjector(opts.faults ?? []);

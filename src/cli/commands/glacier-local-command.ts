@@ -1,7 +1,7 @@
-/** `backup glacier-local serve`: the bundled Glacier-compatible server, standalone. */
+/** `backup glacier-local serve`: the bundled Glacier- and S3-compatible server, standalone. */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { REALISTIC_JOB_DELAYS_MS, startGlacierLocal } from '../../glacier-local/start-glacier-local.js';
+import { REALISTIC_JOB_DELAYS_MS, REALISTIC_RESTORE_DELAYS_MS, startGlacierLocal } from '../../glacier-local/start-glacier-local.js';
 import { parseDuration, parsePositiveInt } from '../parse-options.js';
 import { interruptSignal } from '../interrupt.js';
 import { say } from '../output.js';
@@ -10,19 +10,20 @@ import { say } from '../output.js';
 export function registerGlacierLocal(program: Command): void {
   program
     .command('glacier-local')
-    .description('the bundled Glacier-compatible server (docs/glacier-local.md)')
+    .description('the bundled Glacier- and S3-compatible server (docs/glacier-local.md, docs/s3-local.md)')
     .command('serve')
-    .description('serve a Glacier-compatible vault API over a directory until interrupted (loopback by default)')
+    .description('serve the Glacier vault API and the S3 subset (path-style) over a directory until interrupted (loopback by default)')
     .requiredOption('--dir <dir>', 'data directory: archives as files plus metadata.db; created if missing')
     .option('--port <n>', 'port (default: a free one)')
     .option('--host <addr>', 'interface to listen on', '127.0.0.1')
     .option('--region <region>', 'region checked in request signatures', 'us-east-1')
-    .option('--realistic-delays', 'complete jobs after realistic delays (Expedited minutes, Standard hours, Bulk longer) instead of at once')
+    .option('--realistic-delays', 'complete Glacier jobs and S3 restores after realistic delays (Expedited minutes, Standard hours, Bulk longer) instead of at once')
     .option('--inventory-every <age>', 'refresh inventories this often, like Glacier (e.g. 24h); default: always current')
     .addHelpText('after', `
 Example:
   backup glacier-local serve --dir /tmp/vault --port 9000
-  aws glacier list-vaults --account-id - --endpoint-url http://127.0.0.1:9000`)
+  aws glacier list-vaults --account-id - --endpoint-url http://127.0.0.1:9000
+  aws s3api list-buckets --endpoint-url http://127.0.0.1:9000`)
     .action(async (opts: { dir: string; port?: string; host: string; region: string; realisticDelays?: boolean; inventoryEvery?: string }) => {
       const server = await startGlacierLocal({
         dir: resolve(opts.dir),
@@ -30,6 +31,7 @@ Example:
         port: opts.port === undefined ? 0 : parsePositiveInt(opts.port, '--port'),
         region: opts.region,
         jobDelaysMs: opts.realisticDelays ? REALISTIC_JOB_DELAYS_MS : undefined,
+        restoreDelaysMs: opts.realisticDelays ? REALISTIC_RESTORE_DELAYS_MS : undefined,
         inventoryRefreshMs: opts.inventoryEvery ? parseDuration(opts.inventoryEvery, '--inventory-every') : undefined,
       });
       say(`glacier-local listening on ${server.endpoint} (region ${server.region}, account ${server.accountId}, data in ${resolve(opts.dir)})`);

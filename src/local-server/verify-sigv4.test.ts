@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GlacierError } from './glacier-error.js';
+import { SigV4Error } from './verify-sigv4.js';
 import { canonicalPath, canonicalQuery, EMPTY_SHA256, parseAuthorization, verifySigV4 } from './verify-sigv4.js';
 import type { SigV4Request } from './verify-sigv4.js';
 
@@ -13,8 +13,8 @@ function request(method: string, path: string, headers: Record<string, string>, 
 
 function expectCode(fn: () => unknown, code: string, message?: RegExp): void {
   assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof GlacierError, String(err));
-    assert.equal(err.code, code, err.message);
+    assert.ok(err instanceof SigV4Error, String(err));
+    assert.equal(err.reason, code, err.message);
     if (message) assert.match(err.message, message);
     return true;
   });
@@ -51,10 +51,10 @@ test('accepts the Developer Guide streaming (Upload Archive) example over x-amz-
   verifySigV4(req, sha, { credentials: docCredentials, region: 'us-east-1', service: 'glacier', now: at('2012-05-07T00:05:00Z') });
 });
 
-test('a wrong secret key is InvalidSignatureException naming the expected canonical request', () => {
+test('a wrong secret key is a signature mismatch naming the expected canonical request', () => {
   expectCode(
     () => verifySigV4(createVault(), EMPTY_SHA256, { credentials: { ...docCredentials, secretAccessKey: 'wrong' }, region: 'us-east-1', service: 'glacier', now: at('2012-05-25T00:24:53Z') }),
-    'InvalidSignatureException',
+    'signature-mismatch',
     /does not match the signature you provided[\s\S]*PUT\n\/-\/vaults\/examplevault\n/,
   );
 });
@@ -62,43 +62,43 @@ test('a wrong secret key is InvalidSignatureException naming the expected canoni
 test('a different payload hash breaks the signature', () => {
   expectCode(
     () => verifySigV4(createVault(), 'ab'.repeat(32), { credentials: docCredentials, region: 'us-east-1', service: 'glacier', now: at('2012-05-25T00:24:53Z') }),
-    'InvalidSignatureException',
+    'signature-mismatch',
   );
 });
 
-test('an unknown access key is UnrecognizedClientException', () => {
+test('an unknown access key is refused as unknown', () => {
   expectCode(
     () => verifySigV4(createVault(), EMPTY_SHA256, { credentials: { ...docCredentials, accessKeyId: 'AKIAOTHER' }, region: 'us-east-1', service: 'glacier', now: at('2012-05-25T00:24:53Z') }),
-    'UnrecognizedClientException',
+    'unknown-access-key',
     /security token included in the request is invalid/,
   );
 });
 
-test('a credential scope for another region is InvalidSignatureException', () => {
+test('a credential scope for another region is refused', () => {
   expectCode(
     () => verifySigV4(createVault(), EMPTY_SHA256, { credentials: docCredentials, region: 'eu-west-1', service: 'glacier', now: at('2012-05-25T00:24:53Z') }),
-    'InvalidSignatureException',
+    'invalid-scope',
     /scoped to a valid region, not 'us-east-1'/,
   );
 });
 
 test('a signature more than 15 minutes old is "Signature expired"; one from the future is "not yet current"', () => {
   const expect = { credentials: docCredentials, region: 'us-east-1', service: 'glacier' };
-  expectCode(() => verifySigV4(createVault(), EMPTY_SHA256, { ...expect, now: at('2012-05-25T00:40:00Z') }), 'InvalidSignatureException', /^Signature expired: 20120525T002453Z is now earlier than/);
-  expectCode(() => verifySigV4(createVault(), EMPTY_SHA256, { ...expect, now: at('2012-05-25T00:05:00Z') }), 'InvalidSignatureException', /^Signature not yet current/);
+  expectCode(() => verifySigV4(createVault(), EMPTY_SHA256, { ...expect, now: at('2012-05-25T00:40:00Z') }), 'clock-skew', /^Signature expired: 20120525T002453Z is now earlier than/);
+  expectCode(() => verifySigV4(createVault(), EMPTY_SHA256, { ...expect, now: at('2012-05-25T00:05:00Z') }), 'clock-skew', /^Signature not yet current/);
   verifySigV4(createVault(), EMPTY_SHA256, { ...expect, now: at('2012-05-25T00:38:00Z') });
 });
 
-test('a request without Authorization is MissingAuthenticationTokenException', () => {
+test('a request without Authorization is refused as unauthenticated', () => {
   const req = createVault();
   (req.headers as Map<string, string[]>).delete('authorization');
-  expectCode(() => verifySigV4(req, EMPTY_SHA256, { credentials: docCredentials, region: 'us-east-1', service: 'glacier', now: at('2012-05-25T00:24:53Z') }), 'MissingAuthenticationTokenException');
+  expectCode(() => verifySigV4(req, EMPTY_SHA256, { credentials: docCredentials, region: 'us-east-1', service: 'glacier', now: at('2012-05-25T00:24:53Z') }), 'missing-authentication');
 });
 
-test('malformed Authorization headers are IncompleteSignatureException', () => {
-  expectCode(() => parseAuthorization('AWS AKIA:abc'), 'IncompleteSignatureException');
-  expectCode(() => parseAuthorization('AWS4-HMAC-SHA256 Credential=AKIA/20120525/us-east-1/glacier/aws4_request, Signature=ab'), 'IncompleteSignatureException', /SignedHeaders/);
-  expectCode(() => parseAuthorization('AWS4-HMAC-SHA256 Credential=AKIA/20120525, SignedHeaders=host, Signature=ab'), 'IncompleteSignatureException', /5 slash-delimited/);
+test('malformed Authorization headers are refused as incomplete', () => {
+  expectCode(() => parseAuthorization('AWS AKIA:abc'), 'incomplete-signature');
+  expectCode(() => parseAuthorization('AWS4-HMAC-SHA256 Credential=AKIA/20120525/us-east-1/glacier/aws4_request, Signature=ab'), 'incomplete-signature', /SignedHeaders/);
+  expectCode(() => parseAuthorization('AWS4-HMAC-SHA256 Credential=AKIA/20120525, SignedHeaders=host, Signature=ab'), 'incomplete-signature', /5 slash-delimited/);
 });
 
 test('host must be signed', () => {
@@ -107,7 +107,7 @@ test('host must be signed', () => {
     'x-amz-date': '20120525T002453Z',
     authorization: 'AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20120525/us-east-1/glacier/aws4_request, SignedHeaders=x-amz-date, Signature=00',
   });
-  expectCode(() => verifySigV4(req, EMPTY_SHA256, { credentials: docCredentials, region: 'us-east-1', service: 'glacier', now: at('2012-05-25T00:24:53Z') }), 'InvalidSignatureException', /Host/);
+  expectCode(() => verifySigV4(req, EMPTY_SHA256, { credentials: docCredentials, region: 'us-east-1', service: 'glacier', now: at('2012-05-25T00:24:53Z') }), 'invalid-scope', /Host/);
 });
 
 test('canonical query sorts parameters and encodes them strictly; canonical path re-encodes the received path', () => {

@@ -1,11 +1,31 @@
 /**
  * Verification of AWS Signature Version 4 (Authorization header form), as Glacier
- * checks it: canonical request, string to sign, HMAC chain from the secret key,
- * credential scope (date, region, service `glacier`) and a 15-minute clock window.
- * Pure apart from reading the clock passed in: no I/O.
+ * and S3 check it: canonical request, string to sign, HMAC chain from the secret key,
+ * credential scope (date, region, service) and a 15-minute clock window. Failures are
+ * SigV4Errors with a protocol-neutral reason; each protocol maps them to its own error
+ * vocabulary. Pure apart from reading the clock passed in: no I/O.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { GlacierError } from './glacier-error.js';
+
+/** Why a signature was refused. */
+export type SigV4Failure =
+  | 'missing-authentication'
+  | 'incomplete-signature'
+  | 'unknown-access-key'
+  | 'invalid-scope'
+  | 'clock-skew'
+  | 'signature-mismatch';
+
+/** A refused signature; `reason` says which check failed, `message` is worded as AWS words it. */
+export class SigV4Error extends Error {
+  override readonly name = 'SigV4Error';
+  readonly reason: SigV4Failure;
+
+  constructor(reason: SigV4Failure, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}
 
 /** Access key pair the server accepts. */
 export interface Credentials {
@@ -32,6 +52,12 @@ export interface SigV4Expectation {
   now: Date;
   /** Allowed distance between the request's date and `now`; AWS allows 15 minutes. */
   maxSkewMs?: number;
+  /**
+   * How the canonical URI is formed: 'normalized' (default) as SDKs do for every
+   * service but S3 (dot segments resolved, the path encoded a second time); 'single'
+   * as they do for S3 (the path kept as it is, each segment encoded once).
+   */
+  uriStyle?: 'normalized' | 'single';
 }
 
 /** The SigV4 algorithm name, and the SHA-256 of an empty payload. */
@@ -53,58 +79,57 @@ export interface ParsedAuthorization {
 /**
  * Verifies the request's signature over `payloadHash` (the x-amz-content-sha256
  * value, or the SHA-256 of the body the server read). Returns the access key ID;
- * throws the GlacierError AWS would answer with (MissingAuthenticationToken,
- * IncompleteSignature, UnrecognizedClient, InvalidSignature).
+ * throws a SigV4Error naming the check that failed.
  */
 export function verifySigV4(req: SigV4Request, payloadHash: string, expect: SigV4Expectation): string {
   const authorization = single(req.headers, 'authorization');
   if (authorization === undefined) {
     if (req.rawQuery.includes('X-Amz-Signature=')) {
-      throw new GlacierError('IncompleteSignatureException', 'Presigned (query-string) requests are not supported by this server; sign with the Authorization header');
+      throw new SigV4Error('incomplete-signature', 'Presigned (query-string) requests are not supported by this server; sign with the Authorization header');
     }
-    throw new GlacierError('MissingAuthenticationTokenException', 'Missing Authentication Token');
+    throw new SigV4Error('missing-authentication', 'Missing Authentication Token');
   }
   const auth = parseAuthorization(authorization);
   const longDate = requestDate(req.headers);
 
   if (auth.accessKeyId !== expect.credentials.accessKeyId) {
-    throw new GlacierError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+    throw new SigV4Error('unknown-access-key', 'The security token included in the request is invalid.');
   }
   if (single(req.headers, 'x-amz-security-token') !== undefined) {
-    throw new GlacierError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+    throw new SigV4Error('unknown-access-key', 'The security token included in the request is invalid.');
   }
   if (auth.scopeDate !== longDate.slice(0, 8)) {
-    throw new GlacierError(
-      'InvalidSignatureException',
+    throw new SigV4Error(
+      'invalid-scope',
       `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.scopeDate}' != '${longDate.slice(0, 8)}', from '${longDate}'.`,
     );
   }
   if (auth.scopeRegion !== expect.region) {
-    throw new GlacierError('InvalidSignatureException', `Credential should be scoped to a valid region, not '${auth.scopeRegion}'. This server accepts region '${expect.region}'.`);
+    throw new SigV4Error('invalid-scope', `Credential should be scoped to a valid region, not '${auth.scopeRegion}'. This server accepts region '${expect.region}'.`);
   }
   if (auth.scopeService !== expect.service) {
-    throw new GlacierError('InvalidSignatureException', `Credential should be scoped to correct service: '${expect.service}'. `);
+    throw new SigV4Error('invalid-scope', `Credential should be scoped to correct service: '${expect.service}'. `);
   }
   if (auth.scopeTerminator !== 'aws4_request') {
-    throw new GlacierError('InvalidSignatureException', `Credential should be scoped with a valid terminator: 'aws4_request', not '${auth.scopeTerminator}'.`);
+    throw new SigV4Error('invalid-scope', `Credential should be scoped with a valid terminator: 'aws4_request', not '${auth.scopeTerminator}'.`);
   }
   if (!auth.signedHeaders.includes('host')) {
-    throw new GlacierError('InvalidSignatureException', "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
+    throw new SigV4Error('invalid-scope', "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.");
   }
   for (const name of auth.signedHeaders) {
     if (!req.headers.has(name)) {
-      throw new GlacierError('InvalidSignatureException', `The request signature we calculated does not match the signature you provided: signed header '${name}' is not in the request.`);
+      throw new SigV4Error('signature-mismatch', `The request signature we calculated does not match the signature you provided: signed header '${name}' is not in the request.`);
     }
   }
   checkClock(longDate, expect.now, expect.maxSkewMs ?? FIFTEEN_MINUTES);
 
   const scope = `${auth.scopeDate}/${auth.scopeRegion}/${auth.scopeService}/${auth.scopeTerminator}`;
-  const canonical = canonicalRequest(req, auth.signedHeaders, payloadHash);
+  const canonical = canonicalRequest(req, auth.signedHeaders, payloadHash, expect.uriStyle);
   const toSign = stringToSign(longDate, scope, canonical);
   const expected = signature(expect.credentials.secretAccessKey, auth.scopeDate, auth.scopeRegion, auth.scopeService, toSign);
   if (!sameHex(expected, auth.signature)) {
-    throw new GlacierError(
-      'InvalidSignatureException',
+    throw new SigV4Error(
+      'signature-mismatch',
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\n' +
         `The Canonical String for this request should have been\n'${canonical}'\n\nThe String-to-Sign should have been\n'${toSign}'\n`,
     );
@@ -116,7 +141,7 @@ export function verifySigV4(req: SigV4Request, payloadHash: string, expect: SigV
 export function parseAuthorization(header: string): ParsedAuthorization {
   const trimmed = header.trim();
   if (!trimmed.startsWith(`${SIGV4_ALGORITHM} `)) {
-    throw new GlacierError('IncompleteSignatureException', `Authorization header requires the algorithm '${SIGV4_ALGORITHM}' (Signature Version 4).`);
+    throw new SigV4Error('incomplete-signature', `Authorization header requires the algorithm '${SIGV4_ALGORITHM}' (Signature Version 4).`);
   }
   const fields = new Map<string, string>();
   for (const part of trimmed.slice(SIGV4_ALGORITHM.length + 1).split(',')) {
@@ -127,11 +152,11 @@ export function parseAuthorization(header: string): ParsedAuthorization {
   const signedHeaders = fields.get('SignedHeaders');
   const sig = fields.get('Signature');
   for (const [name, value] of [['Credential', credential], ['SignedHeaders', signedHeaders], ['Signature', sig]] as const) {
-    if (!value) throw new GlacierError('IncompleteSignatureException', `Authorization header requires '${name}' parameter. Authorization=${trimmed.slice(0, 300)}`);
+    if (!value) throw new SigV4Error('incomplete-signature', `Authorization header requires '${name}' parameter. Authorization=${trimmed.slice(0, 300)}`);
   }
   const scope = credential!.split('/');
   if (scope.length !== 5 || scope.some((s) => s === '')) {
-    throw new GlacierError('IncompleteSignatureException', `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${credential}'`);
+    throw new SigV4Error('incomplete-signature', `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${credential}'`);
   }
   return {
     accessKeyId: scope[0],
@@ -145,10 +170,16 @@ export function parseAuthorization(header: string): ParsedAuthorization {
 }
 
 /** SigV4 canonical request for the given signed headers (names in lowercase). */
-export function canonicalRequest(req: SigV4Request, signedHeaders: readonly string[], payloadHash: string): string {
+export function canonicalRequest(req: SigV4Request, signedHeaders: readonly string[], payloadHash: string, uriStyle: 'normalized' | 'single' = 'normalized'): string {
   const names = [...signedHeaders].sort();
   const headerLines = names.map((name) => `${name}:${canonicalHeaderValue(req.headers.get(name) ?? [])}`);
-  return [req.method.toUpperCase(), canonicalPath(req.rawPath), canonicalQuery(req.rawQuery), ...headerLines, '', names.join(';'), payloadHash].join('\n');
+  const path = uriStyle === 'single' ? canonicalS3Path(req.rawPath) : canonicalPath(req.rawPath);
+  return [req.method.toUpperCase(), path, canonicalQuery(req.rawQuery), ...headerLines, '', names.join(';'), payloadHash].join('\n');
+}
+
+/** Canonical URI as SDKs build it for S3: the path kept segment for segment (no dot resolution), each segment encoded once. */
+export function canonicalS3Path(rawPath: string): string {
+  return rawPath.split('/').map((segment) => uriEncode(decode(segment))).join('/');
 }
 
 /** The string to sign for `canonical` at `longDate` (ISO 8601 basic) in `scope`. */
@@ -221,10 +252,10 @@ export function headerMap(rawHeaders: readonly string[]): Map<string, string[]> 
 function requestDate(headers: ReadonlyMap<string, readonly string[]>): string {
   const value = single(headers, 'x-amz-date') ?? single(headers, 'date');
   if (value === undefined) {
-    throw new GlacierError('IncompleteSignatureException', "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
+    throw new SigV4Error('incomplete-signature', "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.");
   }
   if (!/^\d{8}T\d{6}Z$/.test(value)) {
-    throw new GlacierError('IncompleteSignatureException', `The signing date must be in ISO 8601 basic format (YYYYMMDD'T'HHMMSS'Z'), got '${value}'.`);
+    throw new SigV4Error('incomplete-signature', `The signing date must be in ISO 8601 basic format (YYYYMMDD'T'HHMMSS'Z'), got '${value}'.`);
   }
   return value;
 }
@@ -233,14 +264,14 @@ function checkClock(longDate: string, now: Date, maxSkewMs: number): void {
   const signed = Date.UTC(+longDate.slice(0, 4), +longDate.slice(4, 6) - 1, +longDate.slice(6, 8), +longDate.slice(9, 11), +longDate.slice(11, 13), +longDate.slice(13, 15));
   const nowMs = now.getTime();
   if (signed < nowMs - maxSkewMs) {
-    throw new GlacierError(
-      'InvalidSignatureException',
+    throw new SigV4Error(
+      'clock-skew',
       `Signature expired: ${longDate} is now earlier than ${basicDate(nowMs - maxSkewMs)} (${basicDate(nowMs)} - ${Math.round(maxSkewMs / 60000)} min.)`,
     );
   }
   if (signed > nowMs + maxSkewMs) {
-    throw new GlacierError(
-      'InvalidSignatureException',
+    throw new SigV4Error(
+      'clock-skew',
       `Signature not yet current: ${longDate} is still later than ${basicDate(nowMs + maxSkewMs)} (${basicDate(nowMs)} + ${Math.round(maxSkewMs / 60000)} min.)`,
     );
   }
