@@ -35,6 +35,7 @@ import { uploadJournal } from '../catalog/upload-journal-store.js';
 import { recoverInterrupted } from './recover-interrupted.js';
 import { checkLocal } from '../check/check-local.js';
 import { formatDuration } from '../ui/format-units.js';
+import { pathListing, type PathChanges } from '../notify/path-listing.js';
 
 /** Lines for the run log. */
 export interface RunLog {
@@ -70,8 +71,14 @@ export interface RunOutcome {
   level: number;
   seq?: number;
   plan: ArchivePlan['counts'];
+  /** The paths behind the counts, in byte order. */
+  paths: PathChanges;
+  /** Tar bytes read from the data directory. */
+  bytesRead?: number;
   archiveBytes?: number;
   archiveId?: string;
+  uploadBytes?: number;
+  uploadMs?: number;
   warnings: string[];
 }
 
@@ -124,10 +131,12 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   const plan = planArchive({ current: scan, previous, level: choice.level });
   const c = plan.counts;
   log.info(`scanned ${scan.entries.length || scanned} entries: ${c.added} new, ${c.changed} changed, ${c.deleted} deleted, ${c.unchanged} unchanged; ${c.bytes} bytes to archive`);
+  const paths: PathChanges = { added: plan.added, changed: plan.changed, deleted: plan.deleted };
+  if (!opts.dryRun) for (const line of pathListing(paths)) log.info(line);
   updateRun(db, deps.runId, { level: choice.level, filesAdded: c.added, filesChanged: c.changed, filesDeleted: c.deleted, filesUnchanged: c.unchanged });
 
   if (opts.dryRun) {
-    return { status: warnings.length ? 'warnings' : 'ok', dryRun: true, level: choice.level, plan: c, warnings };
+    return { status: warnings.length ? 'warnings' : 'ok', dryRun: true, level: choice.level, plan: c, paths, warnings };
   }
 
   const seq = nextSeq(db);
@@ -238,6 +247,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   log.info(`archive ${seq} written: ${fileName}, ${written.size} bytes (tar ${written.rawSize}), tree hash ${written.treeHash}`);
 
   let archiveId: string | undefined;
+  let uploadMs: number | undefined;
   const record = getArchive(db, seq)!;
   if (deps.sink && upload) {
     const sink = await deps.sink();
@@ -255,9 +265,9 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
         done = await finishUpload(db, sink, record, { placement, signal, onProgress: (p) => deps.progress.update(p.bytesSent) });
       }
       archiveId = done.archiveId;
-      const ms = Date.now() - uploadStarted;
-      updateRun(db, deps.runId, { uploadBytes: written.size, uploadMs: ms, archiveId });
-      log.info(`archive ${seq} uploaded in ${formatDuration(ms / 1000)}: archive ID ${archiveId}`);
+      uploadMs = Date.now() - uploadStarted;
+      updateRun(db, deps.runId, { uploadBytes: written.size, uploadMs, archiveId });
+      log.info(`archive ${seq} uploaded in ${formatDuration(uploadMs / 1000)}: archive ID ${archiveId}`);
     } catch (err) {
       if (err instanceof BackupError && err.code === 'ABORTED') throw err;
       throw new BackupError('UPLOAD_FAILED', `archive ${seq} is saved in staging but its upload failed: ${(err as Error).message}; "backup upload" or the next run resumes it`, { cause: err });
@@ -278,8 +288,11 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
     level: choice.level,
     seq,
     plan: c,
+    paths,
+    bytesRead: written.rawSize,
     archiveBytes: written.size,
     archiveId,
+    ...(uploadMs === undefined ? {} : { uploadBytes: written.size, uploadMs }),
     warnings,
   };
 }

@@ -90,3 +90,9 @@ export function markEmailed(db: Db, ids: readonly number[]): void {
 export function recentRuns(db: Db, limit: number): RunSummary[] {
   return (db.prepare("SELECT * FROM runs WHERE command = 'run' ORDER BY id DESC LIMIT ?").all(limit) as RunRow[]).map(toSummary);
 }
+
+/** The newest run that finished ok or with warnings (a restorable point was made), if any. */
+export function lastSuccessfulRun(db: Db): RunSummary | undefined {
+  const row = db.prepare("SELECT * FROM runs WHERE command = 'run' AND status IN ('ok', 'warnings') ORDER BY id DESC LIMIT 1").get() as RunRow | undefined;
+  return row && toSummary(row);
+}

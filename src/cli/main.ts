@@ -4,22 +4,37 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { BackupError, ExitCode, exitCodeFor } from '../errors.js';
+import { BackupError } from '../errors.js';
 import { registerCommands } from './commands/index.js';
 import { interruptSignal } from './interrupt.js';
+import { quietOnClosedPipe } from './closed-pipe.js';
+import { showError } from './report-error.js';
 
 /** Runs the CLI with `argv` (process.argv form) and sets process.exitCode. */
 export async function main(argv: string[]): Promise<void> {
+  quietOnClosedPipe(process.stdout);
+  quietOnClosedPipe(process.stderr);
+  const json = argv.includes('--json');
   const program = new Command('backup')
     .description('Full and incremental tar.gz backups of a directory into an Amazon Glacier vault, with a local SQLite catalog.')
     .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version)
     .option('-c, --config <file>', 'configuration file (default: ./backup.config.json, then ~/.config/backup/config.json)')
-    .option('--json', 'machine-readable output (list, ls, status, inventory, cost, …)')
+    .option('--json', 'machine-readable output: one JSON object on stdout (docs/json.md); errors as JSON on stderr')
     .option('-q, --quiet', 'no progress bars or informational lines; errors and warnings only')
     .option('--debug', 'print stack traces and SDK details on errors')
     .showHelpAfterError('(run "backup --help" or "backup <command> --help" for usage)')
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    .configureHelp({ showGlobalOptions: true })
+    .configureOutput({
+      // with --json, commander's own error text (and its help hint) stays off stderr: report() prints the JSON
+      writeErr: (s) => {
+        if (!json) process.stderr.write(s);
+      },
+      // with --json a usage error is reported once, as JSON, by report()
+      outputError: (s, write) => {
+        if (!json) write(s);
+      },
+    });
   registerCommands(program);
   program.addHelpText(
     'after',
@@ -37,24 +52,24 @@ Exit codes: 0 ok, 1 failed, 2 bad usage or config, 3 completed with warnings,
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    process.exitCode = report(err, debug);
+    process.exitCode = report(err, { debug, json });
   }
 }
 
-function report(err: unknown, debug: boolean): number {
+function report(err: unknown, opts: { debug: boolean; json: boolean }): number {
+  const shown = showError(err, interruptSignal().aborted);
   if (err instanceof CommanderError) {
-    // commander printed its message already; help and version are not errors
-    return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    // help and version are not errors; commander printed a usage error already unless --json
+    if (shown.exitCode !== 0 && opts.json) process.stderr.write(JSON.stringify({ error: shown }) + '\n');
+    return shown.exitCode;
   }
-  if (err instanceof BackupError) {
-    process.stderr.write(`backup: ${err.message}\n`);
-    if (debug) process.stderr.write(`${err.stack ?? ''}\n${err.cause ? `cause: ${stackOf(err.cause)}\n` : ''}`);
-  } else {
-    process.stderr.write(`backup: internal error: ${(err as Error)?.message ?? String(err)} (run with --debug for details and report it)\n`);
-    if (debug) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+  if (opts.json) process.stderr.write(JSON.stringify({ error: shown }) + '\n');
+  else process.stderr.write(`backup: ${shown.message}\n`);
+  if (opts.debug) {
+    process.stderr.write(`${(err as Error)?.stack ?? String(err)}\n`);
+    if (err instanceof BackupError && err.cause) process.stderr.write(`cause: ${stackOf(err.cause)}\n`);
   }
-  if (interruptSignal().aborted && !(err instanceof BackupError && err.code !== 'ABORTED')) return ExitCode.interrupted;
-  return exitCodeFor(err);
+  return shown.exitCode;
 }
 
 /** An error's stack trace, or the string form of something else that was thrown. */

@@ -2,12 +2,16 @@
 import { BackupError } from '../errors.js';
 import type { RestorePoint } from '../restore/plan-chain.js';
 
-/** Parses --at (a date/time Date.parse accepts) and --seq into a restore point. */
+/**
+ * Parses --at (an ISO 8601 date or date-time: 2026-11-20, 2026-11-20T14:00, 2026-11-20 14:00:00Z)
+ * and --seq into a restore point. Only dates that start with a four-digit year and month and day
+ * are taken: Date.parse would read "1" as the year 2001.
+ */
 export function parsePoint(opts: { at?: string; seq?: string }): RestorePoint {
   if (opts.at !== undefined && opts.seq !== undefined) throw new BackupError('USAGE', 'give --at or --seq, not both');
   if (opts.seq !== undefined) return { seq: parsePositiveInt(opts.seq, '--seq') };
   if (opts.at !== undefined) {
-    const t = Date.parse(opts.at);
+    const t = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(opts.at.trim()) ? Date.parse(opts.at.trim().replace(' ', 'T')) : NaN;
     if (Number.isNaN(t)) throw new BackupError('USAGE', `--at "${opts.at}" is not a date/time; use e.g. 2026-11-20 or 2026-11-20T14:00:00Z`);
     return { at: new Date(t) };
   }

@@ -4,8 +4,29 @@
  */
 import { z } from 'zod';
 import { parseRecipient } from '../age/age-keys.js';
+import { parseCron } from '../schedule/cron-expression.js';
 
-const cronField = z.string().min(1);
+/** A cron expression cron(8) accepts; checked when the config loads, so no command starts work on a bad one. */
+const cronField = z
+  .string()
+  .min(1)
+  .superRefine((expr, ctx) => {
+    try {
+      parseCron(expr);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^schedule /, '') });
+    }
+  });
+
+/** True for an absolute http(s) URL. */
+function isHttpUrl(s: string): boolean {
+  try {
+    const u = new URL(s);
+    return (u.protocol === 'http:' || u.protocol === 'https:') && u.hostname !== '';
+  } catch {
+    return false;
+  }
+}
 
 export const vaultSchema = z
   .strictObject({
@@ -13,7 +34,11 @@ export const vaultSchema = z
     name: z.string().regex(/^[A-Za-z0-9_.-]{1,255}$/, 'must be 1–255 characters from a-z A-Z 0-9 _ - .'),
     region: z.string().min(1).default('us-east-1'),
     /** "local" runs the bundled Glacier-compatible server over stateDir/local-vault; a URL points at another endpoint; omit for AWS. */
-    endpoint: z.string().min(1).optional(),
+    endpoint: z
+      .string()
+      .min(1)
+      .refine((s) => s === 'local' || isHttpUrl(s), 'must be "local" or an http(s) URL such as "https://glacier.eu-west-1.amazonaws.com"')
+      .optional(),
     accountId: z.string().regex(/^(-|\d{12})$/, 'must be "-" or a 12-digit account id').default('-'),
     /** AWS shared-config profile; credentials otherwise come from the standard AWS chain. */
     profile: z.string().min(1).optional(),
@@ -111,6 +136,8 @@ export const configSchema = z.strictObject({
         user: z.string().min(1).optional(),
         /** Name of the environment variable that holds the SMTP password (never the password itself). */
         passwordEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+        /** With a user and secure false, STARTTLS is required so the password never travels in clear; true allows plain-text login (a trusted local relay only). */
+        allowPlaintextAuth: z.boolean().default(false),
       }),
     })
     .optional(),
@@ -122,6 +149,14 @@ export const configSchema = z.strictObject({
       keepDays: z.number().int().min(1).optional(),
       /** Never go below this many chains, whatever the other rules say. */
       minChains: z.number().int().min(1).default(2),
+      /** Prune after each successful run, with the same guards as `backup prune`. */
+      afterRun: z.boolean().default(false),
+    })
+    .prefault({}),
+  notify: z
+    .strictObject({
+      /** A healthchecks.io-style URL: GET URL/start when a run starts, POST URL (success) or URL/fail with the summary as body when it ends. */
+      pingUrl: z.string().refine(isHttpUrl, 'must be an http(s) URL').optional(),
     })
     .prefault({}),
   /** Price table for `backup cost`, in USD. Defaults: us-east-1 Glacier prices as of 2026-11. */

@@ -21,7 +21,7 @@ export type Config = Readonly<
   }
 >;
 
-/** Where `--config` is looked for when not given: ./backup.config.json, then ~/.config/backup/config.json. */
+/** Where the config is looked for when neither `--config` nor BACKUP_CONFIG names it: ./backup.config.json, then ~/.config/backup/config.json. */
 export function defaultConfigPaths(cwd: string, env: NodeJS.ProcessEnv): string[] {
   const home = env.HOME || homedir();
   const xdg = env.XDG_CONFIG_HOME || join(home, '.config');
@@ -77,10 +77,16 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   return config;
 }
 
+/** `--config`, else the BACKUP_CONFIG environment variable, else the first default location that exists. */
 function findConfig(path: string | undefined, cwd: string, env: NodeJS.ProcessEnv): string {
   if (path) {
     const p = resolve(cwd, path);
     if (!existsSync(p)) throw new BackupError('CONFIG_NOT_FOUND', `config file ${p} does not exist; create it from config.example.json`, { subject: p });
+    return p;
+  }
+  if (env.BACKUP_CONFIG) {
+    const p = resolve(cwd, env.BACKUP_CONFIG);
+    if (!existsSync(p)) throw new BackupError('CONFIG_NOT_FOUND', `config file ${p} (from BACKUP_CONFIG) does not exist; fix the variable or create the file from config.example.json`, { subject: p });
     return p;
   }
   const candidates = defaultConfigPaths(cwd, env);

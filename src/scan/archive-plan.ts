@@ -25,4 +25,7 @@ export interface ArchivePlan {
   snapshot: TreeEntry[];
   /** Totals for reporting. */
   counts: { added: number; changed: number; unchanged: number; deleted: number; bytes: number };
+  /** Paths new since the previous snapshot, and paths stored again because they changed (byte order); with `deleted`, what the run log lists. */
+  added: string[];
+  changed: string[];
 }

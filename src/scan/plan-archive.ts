@@ -63,6 +63,8 @@ export function planArchive(input: PlanInput): ArchivePlan {
   const files: TreeEntry[] = [];
   const snapshot: TreeEntry[] = [];
   const counts = { added: 0, changed: 0, unchanged: 0, deleted: 0, bytes: 0 };
+  const added: string[] = [];
+  const changed: string[] = [];
 
   for (const e of merged) {
     const isCarried = carried.has(e);
@@ -96,8 +98,8 @@ export function planArchive(input: PlanInput): ArchivePlan {
     // names are appended in full-path byte order, which is name byte order among siblings
     listing?.push({ name, flag });
     if (e.path === '') continue;
-    if (prev === undefined) counts.added++;
-    else if (prev.type !== e.type || flag === 'Y') counts.changed++;
+    if (prev === undefined) added.push(e.path);
+    else if (prev.type !== e.type || flag === 'Y') changed.push(e.path);
     else counts.unchanged++;
   }
 
@@ -110,9 +112,11 @@ export function planArchive(input: PlanInput): ArchivePlan {
     }
     deleted.sort(compareUtf8);
   }
+  counts.added = added.length;
+  counts.changed = changed.length;
   counts.deleted = deleted.length;
 
-  return { level: input.level, dirs, files, deleted, snapshot, counts };
+  return { level: input.level, dirs, files, deleted, snapshot, counts, added, changed };
 }
 
 /** Previous entries at or below an unreadable path that this scan could not see. */

@@ -69,5 +69,7 @@ export function planTree(current: TreeEntry[], previous: ReadonlyMap<string, Tre
     deleted,
     snapshot: current,
     counts: { added: 0, changed: files.length, unchanged: 0, deleted: deleted.length, bytes },
+    added: [],
+    changed: files.map((f) => f.path),
   };
 }

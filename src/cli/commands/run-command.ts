@@ -13,7 +13,9 @@ import { renderReport } from '../../notify/render-report.js';
 import { createMailer, trySendReport } from '../../notify/send-mail.js';
 import { withContext, type CommandContext } from '../command-context.js';
 import { say, sayJson } from '../output.js';
-import { formatBytes } from '../../ui/format-units.js';
+import { summaryLine } from '../../notify/summary-line.js';
+import { pathListing } from '../../notify/path-listing.js';
+import { notOffsite } from '../../notify/not-offsite.js';
 
 /** Registers `backup run`. */
 export function registerRun(program: Command): void {
@@ -21,7 +23,7 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('back up now: a full or incremental archive of the data directory, uploaded to the vault')
     .option('--full', 'start a new chain with a full (level 0) archive')
-    .option('--dry-run', 'list what would be archived (counts, bytes) and write nothing')
+    .option('--dry-run', 'list what would be archived (paths added, changed and deleted; counts; bytes) and write nothing')
     .addHelpText('after', '\nExamples:\n  backup run\n  backup run --full --config /etc/backup.json\n  backup run --dry-run')
     .action((opts: { full?: boolean; dryRun?: boolean }, cmd: Command) =>
       withContext(cmd, { lock: opts.dryRun ? undefined : 'run' }, (ctx) => runCommand(ctx, { full: !!opts.full, dryRun: !!opts.dryRun })),
@@ -42,6 +44,8 @@ export async function runCommand(ctx: CommandContext, opts: { full: boolean; dry
   let outcome: RunOutcome | undefined;
   let failure: Error | undefined;
   log.info(`backup ${opts.dryRun ? 'dry run' : 'run'} of ${config.data} (set ${config.set}) on ${hostname()}`);
+  const offsite = notOffsite(config);
+  if (offsite) log.info(`note: ${offsite.long}`);
   try {
     outcome = await runBackup({ config, db, runId, signal: ctx.signal, log, progress, sink }, opts);
     if (!opts.dryRun && config.vault?.uploadCatalog) {
@@ -60,6 +64,24 @@ export async function runCommand(ctx: CommandContext, opts: { full: boolean; dry
     log.error(err instanceof BackupError ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`);
   }
   const status = failure ? (ctx.signal.aborted ? 'interrupted' : 'failed') : outcome!.status;
+  const summary = summaryLine({
+    runId,
+    status,
+    dryRun: opts.dryRun,
+    level: outcome?.level,
+    added: outcome?.plan.added,
+    changed: outcome?.plan.changed,
+    deleted: outcome?.plan.deleted,
+    bytesRead: opts.dryRun ? outcome?.plan.bytes : outcome?.bytesRead,
+    storedBytes: outcome?.archiveBytes,
+    uploadBytes: outcome?.uploadBytes,
+    uploadMs: outcome?.uploadMs,
+    durationMs: Date.now() - startedAt.getTime(),
+    fullEvery: config.archive.fullEvery,
+    notOffsite: offsite?.short,
+    error: failure ? (failure instanceof BackupError ? failure.message : 'internal error') : undefined,
+  });
+  if (!opts.dryRun) log.info(summary);
   if (!opts.dryRun) {
     updateRun(db, runId, {
       status,
@@ -75,9 +97,10 @@ export async function runCommand(ctx: CommandContext, opts: { full: boolean; dry
   await log.close();
   if (failure) throw failure;
   const o = outcome!;
-  if (ctx.flags.json) sayJson({ ...o, set: config.set });
+  if (ctx.flags.json) sayJson(runJson(o, { runId, set: config.set, summary, offsite: offsite?.short }));
   else if (opts.dryRun) {
-    say(`would archive (level ${o.level}): ${o.plan.added} new, ${o.plan.changed} changed, ${o.plan.deleted} deleted, ${o.plan.unchanged} unchanged; ${formatBytes(o.plan.bytes)} to read`);
+    for (const line of pathListing(o.paths)) say(line);
+    say(summary);
   }
   return o.status === 'warnings' ? ExitCode.warnings : ExitCode.ok;
 }
@@ -98,4 +121,28 @@ async function maybeEmail(ctx: CommandContext, warn: (line: string) => void): Pr
   } catch (err) {
     warn(`email not sent (retried with the next run): ${(err as Error).message}`);
   }
+}
+
+/** The `run --json` object (docs/json.md): counts, the path arrays, bytes, and the summary line. */
+function runJson(o: RunOutcome, extra: { runId: number; set: string; summary: string; offsite?: string }): Record<string, unknown> {
+  return {
+    run: o.dryRun ? null : extra.runId,
+    set: extra.set,
+    status: o.status,
+    dryRun: o.dryRun,
+    level: o.level,
+    seq: o.seq ?? null,
+    counts: o.plan,
+    added: o.paths.added,
+    changed: o.paths.changed,
+    deleted: o.paths.deleted,
+    bytesRead: o.bytesRead ?? null,
+    archiveBytes: o.archiveBytes ?? null,
+    archiveId: o.archiveId ?? null,
+    uploadBytes: o.uploadBytes ?? null,
+    uploadMs: o.uploadMs ?? null,
+    warnings: o.warnings,
+    offsite: extra.offsite === undefined,
+    summary: extra.summary,
+  };
 }

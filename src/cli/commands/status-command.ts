@@ -3,7 +3,10 @@ import type { Command } from 'commander';
 import { chainBroken, latestArchive, listArchives, pendingUploads } from '../../catalog/archive-store.js';
 import { catalogPath } from '../../catalog/open-catalog.js';
 import { openJobs } from '../../catalog/job-store.js';
-import { recentRuns } from '../../catalog/run-store.js';
+import { lastSuccessfulRun, recentRuns } from '../../catalog/run-store.js';
+import { ExitCode } from '../../errors.js';
+import { notOffsite } from '../../notify/not-offsite.js';
+import { parseDuration } from '../parse-options.js';
 import { nextRun } from '../../schedule/cron-line.js';
 import { withContext } from '../command-context.js';
 import { say, sayJson } from '../output.js';
@@ -14,10 +17,19 @@ export function registerStatus(program: Command): void {
   program
     .command('status')
     .description('show the last run, the current chain, pending uploads and jobs, and the next scheduled run')
-    .addHelpText('after', '\nExample:\n  backup status --json')
-    .action((_opts, cmd: Command) =>
+    .option('--check', 'for monitoring: exit 1 when the last successful run is older than --max-age (or there is none)')
+    .option('--max-age <duration>', 'with --check: the oldest a last successful run may be, e.g. 36h, 2d', '36h')
+    .addHelpText('after', '\nExamples:\n  backup status\n  backup status --json\n  backup status --check --max-age 36h   # in a monitoring system: exit 0 fresh, 1 stale')
+    .action((opts: { check?: boolean; maxAge: string }, cmd: Command) =>
       withContext(cmd, { checkDataDir: false }, (ctx) => {
+        const maxAgeMs = parseDuration(opts.maxAge, '--max-age');
+        const now = new Date();
         const last = recentRuns(ctx.db, 1)[0];
+        const success = lastSuccessfulRun(ctx.db);
+        const successAt = success ? (success.endedAt ?? success.startedAt) : undefined;
+        const ageMs = successAt ? now.getTime() - Date.parse(successAt) : undefined;
+        const fresh = ageMs !== undefined && ageMs <= maxAgeMs;
+        const offsite = notOffsite(ctx.config);
         const latest = latestArchive(ctx.db);
         const archives = listArchives(ctx.db).filter((a) => a.uploadState !== 'deleted');
         const chain = latest ? archives.filter((a) => a.chainSeq === latest.chainSeq) : [];
@@ -42,8 +54,25 @@ export function registerStatus(program: Command): void {
           openJobs: jobs.map((j) => ({ jobId: j.jobId, action: j.action, seq: j.seq, tier: j.tier, createdAt: j.createdAt })),
           schedule: ctx.config.schedule,
           nextRun: next ?? null,
+          offsite: !offsite,
+          lastSuccess: successAt ?? null,
+          ...(opts.check ? { check: { ok: fresh, maxAge: opts.maxAge, lastSuccessAgeSeconds: ageMs === undefined ? null : Math.round(ageMs / 1000) } } : {}),
         };
-        if (ctx.flags.json) return sayJson(status);
+        const checkCode = opts.check && !fresh ? ExitCode.failed : ExitCode.ok;
+        if (ctx.flags.json) {
+          sayJson(status);
+          return checkCode;
+        }
+        if (opts.check) {
+          say(
+            fresh
+              ? `ok: last successful run #${success!.id} ended ${formatAge(ageMs)} ago (within ${opts.maxAge})`
+              : success
+                ? `STALE: last successful run #${success.id} ended ${formatAge(ageMs!)} ago, more than ${opts.maxAge}; check cron and "backup status"`
+                : 'STALE: no successful run yet; run "backup run" and check cron',
+          );
+          return checkCode;
+        }
         say(`set ${status.set}: ${status.data}`);
         say(`catalog: ${status.catalog}`);
         say(`vault: ${status.vault ? `${status.vault.name} (${status.vault.endpoint})` : 'none (local copies only)'}`);
@@ -54,6 +83,15 @@ export function registerStatus(program: Command): void {
         say(`pending uploads: ${pending.length ? pending.map((a) => `#${a.seq}`).join(', ') + ' (run "backup upload")' : 'none'}`);
         say(`retrieval jobs in progress: ${jobs.length || 'none'}`);
         say(`schedule: ${status.schedule}${next ? `; next run ${next}` : ''}`);
+        if (offsite) say(`NOT OFFSITE: ${offsite.long}`);
       }),
     );
+}
+
+/** An age such as `3 h 05 min` or `2 d 4 h`. */
+function formatAge(ms: number): string {
+  const minutes = Math.max(0, Math.round(ms / 60_000));
+  if (minutes < 60) return `${minutes} min`;
+  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h ${String(minutes % 60).padStart(2, '0')} min`;
+  return `${Math.floor(minutes / 1440)} d ${Math.floor((minutes % 1440) / 60)} h`;
 }

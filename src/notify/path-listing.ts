@@ -1,0 +1,26 @@
+/** The paths a run added, changed and deleted, as bounded lines for the run log and `--dry-run` (pure). */
+
+/** The three lists, in byte order. */
+export interface PathChanges {
+  added: readonly string[];
+  changed: readonly string[];
+  deleted: readonly string[];
+}
+
+/** How many paths of each kind are listed before the rest is only counted. */
+export const LISTED_PATHS = 100;
+
+/** `+ path` / `~ path` / `- path` lines, at most `limit` of each kind, then `… and N more added`. */
+export function pathListing(c: PathChanges, limit = LISTED_PATHS): string[] {
+  const lines: string[] = [];
+  const kinds: Array<[string, string, readonly string[]]> = [
+    ['+', 'added', c.added],
+    ['~', 'changed', c.changed],
+    ['-', 'deleted', c.deleted],
+  ];
+  for (const [mark, word, paths] of kinds) {
+    for (const p of paths.slice(0, limit)) lines.push(`${mark} ${p}`);
+    if (paths.length > limit) lines.push(`${mark} … and ${paths.length - limit} more ${word}`);
+  }
+  return lines;
+}
