@@ -65,6 +65,8 @@ export function planArchive(input: PlanInput): ArchivePlan {
   const counts = { added: 0, changed: 0, unchanged: 0, deleted: 0, bytes: 0 };
   const added: string[] = [];
   const changed: string[] = [];
+  // previous entries seen again here with the same type: when that is all of them, nothing was deleted
+  let seenAgain = 0;
 
   for (const e of merged) {
     const isCarried = carried.has(e);
@@ -82,6 +84,7 @@ export function planArchive(input: PlanInput): ArchivePlan {
     }
     snapshot.push(e);
     const prev = isCarried ? e : previous.get(e.path);
+    if (prev !== undefined && prev.type === e.type) seenAgain++;
     let flag: DumpdirFlag;
     if (e.type === 'dir') {
       flag = 'D';
@@ -104,7 +107,7 @@ export function planArchive(input: PlanInput): ArchivePlan {
   }
 
   const deleted: string[] = [];
-  if (incremental) {
+  if (incremental && seenAgain < previous.size) {
     const now = new Map<string, TreeEntry['type']>();
     for (const e of snapshot) now.set(e.path, e.type);
     for (const p of previous.values()) {
