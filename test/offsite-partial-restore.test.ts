@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startOffsite } from './helpers/offsite.js';
 
@@ -36,11 +36,16 @@ test('a single-file restore from a 24 MiB archive retrieves at most the file\'s 
   const served = (o.server.stats()['GetJobOutput.bytesSent'] ?? 0) - before;
   assert.ok(served <= 2 * MiB, `the vault served ${served} bytes for one 300 KB file out of ${archive.size}`);
 
-  // a second restore of the same file reuses the finished job and its verified download
+  // issue 9: the retrieved data does not stay in the state directory once restored
+  assert.deepEqual(readdirSync(join(o.stateDir, 'retrieved')), []);
+
+  // a second restore of the same file reuses the finished job (its output is downloaded again)
   const jobsBefore = o.server.stats().InitiateJob ?? 0;
   const r2 = await o.cli('restore', '--to', join(o.root, 'again'), '--path', 'photos/img-05.jpg', '--wait');
   assert.equal(r2.code, 0, r2.stderr);
   assert.equal(o.server.stats().InitiateJob ?? 0, jobsBefore, 'no new retrieval job');
+  assert.deepEqual(readFileSync(join(o.root, 'again', 'photos', 'img-05.jpg')), wanted);
+  assert.deepEqual(readdirSync(join(o.stateDir, 'retrieved')), []);
 });
 
 test('without --wait a restore that needs retrievals starts every job at once and exits 4; the next call picks them up', async (t) => {
@@ -56,6 +61,7 @@ test('without --wait a restore that needs retrievals starts every job at once an
   const first = await o.cli('restore', '--to', to);
   assert.equal(first.code, 4, first.stderr);
   assert.match(first.stderr, /2 retrieval job\(s\) in progress .*run the same command again later, or add --wait/);
+  assert.ok(!existsSync(to), 'a restore that waits on jobs creates nothing yet, not even --to');
   assert.equal(o.server.stats().InitiateJob, 2);
   await new Promise((r) => setTimeout(r, 1600));
   const second = await o.cli('restore', '--to', to);

@@ -7,7 +7,7 @@
  * is replaced by a retrieval when there is a vault; every read is then verified block by block.
  */
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Db } from '../catalog/open-catalog.js';
@@ -52,6 +52,8 @@ export interface ArchiveNeed {
 /** The result of preparing sources: every archive ready, with the bytes retrieved. */
 export interface PreparedSources {
   sources: Map<number, ArchiveSource>;
+  /** Verified job outputs in stateDir/retrieved the sources read from (see discardDownloads). */
+  downloads: Array<{ jobId: string; path: string }>;
   retrievedBytes: number;
   jobsStarted: number;
   jobsReused: number;
@@ -99,7 +101,7 @@ export async function prepareSources(
       remote.push({ need, ranges: need.ranges ?? [null] });
     }
   }
-  const result: PreparedSources = { sources, retrievedBytes: 0, jobsStarted: 0, jobsReused: 0 };
+  const result: PreparedSources = { sources, downloads: [], retrievedBytes: 0, jobsStarted: 0, jobsReused: 0 };
   if (remote.length === 0) return result;
   if (!deps.vault) throw new BackupError('CONFIG_INVALID', 'archives must be retrieved from the vault but the config has no "vault"; add it, or restore with --from-archives');
   const vault = await deps.vault();
@@ -164,6 +166,7 @@ export async function prepareSources(
       updateJob(deps.db, p.job.jobId, { status: 'Downloaded', outputPath: path });
     }
     result.retrievedBytes += range.end - range.start + 1;
+    result.downloads.push({ jobId: p.job.jobId, path });
     const list = files.get(p.a.seq) ?? [];
     list.push({ range, path });
     files.set(p.a.seq, list);
@@ -179,6 +182,19 @@ export async function prepareSources(
     });
   }
   return result;
+}
+
+/**
+ * Deletes the downloaded job outputs once the restore that needed them has finished, so
+ * stateDir/retrieved does not keep a copy of everything ever restored. Their jobs stay
+ * recorded as succeeded: a later restore within Glacier's 24 hours of job output downloads
+ * them again without paying for a new retrieval.
+ */
+export async function discardDownloads(db: Db, prepared: PreparedSources): Promise<void> {
+  for (const d of prepared.downloads) {
+    await rm(d.path, { force: true });
+    updateJob(db, d.jobId, { status: 'Succeeded', outputPath: null });
+  }
 }
 
 function tierHours(tier: Tier): string {

@@ -14,7 +14,7 @@ import { blockIndexFor, memberExtents, rangeBytes, retrievalRanges } from './pla
 import { selectNodes } from './select-paths.js';
 import type { TreeNode } from './tree-at.js';
 import { compareUtf8 } from '../scan/compare-utf8.js';
-import { prepareSources, type ArchiveNeed, type RetrievalVault, type Tier } from './archive-sources.js';
+import { discardDownloads, prepareSources, type ArchiveNeed, type RetrievalVault, type Tier } from './archive-sources.js';
 import { extractSpan, type Span } from './extract-span.js';
 import { prepareTarget } from './prepare-target.js';
 import { RestoreTarget, type RestoreTargetOptions } from '../archive/restore-target.js';
@@ -104,6 +104,7 @@ export async function restoreFromCatalog(
   } finally {
     out.close();
   }
+  await discardDownloads(db, prepared);
   return {
     seq: target.seq,
     createdAt: target.createdAt,
@@ -202,5 +203,6 @@ async function restoreWholeChain(
   } finally {
     out.close();
   }
+  await discardDownloads(deps.db, prepared);
   return { seq: target.seq, createdAt: target.createdAt, archivesUsed: chain.length, ...total, bytes: 0, retrievedBytes: prepared.retrievedBytes, chainBytes, jobsStarted: prepared.jobsStarted };
 }
