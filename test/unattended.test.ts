@@ -102,7 +102,7 @@ test('run logs are emailed every N runs and at once on warnings; a failed send n
   let failing = false;
   const smtp = await smtpServer({ fail: () => failing });
   t.after(() => smtp.close());
-  const w = world({ email: { to: 'admin@example.org', from: 'backup@example.org', every: 2, onFailure: true, smtp: { host: '127.0.0.1', port: smtp.port, secure: false, user: 'backup', passwordEnv: 'SMTP_PW' } } });
+  const w = world({ email: { to: 'admin@example.org', from: 'backup@example.org', every: 2, onFailure: true, smtp: { host: '127.0.0.1', port: smtp.port, secure: false, user: 'backup', passwordEnv: 'SMTP_PW', allowPlaintextAuth: true } } });
   t.after(w.done);
   const env = { SMTP_PW: 'pw' };
   const run = () => runCli(['run', '--config', w.config], { env });
@@ -140,7 +140,7 @@ test('run logs are emailed every N runs and at once on warnings; a failed send n
 test('backup email test reports the SMTP outcome in one line, and a wrong password as an error', async (t) => {
   const smtp = await smtpServer();
   t.after(() => smtp.close());
-  const w = world({ email: { to: 'admin@example.org', from: 'backup@example.org', smtp: { host: '127.0.0.1', port: smtp.port, user: 'backup', passwordEnv: 'SMTP_PW' } } });
+  const w = world({ email: { to: 'admin@example.org', from: 'backup@example.org', smtp: { host: '127.0.0.1', port: smtp.port, user: 'backup', passwordEnv: 'SMTP_PW', allowPlaintextAuth: true } } });
   t.after(w.done);
   const ok = await runCli(['email', 'test', '--config', w.config], { env: { SMTP_PW: 'pw' } });
   assert.equal(ok.code, 0, ok.stderr);

@@ -17,11 +17,13 @@ export interface MailConfig {
   smtp: {
     host: string;
     port: number;
-    /** true: implicit TLS (port 465); false: STARTTLS when the server offers it. */
+    /** true: implicit TLS (port 465); false: STARTTLS, required when there is a login unless `allowPlaintextAuth`. */
     secure: boolean;
     user?: string;
     /** Name of the environment variable holding the password; required when `user` is set. */
     passwordEnv?: string;
+    /** true lets the login go in clear when the server offers no STARTTLS (a trusted local relay only). */
+    allowPlaintextAuth?: boolean;
   };
 }
 
@@ -64,10 +66,14 @@ export function createMailer(config: MailConfig, env: NodeJS.ProcessEnv = proces
     }
     auth = { user: smtp.user, pass };
   }
+  // a login over a plain connection must be upgraded first: a stripped STARTTLS then fails the
+  // send before AUTH, so the password never travels in clear
+  const requireTLS = !!auth && !smtp.secure && !smtp.allowPlaintextAuth;
   const options: SMTPTransport.Options = {
     host: smtp.host,
     port: smtp.port,
     secure: smtp.secure,
+    requireTLS,
     ...(auth ? { auth } : {}),
     // defaults are minutes long; a nightly job should give up sooner and retry with the next run
     connectionTimeout: 30_000,
@@ -92,7 +98,7 @@ export function createMailer(config: MailConfig, env: NodeJS.ProcessEnv = proces
         });
         return { response: oneLine(info.response), accepted: info.accepted.map(address), rejected: info.rejected.map(address) };
       } catch (err) {
-        throw emailError(err, to, server);
+        throw emailError(err, to, server, requireTLS);
       } finally {
         transport.close();
       }
@@ -141,8 +147,15 @@ function oneLine(s: string | undefined): string {
 }
 
 /** Maps a nodemailer error to a one-line EMAIL error with the server's response and what to check. */
-function emailError(err: unknown, to: readonly string[], server: string): BackupError {
+function emailError(err: unknown, to: readonly string[], server: string, requireTLS: boolean): BackupError {
   const e = err as { code?: string; response?: string; responseCode?: number; message?: string };
+  if (requireTLS && e.code === 'ETLS') {
+    return new BackupError(
+      'EMAIL',
+      `sending mail to ${to.join(', ')} via ${server} failed: the server offered no STARTTLS, so the password was not sent; use a server with TLS (secure: true for port 465), or set email.smtp.allowPlaintextAuth for a trusted local relay`,
+      { cause: err, subject: server },
+    );
+  }
   const said = oneLine(e.response) || oneLine(e.message) || String(err);
   const remedy: Record<string, string> = {
     EAUTH: 'check email.smtp.user and the password in the variable email.smtp.passwordEnv names',

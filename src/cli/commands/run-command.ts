@@ -16,6 +16,7 @@ import { say, sayJson } from '../output.js';
 import { summaryLine } from '../../notify/summary-line.js';
 import { pathListing } from '../../notify/path-listing.js';
 import { notOffsite } from '../../notify/not-offsite.js';
+import { sendPing } from '../../notify/send-ping.js';
 
 /** Registers `backup run`. */
 export function registerRun(program: Command): void {
@@ -46,6 +47,9 @@ export async function runCommand(ctx: CommandContext, opts: { full: boolean; dry
   log.info(`backup ${opts.dryRun ? 'dry run' : 'run'} of ${config.data} (set ${config.set}) on ${hostname()}`);
   const offsite = notOffsite(config);
   if (offsite) log.info(`note: ${offsite.long}`);
+  const pingUrl = opts.dryRun ? undefined : config.notify.pingUrl;
+  const pingProblem = (p: string | undefined) => p && log.warn(`${p} (the run goes on; check notify.pingUrl)`);
+  if (pingUrl) pingProblem(await sendPing(pingUrl, 'start'));
   try {
     outcome = await runBackup({ config, db, runId, signal: ctx.signal, log, progress, sink }, opts);
     if (!opts.dryRun && config.vault?.uploadCatalog) {
@@ -82,6 +86,7 @@ export async function runCommand(ctx: CommandContext, opts: { full: boolean; dry
     error: failure ? (failure instanceof BackupError ? failure.message : 'internal error') : undefined,
   });
   if (!opts.dryRun) log.info(summary);
+  if (pingUrl) pingProblem(await sendPing(pingUrl, failure ? 'fail' : 'success', summary));
   if (!opts.dryRun) {
     updateRun(db, runId, {
       status,
