@@ -6,9 +6,15 @@ export function newS3RequestId(): string {
   return randomBytes(8).toString('hex').toUpperCase();
 }
 
-/** A new multipart upload ID (URL-safe, 64 characters). */
+/**
+ * A new multipart upload ID: 64 URL-safe characters starting with a letter or digit,
+ * so command-line tools never take it for an option (`--upload-id -abc…`).
+ */
 export function newS3UploadId(): string {
-  return randomBytes(48).toString('base64url');
+  for (;;) {
+    const id = randomBytes(48).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
 }
 
 /** A new name for an object's data directory. */
