@@ -30,6 +30,8 @@ export type ErrorCode =
   | 'TARGET_NOT_EMPTY'
   | 'NOT_FOUND'
   | 'IDENTITY'
+  // the catalog does not know archives that exist: it was lost or replaced (the message gives the recovery command)
+  | 'CATALOG_LOST'
   // exit 4
   | 'RETRIEVAL_PENDING'
   // exit 5
@@ -79,6 +81,7 @@ const usageCodes: ReadonlySet<ErrorCode> = new Set([
   'NOT_FOUND',
   // the age identity file is missing, unreadable, or does not open the archive
   'IDENTITY',
+  'CATALOG_LOST',
 ]);
 
 /** The exit code for an error that reached the CLI entry point. */

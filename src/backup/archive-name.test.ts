@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatArchiveName, parseArchiveName } from './archive-name.js';
+import { formatArchiveName, newChainId, parseArchiveName } from './archive-name.js';
 import { chooseLevel } from './choose-level.js';
 
 test('archive names round-trip and sort in chain order', () => {
@@ -11,6 +11,10 @@ test('archive names round-trip and sort in chain order', () => {
   assert.equal(parseArchiveName('notes.txt'), null);
   const a = formatArchiveName({ ...n, seq: 9 });
   assert.ok(a < name);
+  const chained = { ...n, chainId: '3f9ac2b1' };
+  assert.equal(formatArchiveName(chained), 'photos-2-000012-L1-20261123T020000Z-3f9ac2b1.tar.gz');
+  assert.deepEqual(parseArchiveName(formatArchiveName(chained)), chained);
+  assert.match(newChainId(), /^[0-9a-f]{8}$/);
 });
 
 test('chooseLevel starts a full chain when needed and otherwise goes one level deeper', () => {

@@ -1,8 +1,11 @@
 /**
- * Archive file names say the backup set, sequence number, level and UTC time, e.g.
- * `photos-000012-L1-20261123T020000Z.tar.gz`, so a directory of archives sorts into
- * chain order and can be restored without a catalog. Pure.
+ * Archive file names say the backup set, sequence number, level, UTC time and the chain's
+ * identity, e.g. `photos-000012-L1-20261123T020000Z-3f9ac2b1.tar.gz`, so a directory of
+ * archives sorts into chain order and can be restored without a catalog, and archives of two
+ * chains (say, before and after a lost catalog) are never taken for one. Names from before
+ * chain identities (no `-chain` part) still parse. Pure.
  */
+import { randomBytes } from 'node:crypto';
 
 /** The parts of an archive file name. */
 export interface ArchiveName {
@@ -10,20 +13,29 @@ export interface ArchiveName {
   seq: number;
   level: number;
   createdAt: Date;
+  /** The chain's identity: 8 lowercase hex digits; absent in names from before chain identities. */
+  chainId?: string;
 }
 
 /** Formats an archive file name. */
 export function formatArchiveName(n: ArchiveName): string {
   const t = n.createdAt.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  return `${n.set}-${String(n.seq).padStart(6, '0')}-L${n.level}-${t}.tar.gz`;
+  return `${n.set}-${String(n.seq).padStart(6, '0')}-L${n.level}-${t}${n.chainId ? `-${n.chainId}` : ''}.tar.gz`;
 }
 
-const pattern = /^(.+)-(\d{6,})-L(\d+)-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z\.tar\.gz$/;
+const pattern = /^(.+)-(\d{6,})-L(\d+)-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z(?:-([0-9a-f]{8}))?\.tar\.gz$/;
+
+/** A new random chain identity. */
+export function newChainId(): string {
+  return randomBytes(4).toString('hex');
+}
 
 /** Parses an archive file name; null when it is not one. */
 export function parseArchiveName(fileName: string): ArchiveName | null {
   const m = pattern.exec(fileName);
   if (!m) return null;
-  const [, set, seq, level, y, mo, d, h, mi, s] = m;
-  return { set, seq: Number(seq), level: Number(level), createdAt: new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s)) };
+  const [, set, seq, level, y, mo, d, h, mi, s, chainId] = m;
+  const n: ArchiveName = { set, seq: Number(seq), level: Number(level), createdAt: new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s)) };
+  if (chainId) n.chainId = chainId;
+  return n;
 }

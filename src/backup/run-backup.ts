@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { mkdir, unlink, writeFile } from 'node:fs/promises';
 import type { Config } from '../config/load-config.js';
 import type { Db } from '../catalog/open-catalog.js';
-import { chainBroken, commitArchive, getArchive, latestArchive, nextSeq, pendingUploads } from '../catalog/archive-store.js';
+import { chainBroken, commitArchive, getArchive, latestArchive, listArchives, nextSeq, pendingUploads } from '../catalog/archive-store.js';
+import { catalogPath } from '../catalog/open-catalog.js';
+import { guardLostCatalog } from './lost-catalog-guard.js';
 import { hasSnapshot, loadSnapshot } from '../catalog/snapshot-store.js';
 import { updateRun } from '../catalog/run-store.js';
 import { BackupError, throwIfAborted } from '../errors.js';
@@ -26,7 +28,7 @@ import type { ArchivePlan } from '../scan/archive-plan.js';
 import type { TreeEntry } from '../scan/tree-entry.js';
 import { writeArchive } from '../archive/write-archive.js';
 import { encodeDescription } from '../vault/archive-description.js';
-import { formatArchiveName } from './archive-name.js';
+import { formatArchiveName, newChainId } from './archive-name.js';
 import { chooseLevel } from './choose-level.js';
 import type { ArchiveSink, SinkUploaded } from './archive-sink.js';
 import type { UploadSource } from '../vault/growing-file.js';
@@ -94,6 +96,15 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   };
   const placement = { keepLocalCopy: config.archive.keepLocalCopy, localDir: config.archive.localDir };
 
+  // before anything is written: a lost or replaced catalog must not start numbering again
+  await guardLostCatalog({
+    localDir: config.archive.localDir,
+    set: config.set,
+    knownFileNames: new Set(listArchives(db).map((a) => a.fileName)),
+    catalogPath: catalogPath(config.stateDir),
+    configPath: config.configPath,
+    hasVault: !!config.vault,
+  });
   if (!opts.dryRun) {
     await mkdir(stagingDir, { recursive: true });
     const r = await recoverInterrupted(db, stagingDir, deps.sink, now(), deps.runId);
@@ -141,12 +152,14 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
 
   const seq = nextSeq(db);
   const createdAt = now();
-  const fileName = formatArchiveName({ set: config.set, seq, level: choice.level, createdAt });
-  const stagedPath = join(stagingDir, fileName);
   const parent = choice.parentSeq === null ? undefined : getArchive(db, choice.parentSeq);
   const chainSeq = parent ? parent.chainSeq : seq;
+  // a chain begun before chain identities keeps none, so its archives' names stay in one pattern
+  const chainId = parent ? (parent.chainId ?? undefined) : newChainId();
+  const fileName = formatArchiveName({ set: config.set, seq, level: choice.level, createdAt, chainId });
+  const stagedPath = join(stagingDir, fileName);
   const description = config.vault
-    ? encodeDescription({ kind: 'data', host: hostname(), set: config.set, seq, level: choice.level, parentSeq: choice.parentSeq, createdAt, fileName })
+    ? encodeDescription({ kind: 'data', host: hostname(), set: config.set, seq, level: choice.level, parentSeq: choice.parentSeq, createdAt, fileName, chainId })
     : null;
 
   // The archive is written and uploaded at the same time: each part goes as soon as its bytes are durable on disk.
@@ -222,6 +235,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
       level: choice.level,
       parentSeq: choice.parentSeq,
       chainSeq,
+      chainId: chainId ?? null,
       createdAt: createdAt.toISOString(),
       fileName,
       size: written.size,

@@ -29,16 +29,18 @@ export interface ArchiveRecord {
   uploadRequests: number | null;
   deletedAt: string | null;
   runId: number | null;
+  /** The chain's random identity (in the file name and description); null for archives from before it existed. */
+  chainId: string | null;
 }
 
 const columns = `seq, level, parent_seq AS parentSeq, chain_seq AS chainSeq, created_at AS createdAt, file_name AS fileName,
   size, raw_size AS rawSize, tree_hash AS treeHash, block_size AS blockSize, file_count AS fileCount, staged_path AS stagedPath,
   local_path AS localPath, upload_state AS uploadState, archive_id AS archiveId, description, uploaded_at AS uploadedAt,
-  upload_requests AS uploadRequests, deleted_at AS deletedAt, run_id AS runId`;
+  upload_requests AS uploadRequests, deleted_at AS deletedAt, run_id AS runId, chain_id AS chainId`;
 
 /** Everything recorded about one newly written archive, committed atomically. */
 export interface NewArchive {
-  record: Omit<ArchiveRecord, 'uploadedAt' | 'uploadRequests' | 'deletedAt' | 'archiveId'> & { archiveId?: string | null };
+  record: Omit<ArchiveRecord, 'uploadedAt' | 'uploadRequests' | 'deletedAt' | 'archiveId' | 'chainId'> & { archiveId?: string | null; chainId?: string | null };
   members: readonly ArchivedMember[];
   blocks: readonly GzipBlock[];
   deleted: readonly string[];
@@ -52,10 +54,10 @@ export function commitArchive(db: Db, a: NewArchive): void {
   db.transaction(() => {
     db.prepare(
       `INSERT INTO archives (seq, level, parent_seq, chain_seq, created_at, file_name, size, raw_size, tree_hash, block_size,
-        file_count, staged_path, local_path, upload_state, archive_id, description, run_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        file_count, staged_path, local_path, upload_state, archive_id, description, run_id, chain_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(r.seq, r.level, r.parentSeq, r.chainSeq, r.createdAt, r.fileName, r.size, r.rawSize, r.treeHash, r.blockSize,
-      r.fileCount, r.stagedPath, r.localPath, r.uploadState, r.archiveId ?? null, r.description, r.runId);
+      r.fileCount, r.stagedPath, r.localPath, r.uploadState, r.archiveId ?? null, r.description, r.runId, r.chainId ?? null);
     const file = db.prepare('INSERT INTO archive_files (seq, path, type, mode, size, mtime, tar_offset, link_target) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     for (const m of a.members) file.run(r.seq, m.path, m.type, m.mode, m.size, m.mtime, m.tarOffset, m.linkTarget ?? null);
     const block = db.prepare('INSERT INTO archive_blocks (seq, idx, raw_offset, gz_offset, sha256) VALUES (?, ?, ?, ?, ?)');

@@ -60,7 +60,7 @@ export async function rebuildCatalog(
     const pseudo: ArchiveRecord = {
       seq: 0, level: 0, parentSeq: null, chainSeq: 0, createdAt: snap.d.createdAt.toISOString(), fileName: snap.d.fileName, size: snap.size,
       rawSize: 0, treeHash: snap.treeHash, blockSize: 0, fileCount: 0, stagedPath: null, localPath: null, uploadState: 'uploaded',
-      archiveId: snap.archiveId, description: null, uploadedAt: null, uploadRequests: null, deletedAt: null, runId: null,
+      archiveId: snap.archiveId, description: null, uploadedAt: null, uploadRequests: null, deletedAt: null, runId: null, chainId: null,
     };
     deps.log(`restoring the catalog from snapshot ${snap.d.fileName} (${snap.d.createdAt.toISOString()})`);
     const prepared = await prepareSources({ db, stateDir: deps.stateDir, vault: deps.vault, signal: deps.signal, log: deps.log }, [{ archive: pseudo, ranges: null }], opts);
@@ -98,7 +98,7 @@ export async function rebuildCatalog(
         size: a.size, rawSize: 0, treeHash: a.treeHash, blockSize: 0,
         // -1: members unknown; restores read such archives whole, in chain order
         fileCount: -1,
-        stagedPath: null, localPath: null, uploadState: 'uploaded', archiveId: a.archiveId, description: null, runId: null,
+        stagedPath: null, localPath: null, uploadState: 'uploaded', archiveId: a.archiveId, description: null, runId: null, chainId: a.d.chainId ?? null,
       },
       members: [], blocks: [], deleted: [],
     });

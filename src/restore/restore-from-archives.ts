@@ -33,17 +33,27 @@ export async function findArchives(dir: string, set?: string): Promise<FoundArch
     const n = parseArchiveName(fileName);
     if (n && (!set || n.set === set)) found.push({ ...n, fileName, path: join(dir, fileName) });
   }
-  return found.sort((a, b) => a.seq - b.seq);
+  // by time, then sequence: within a chain that is sequence order, and across chains whose
+  // numbers overlap (a catalog was lost and numbering began again) the newer chain sorts last
+  return found.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.seq - b.seq);
 }
 
-/** The chain to a point among found archives: the target, back through consecutive levels to its full archive. */
-export function chainFromNames(found: readonly FoundArchive[], point: RestorePoint): FoundArchive[] {
-  if (found.length === 0) throw new BackupError('NOT_FOUND', 'no archive files (set-NNNNNN-LN-TIME.tar.gz) found; check --from-archives');
+/**
+ * The chain to a point among found archives: the target, back through consecutive levels to
+ * its full archive, taking only archives with the target's chain identity (names from before
+ * chain identities have none and form chains among themselves).
+ */
+export function chainFromNames(all: readonly FoundArchive[], point: RestorePoint): FoundArchive[] {
+  if (all.length === 0) throw new BackupError('NOT_FOUND', 'no archive files (set-NNNNNN-LN-TIME.tar.gz) found; check --from-archives');
   let target: FoundArchive | undefined;
-  if ('seq' in point) target = found.find((a) => a.seq === point.seq);
-  else if ('at' in point) target = [...found].reverse().find((a) => a.createdAt.getTime() <= point.at.getTime());
-  else target = found[found.length - 1];
+  if ('seq' in point) {
+    const same = all.filter((a) => a.seq === point.seq);
+    if (same.length > 1) throw new BackupError('USAGE', `${same.length} archives of different chains have sequence ${point.seq} (${same.map((a) => a.fileName).join(', ')}); restore with --at TIME, or move one chain's files to another directory`);
+    target = same[0];
+  } else if ('at' in point) target = [...all].reverse().find((a) => a.createdAt.getTime() <= point.at.getTime());
+  else target = all[all.length - 1];
   if (!target) throw new BackupError('NOT_FOUND', 'no archive file matches the requested point; see the file names in --from-archives');
+  const found = all.filter((a) => a.chainId === target.chainId);
   const chain = [target];
   let idx = found.indexOf(target);
   while (chain[0].level > 0) {

@@ -16,6 +16,8 @@
  *   `file` are shortened, end in "~", and `"cut":true` is appended (decoders report
  *   `truncated: true`); the other fields are never shortened, and a set name too long to fit
  *   is refused.
+ * - `chain` (8 hex digits, after `size`) is the identity of the archive's chain; absent on
+ *   archives from before chain identities.
  * - kind "catalog" marks a snapshot of the catalog itself; seq is the newest data archive it covers.
  */
 import { BackupError } from '../errors.js';
@@ -42,6 +44,8 @@ export interface ArchiveDescription {
    */
   treeHash?: string;
   size?: number;
+  /** The identity of the archive's chain (8 hex digits), so archives of different chains are never mixed; absent on older archives. */
+  chainId?: string;
 }
 
 /** A decoded description; `truncated` when host or fileName were shortened to fit. */
@@ -102,7 +106,8 @@ export function decodeDescription(s: string | null | undefined): DecodedDescript
     created !== null && !Number.isNaN(created.getTime()) &&
     typeof o.file === 'string' &&
     (o.treeHash === undefined || (typeof o.treeHash === 'string' && /^[0-9a-f]{64}$/.test(o.treeHash))) &&
-    (o.size === undefined || isCount(o.size));
+    (o.size === undefined || isCount(o.size)) &&
+    (o.chain === undefined || (typeof o.chain === 'string' && /^[0-9a-f]{8}$/.test(o.chain)));
   if (!ok) return null;
   const host = o.host as string;
   const file = o.file as string;
@@ -120,6 +125,7 @@ export function decodeDescription(s: string | null | undefined): DecodedDescript
   };
   if (o.treeHash !== undefined) out.treeHash = o.treeHash as string;
   if (o.size !== undefined) out.size = o.size as number;
+  if (o.chain !== undefined) out.chainId = o.chain as string;
   return out;
 }
 
@@ -136,6 +142,7 @@ function render(d: ArchiveDescription, host: string, file: string, truncated = f
   };
   if (d.treeHash !== undefined) body.treeHash = d.treeHash;
   if (d.size !== undefined) body.size = d.size;
+  if (d.chainId !== undefined) body.chain = d.chainId;
   if (truncated) body.cut = true;
   return DESCRIPTION_PREFIX + asciiJson(body);
 }

@@ -5,6 +5,8 @@ import { listJobs, recordJob, updateJob, type JobRecord } from '../../catalog/jo
 import { BackupError, isBackupError } from '../../errors.js';
 import { reconcileInventory, type Inventory } from '../../vault/inventory.js';
 import { rebuildCatalog } from '../../recover/rebuild-catalog.js';
+import { adoptArchives } from '../../recover/adopt-archives.js';
+import { resolve } from 'node:path';
 import { parseTier } from '../parse-options.js';
 import { withContext, type CommandContext } from '../command-context.js';
 import { say, sayJson } from '../output.js';
@@ -77,15 +79,22 @@ export function registerInventory(program: Command): void {
     .command('catalog')
     .description('catalog maintenance')
     .command('rebuild')
-    .description('rebuild a lost catalog from the vault: the newest catalog snapshot, else the archive descriptions')
-    .requiredOption('--from-inventory', 'use the vault inventory (request one first with "backup inventory request")')
+    .description('rebuild a lost catalog from the vault (the newest catalog snapshot, else the archive descriptions) or from a directory of archive files')
+    .option('--from-inventory', 'use the vault inventory (request one first with "backup inventory request")')
+    .option('--from-archives <dir>', 'adopt the archive files of this set in DIR (the local copies) into an empty catalog')
     .option('--job <id>', 'the inventory job to use (default: the newest recorded)')
     .option('--tier <tier>', 'retrieval tier for the catalog snapshot', 'Standard')
     .option('--wait', 'wait for the inventory and retrieval jobs instead of exiting with code 4')
     .option('--force', 'replace a catalog that already lists archives')
-    .addHelpText('after', '\nExample (a new machine with only the config and credentials):\n  backup inventory request\n  backup catalog rebuild --from-inventory --wait\n  backup restore --to /srv/data --wait')
-    .action((opts: { job?: string; tier: string; wait?: boolean; force?: boolean }, cmd: Command) =>
+    .addHelpText('after', '\nExample (a new machine with only the config and credentials):\n  backup inventory request\n  backup catalog rebuild --from-inventory --wait\n  backup restore --to /srv/data --wait\nExample (a lost catalog, local copies kept):\n  backup catalog rebuild --from-archives ~/.local/state/backup/archives')
+    .action((opts: { fromInventory?: boolean; fromArchives?: string; job?: string; tier: string; wait?: boolean; force?: boolean }, cmd: Command) =>
       withContext(cmd, { checkDataDir: false, lock: 'catalog rebuild' }, async (ctx) => {
+        if (!!opts.fromInventory === !!opts.fromArchives) throw new BackupError('USAGE', 'catalog rebuild needs exactly one of --from-inventory and --from-archives DIR');
+        if (opts.fromArchives) {
+          const n = await adoptArchives(ctx.db, resolve(opts.fromArchives), ctx.config.set, ctx.signal);
+          if (ctx.flags.json) return sayJson({ from: 'archive-files', archives: n });
+          return say(`catalog rebuilt from ${n} archive file(s) in ${opts.fromArchives}; "backup list" shows them, and the next run starts a new full chain`);
+        }
         const existing = listArchives(ctx.db).length;
         if (existing > 0 && !opts.force) {
           throw new BackupError('USAGE', `the catalog already lists ${existing} archives; add --force to replace it, or move ${ctx.config.stateDir}/catalog.db away first`);

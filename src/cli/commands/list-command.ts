@@ -36,6 +36,7 @@ export function publicArchive(a: ArchiveRecord) {
     level: a.level,
     parentSeq: a.parentSeq,
     chainSeq: a.chainSeq,
+    chainId: a.chainId,
     createdAt: a.createdAt,
     fileName: a.fileName,
     files: a.fileCount,
