@@ -4,7 +4,7 @@
  * so a crash leaves either all of a step or none of it.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BackupError } from '../errors.js';
 import { migrations } from './migrations.js';
@@ -22,6 +22,8 @@ export function openCatalog(path: string, opts: { readonly?: boolean } = {}): Db
   try {
     if (!opts.readonly) mkdirSync(dirname(path), { recursive: true });
     db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+    // a catalog made before files were private, or under a loose umask, becomes private
+    if (!opts.readonly && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);
   } catch (err) {
     throw new BackupError('CATALOG', `cannot open catalog ${path}: ${(err as Error).message}`, { cause: err, subject: path });
   }

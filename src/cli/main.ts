@@ -12,6 +12,10 @@ import { showError } from './report-error.js';
 
 /** Runs the CLI with `argv` (process.argv form) and sets process.exitCode. */
 export async function main(argv: string[]): Promise<void> {
+  // everything this tool creates (catalog, logs, local copies, retrieved data, state) is
+  // private to its owner whatever the caller's umask; restored entries get their archived
+  // modes explicitly
+  process.umask(0o077);
   quietOnClosedPipe(process.stdout);
   quietOnClosedPipe(process.stderr);
   const json = argv.includes('--json');
