@@ -246,6 +246,13 @@ describe('S3 through @aws-sdk/client-s3', () => {
     assert.equal(head.StorageClass, 'DEEP_ARCHIVE');
     assert.deepEqual(head.Metadata, { kind: 'archive' });
     await expectS3Error(s.s3.send(new ListPartsCommand({ Bucket: 'backups', Key: 'mp/one', UploadId: uploadId })), 'NoSuchUpload', 404);
+    const repeated = await s.s3.send(new CompleteMultipartUploadCommand({ Bucket: 'backups', Key: 'mp/one', UploadId: uploadId, MultipartUpload: { Parts: partList } }));
+    assert.deepEqual([repeated.ETag, repeated.ChecksumSHA256], [done.ETag, done.ChecksumSHA256], 'a repeated Complete gives the same answer, as S3 does');
+    await expectS3Error(
+      s.s3.send(new CompleteMultipartUploadCommand({ Bucket: 'backups', Key: 'mp/one', UploadId: uploadId, MultipartUpload: { Parts: partList.slice(0, 2) } })),
+      'NoSuchUpload',
+      404,
+    );
   });
 
   test('multipart: small parts before the last are EntityTooSmall; an aborted upload is gone', async () => {
@@ -349,27 +356,42 @@ describe('S3 state across restarts, and faults', () => {
     }
   });
 
-  test('SlowDown and 500s are retried by the SDK; a connection reset mid-part stores nothing', async () => {
+  test('SlowDown and 500s are retried by the SDK; resets mid-part store nothing, mid-GET cut the body, after Complete lose only the response', async () => {
     const s = await startS3TestServer({
+      s3MinPartSize: 1000,
       faults: [
         { operation: 'PutObject', kind: 'throttle', nth: [1] },
         { operation: 'GetObject', kind: 'error500', nth: [1] },
+        { operation: 'GetObject', kind: 'reset', nth: [3] },
         { operation: 'UploadPart', kind: 'reset', nth: [1] },
+        { operation: 'CompleteMultipartUpload', kind: 'reset', nth: [1] },
       ],
     });
     try {
-      const retrying = s.clientWith({ maxAttempts: 3, retryStrategy: undefined });
+      const retrying = s.clientWith({ maxAttempts: 3 });
       await s.s3.send(new CreateBucketCommand({ Bucket: 'faulty' }));
-      await retrying.send(new PutObjectCommand({ Bucket: 'faulty', Key: 'k', Body: 'payload' }));
-      assert.deepEqual(await bodyOf(retrying, 'faulty', 'k'), Buffer.from('payload'));
+      const payload = pattern(200_000, 9);
+      await retrying.send(new PutObjectCommand({ Bucket: 'faulty', Key: 'k', Body: payload }));
+      assert.deepEqual(await bodyOf(retrying, 'faulty', 'k'), payload);
       const stats = s.gl.stats();
       assert.equal(stats['PutObject.fault.throttle'], 1);
       assert.equal(stats.PutObject, 2);
       assert.equal(stats['GetObject.fault.error500'], 1);
-      const up = await s.s3.send(new CreateMultipartUploadCommand({ Bucket: 'faulty', Key: 'mp' }));
-      await assert.rejects(s.s3.send(new UploadPartCommand({ Bucket: 'faulty', Key: 'mp', UploadId: up.UploadId, PartNumber: 1, Body: pattern(100_000, 1) })));
+      await assert.rejects(bodyOf(s.s3, 'faulty', 'k'), 'the third GET is cut halfway through the body');
+      assert.deepEqual(await bodyOf(s.s3, 'faulty', 'k'), payload);
+
+      const up = await s.s3.send(new CreateMultipartUploadCommand({ Bucket: 'faulty', Key: 'mp', ChecksumAlgorithm: 'SHA256' }));
+      const part = pattern(100_000, 1);
+      await assert.rejects(s.s3.send(new UploadPartCommand({ Bucket: 'faulty', Key: 'mp', UploadId: up.UploadId, PartNumber: 1, Body: part, ChecksumAlgorithm: 'SHA256' })));
       const parts = await s.s3.send(new ListPartsCommand({ Bucket: 'faulty', Key: 'mp', UploadId: up.UploadId }));
       assert.equal(parts.Parts?.length ?? 0, 0);
+      const sent = await s.s3.send(new UploadPartCommand({ Bucket: 'faulty', Key: 'mp', UploadId: up.UploadId, PartNumber: 1, Body: part, ChecksumAlgorithm: 'SHA256' }));
+      const done = await retrying.send(
+        new CompleteMultipartUploadCommand({ Bucket: 'faulty', Key: 'mp', UploadId: up.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: sent.ETag, ChecksumSHA256: sent.ChecksumSHA256 }] } }),
+      );
+      assert.equal(done.$metadata.attempts, 2, 'the first response was lost; the retry got the same result');
+      assert.equal(s.gl.stats()['CompleteMultipartUpload.fault.reset'], 1);
+      assert.deepEqual(await bodyOf(s.s3, 'faulty', 'mp'), part);
     } finally {
       await s.cleanup();
     }

@@ -59,7 +59,7 @@ export interface GlacierLocalOptions {
   inventoryRefreshMs?: number;
   /** Fault injection rules; change them at runtime with setFaults(). */
   faults?: FaultRule[];
-  /** A repeated CompleteMultipartUpload returns the same archive ID within this window; default 24 h. */
+  /** A repeated CompleteMultipartUpload returns the same archive ID (Glacier) or object (S3) within this window; default 24 h. */
   multipartCompleteIdempotencyMs?: number;
   /** S3: restore delay per cold storage class and tier; unset ones complete at once. See REALISTIC_RESTORE_DELAYS_MS. */
   restoreDelaysMs?: RestoreDelays;
@@ -161,7 +161,12 @@ export async function startGlacierLocal(opts: GlacierLocalOptions): Promise<Glac
     credentials,
     shutdown: shutdown.signal,
     clock: opts.clock ?? Date.now,
-    config: { region, restoreDelaysMs: structuredClone(opts.restoreDelaysMs ?? {}), minPartSize: opts.s3MinPartSize ?? S3_MIN_PART_SIZE },
+    config: {
+      region,
+      restoreDelaysMs: structuredClone(opts.restoreDelaysMs ?? {}),
+      minPartSize: opts.s3MinPartSize ?? S3_MIN_PART_SIZE,
+      completeIdempotencyMs: opts.multipartCompleteIdempotencyMs ?? 24 * 3_600_000,
+    },
   };
 
   const inflight = new Set<Promise<void>>();

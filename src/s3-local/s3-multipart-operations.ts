@@ -131,10 +131,14 @@ export function listParts(ctx: S3Context): void {
   );
 }
 
-/** POST /bucket/key?uploadId=U with the part list. */
-export async function completeMultipartUpload(ctx: S3Context, minPartSize: number): Promise<void> {
+/**
+ * POST /bucket/key?uploadId=U with the part list. Repeating a successful request with
+ * the same part list within `idempotencyMs` gives the same answer, as S3 does (a
+ * client whose response was lost retries); anything else on a completed upload is
+ * NoSuchUpload.
+ */
+export async function completeMultipartUpload(ctx: S3Context, minPartSize: number, idempotencyMs: number): Promise<void> {
   const bucket = requireBucket(ctx);
-  const upload = requireUpload(ctx, bucket.id);
   let doc: XmlElement;
   try {
     doc = parseXml(ctx.body.toString('utf8'));
@@ -143,6 +147,16 @@ export async function completeMultipartUpload(ctx: S3Context, minPartSize: numbe
   }
   const listed = children(doc, 'Part');
   if (doc.name !== 'CompleteMultipartUpload' || listed.length === 0 || listed.length > MAX_PARTS) throw malformedXml();
+  const partList = listed.map((p) => `${child(p, 'PartNumber')?.text.trim()}:${child(p, 'ETag')?.text.trim().replace(/^"|"$/g, '')}`).join(',');
+  ctx.store.forgetCompletedUploads(ctx.now - idempotencyMs);
+  const uploadId = ctx.query.get('uploadId') ?? '';
+  const done = ctx.store.getUpload(uploadId) ? undefined : ctx.store.getCompletedUpload(uploadId, ctx.now - idempotencyMs);
+  if (done && done.bucketId === bucket.id && done.key === ctx.route.key && done.parts === partList) {
+    const { xml, headers } = JSON.parse(done.result) as { xml: string; headers: Record<string, string> };
+    ctx.replyXml(200, xml, headers);
+    return;
+  }
+  const upload = requireUpload(ctx, bucket.id);
   const stored = ctx.store.allParts(upload.id);
   const algorithm = upload.checksumAlgorithm as ChecksumAlgorithm | null;
   const chunks: ChunkRow[] = [];
@@ -198,6 +212,11 @@ export async function completeMultipartUpload(ctx: S3Context, minPartSize: numbe
     throw new S3Error(400, 'BadDigest', `The ${algorithm!.toLowerCase()} you specified for the multipart upload did not match the calculated checksum.`);
   }
   const etag = multipartEtag(md5s);
+  const headers: Record<string, string> = {};
+  if (checksum) headers['x-amz-checksum-type'] = 'COMPOSITE';
+  const xml =
+    `<CompleteMultipartUploadResult xmlns="${S3_NS}">${el('Location', `/${bucket.name}/${encodeKey(upload.key)}`)}${el('Bucket', bucket.name)}${el('Key', upload.key)}` +
+    `${el('ETag', `"${etag}"`)}${checksum ? el(`Checksum${algorithm}`, checksum) + el('ChecksumType', 'COMPOSITE') : ''}</CompleteMultipartUploadResult>`;
   const { replacedDataId } = ctx.store.putObject(
     {
       bucketId: bucket.id,
@@ -213,19 +232,15 @@ export async function completeMultipartUpload(ctx: S3Context, minPartSize: numbe
       createdAt: ctx.now,
     },
     chunks,
-    upload.id,
+    {
+      row: upload.id,
+      completed: { uploadId: upload.uploadId, bucketId: bucket.id, key: upload.key, parts: partList, result: JSON.stringify({ xml, headers }), completedAt: ctx.now },
+    },
   );
   const used = new Set(chunks.map((c) => c.file));
   for (const part of stored.values()) if (!used.has(part.file)) await ctx.files.removeFile(upload.uploadId, part.file);
   if (replacedDataId) await ctx.files.removeData(replacedDataId);
-  const headers: Record<string, string> = {};
-  if (checksum) headers['x-amz-checksum-type'] = 'COMPOSITE';
-  ctx.replyXml(
-    200,
-    `<CompleteMultipartUploadResult xmlns="${S3_NS}">${el('Location', `/${bucket.name}/${encodeKey(upload.key)}`)}${el('Bucket', bucket.name)}${el('Key', upload.key)}` +
-      `${el('ETag', `"${etag}"`)}${checksum ? el(`Checksum${algorithm}`, checksum) + el('ChecksumType', 'COMPOSITE') : ''}</CompleteMultipartUploadResult>`,
-    headers,
-  );
+  ctx.replyXml(200, xml, headers);
 }
 
 /** DELETE /bucket/key?uploadId=U */

@@ -43,7 +43,7 @@ export interface S3ServerParts {
   files: ObjectFiles;
   faults: FaultInjector;
   stats: ServerStats;
-  config: S3Config & { minPartSize: number };
+  config: S3Config & { minPartSize: number; completeIdempotencyMs: number };
   credentials: Credentials;
   /** The server's clock (epoch ms) for everything it records and every restore it times; signatures are checked against the real clock. */
   clock: () => number;
@@ -66,7 +66,7 @@ const handlers: Record<S3Operation, (ctx: S3Context, parts: S3ServerParts) => vo
   DeleteObject: deleteObject,
   CreateMultipartUpload: createMultipartUpload,
   UploadPart: uploadPart,
-  CompleteMultipartUpload: (ctx, parts) => completeMultipartUpload(ctx, parts.config.minPartSize),
+  CompleteMultipartUpload: (ctx, parts) => completeMultipartUpload(ctx, parts.config.minPartSize, parts.config.completeIdempotencyMs),
   AbortMultipartUpload: abortMultipartUpload,
   ListParts: listParts,
   RestoreObject: restoreObject,

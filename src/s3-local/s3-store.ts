@@ -79,6 +79,18 @@ export interface PartRow {
   createdAt: number;
 }
 
+/** A completed upload as remembered for repeated CompleteMultipartUpload requests. */
+export interface CompletedUpload {
+  uploadId: string;
+  bucketId: number;
+  key: string;
+  /** The part list completed with, as "number:etag" joined by ','. */
+  parts: string;
+  /** The response document and headers given, as JSON. */
+  result: string;
+  completedAt: number;
+}
+
 /** An object as inserted. */
 export type NewObject = Omit<ObjectRow, 'id' | 'restoreTier' | 'restoreRequestedAt' | 'restoreReadyAt' | 'restoreExpiresAt'>;
 
@@ -138,6 +150,14 @@ CREATE TABLE IF NOT EXISTS upload_parts (
   file TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   PRIMARY KEY (upload_row, part_number)
+);
+CREATE TABLE IF NOT EXISTS completed_uploads (
+  upload_id TEXT PRIMARY KEY,
+  bucket_id INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  parts TEXT NOT NULL,
+  result TEXT NOT NULL,
+  completed_at INTEGER NOT NULL
 );
 `;
 
@@ -225,10 +245,10 @@ export class S3Store {
 
   /**
    * Stores `obj` under its key with its data files, replacing (and returning) the
-   * data ID of the object it overwrites, if any; with `uploadRow`, the upload is
-   * removed in the same transaction.
+   * data ID of the object it overwrites, if any; with `upload`, the upload is
+   * removed and remembered as completed in the same transaction.
    */
-  putObject(obj: NewObject, chunks: readonly ChunkRow[], uploadRow?: number): { replacedDataId: string | undefined } {
+  putObject(obj: NewObject, chunks: readonly ChunkRow[], upload?: { row: number; completed: CompletedUpload }): { replacedDataId: string | undefined } {
     return this.db.transaction(() => {
       const old = this.db.prepare('SELECT id, data_id AS dataId FROM objects WHERE bucket_id = ? AND key = ?').get(obj.bucketId, obj.key) as { id: number; dataId: string } | undefined;
       if (old) this.deleteObjectRow(old.id);
@@ -243,9 +263,13 @@ export class S3Store {
         );
       const insert = this.db.prepare('INSERT INTO object_chunks (object_id, idx, size, file) VALUES (?, ?, ?, ?)');
       for (const c of chunks) insert.run(lastInsertRowid, c.idx, c.size, c.file);
-      if (uploadRow !== undefined) {
-        this.db.prepare('DELETE FROM upload_parts WHERE upload_row = ?').run(uploadRow);
-        this.db.prepare('DELETE FROM uploads WHERE id = ?').run(uploadRow);
+      if (upload !== undefined) {
+        this.db.prepare('DELETE FROM upload_parts WHERE upload_row = ?').run(upload.row);
+        this.db.prepare('DELETE FROM uploads WHERE id = ?').run(upload.row);
+        const c = upload.completed;
+        this.db
+          .prepare('INSERT OR REPLACE INTO completed_uploads (upload_id, bucket_id, key, parts, result, completed_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(c.uploadId, c.bucketId, c.key, c.parts, c.result, c.completedAt);
       }
       return { replacedDataId: old && old.dataId !== obj.dataId ? old.dataId : undefined };
     })();
@@ -357,6 +381,18 @@ export class S3Store {
       this.db.prepare('DELETE FROM upload_parts WHERE upload_row = ?').run(uploadRow);
       return this.db.prepare('DELETE FROM uploads WHERE id = ?').run(uploadRow).changes === 1;
     })();
+  }
+
+  /** A completed upload remembered since `since` (epoch ms), if any. */
+  getCompletedUpload(uploadId: string, since: number): CompletedUpload | undefined {
+    return this.db
+      .prepare('SELECT upload_id AS uploadId, bucket_id AS bucketId, key, parts, result, completed_at AS completedAt FROM completed_uploads WHERE upload_id = ? AND completed_at >= ?')
+      .get(uploadId, since) as CompletedUpload | undefined;
+  }
+
+  /** Forgets completed uploads finished before `before`. */
+  forgetCompletedUploads(before: number): void {
+    this.db.prepare('DELETE FROM completed_uploads WHERE completed_at < ?').run(before);
   }
 
   /** Upload IDs of every open upload with their part files (for the startup sweep). */
