@@ -1,8 +1,8 @@
 /** Benchmark helper: uploads one file through the real uploader into a fresh glacier-local vault (run under /usr/bin/time for peak RSS). */
 import { startGlacierLocal } from '../src/glacier-local/start-glacier-local.js';
-import { openVault } from '../src/vault/open-vault.js';
+import { openVault } from '../src/storage/glacier/open-vault.js';
 import { vaultSchema } from '../src/config/config-schema.js';
-import { memoryJournal } from '../src/vault/memory-journal.js';
+import { memoryJournal } from '../src/storage/memory-journal.js';
 
 const [path, dir] = process.argv.slice(2);
 const server = await startGlacierLocal({ dir });

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { MiB, treeHash } from '../src/treehash/tree-hash.js';
-import { memoryJournal } from '../src/vault/memory-journal.js';
+import { memoryJournal } from '../src/storage/memory-journal.js';
 import { pseudoRandom, vaultFixture } from './vault-fixture.js';
 
 const run = promisify(execFile);

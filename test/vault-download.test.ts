@@ -6,8 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { BackupError } from '../src/errors.js';
 import { MiB, treeHash } from '../src/treehash/tree-hash.js';
-import { memoryJournal } from '../src/vault/memory-journal.js';
-import { openVault } from '../src/vault/open-vault.js';
+import { memoryJournal } from '../src/storage/memory-journal.js';
+import { openVault } from '../src/storage/glacier/open-vault.js';
 import { pseudoRandom, vaultFixture, type VaultFixture } from './vault-fixture.js';
 
 const exists = (p: string) => access(p).then(() => true, () => false);

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGlacierLocal, type FaultRule, type GlacierLocalOptions } from '../src/glacier-local/start-glacier-local.js';
 import type { VaultConfig } from '../src/config/config-schema.js';
-import { openVault, type VaultSession } from '../src/vault/open-vault.js';
+import { openVault, type VaultSession } from '../src/storage/glacier/open-vault.js';
 import { MiB } from '../src/treehash/tree-hash.js';
 
 export interface VaultFixture {

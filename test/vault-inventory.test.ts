@@ -5,10 +5,10 @@ import type { AddressInfo } from 'node:net';
 import { InitiateMultipartUploadCommand } from '@aws-sdk/client-glacier';
 import { BackupError } from '../src/errors.js';
 import { MiB, treeHash } from '../src/treehash/tree-hash.js';
-import { encodeDescription } from '../src/vault/archive-description.js';
-import { reconcileInventory } from '../src/vault/inventory.js';
-import { memoryJournal } from '../src/vault/memory-journal.js';
-import { openVault } from '../src/vault/open-vault.js';
+import { encodeDescription } from '../src/storage/archive-description.js';
+import { reconcileInventory } from '../src/storage/glacier/inventory.js';
+import { memoryJournal } from '../src/storage/memory-journal.js';
+import { openVault } from '../src/storage/glacier/open-vault.js';
 import { pseudoRandom, vaultFixture } from './vault-fixture.js';
 
 test('an inventory fetched through a job reconciles with the catalog and decodes unknown archives', async () => {

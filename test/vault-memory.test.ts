@@ -35,7 +35,7 @@ test('the uploader holds about concurrency × part size in memory, not the archi
     const data = pseudoRandom(64 * MiB, 41);
     const path = await fx.file('big.tar.gz', data);
     const script = join(fx.dir, 'measure-upload.mts');
-    await writeFile(script, child(pathToFileURL(join(root, 'src/vault/open-vault.ts')).href, pathToFileURL(join(root, 'src/vault/memory-journal.ts')).href));
+    await writeFile(script, child(pathToFileURL(join(root, 'src/storage/glacier/open-vault.ts')).href, pathToFileURL(join(root, 'src/storage/memory-journal.ts')).href));
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, fx.server.endpoint, fx.server.credentials.accessKeyId, fx.server.credentials.secretAccessKey, path], {
       cwd: root,
       maxBuffer: 1 << 20,

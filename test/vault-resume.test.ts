@@ -4,8 +4,8 @@ import { InitiateMultipartUploadCommand, ListPartsCommand, UploadMultipartPartCo
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BackupError } from '../src/errors.js';
 import { MiB, treeHash } from '../src/treehash/tree-hash.js';
-import { memoryJournal } from '../src/vault/memory-journal.js';
-import type { UploadJournal } from '../src/vault/upload-archive.js';
+import { memoryJournal } from '../src/storage/memory-journal.js';
+import type { UploadJournal } from '../src/storage/upload-journal.js';
 import { pseudoRandom, vaultFixture, type VaultFixture } from './vault-fixture.js';
 
 const partHash = (data: Buffer, i: number, size = MiB) => treeHash(data.subarray(i * size, (i + 1) * size));

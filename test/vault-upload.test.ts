@@ -4,8 +4,8 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MiB, TreeHasher, treeHash } from '../src/treehash/tree-hash.js';
-import { memoryJournal } from '../src/vault/memory-journal.js';
-import type { UploadProgress, UploadSource } from '../src/vault/upload-archive.js';
+import { memoryJournal } from '../src/storage/memory-journal.js';
+import type { UploadProgress, UploadSource } from '../src/storage/glacier/upload-archive.js';
 import { pseudoRandom, vaultFixture } from './vault-fixture.js';
 
 /** Counts UploadMultipartPart requests in flight on the session's SDK client (instrumentation only). */

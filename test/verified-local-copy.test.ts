@@ -62,6 +62,6 @@ test('with a vault, a damaged local copy is replaced by a retrieval and the rest
   const to = join(o.root, 'restore');
   const r = await o.cli('restore', '--to', to, '--wait');
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout + r.stderr, /local copy .* of archive 1 is damaged .*retrieving the archive from the vault instead/);
+  assert.match(r.stdout + r.stderr, /local copy .* of archive 1 is damaged .*retrieving the archive from offsite storage instead/);
   assert.deepEqual(snapshotTree(to), snapshotTree(o.data));
 });

@@ -8,8 +8,8 @@ import type { Db } from '../catalog/open-catalog.js';
 import { updateArchive, type ArchiveRecord } from '../catalog/archive-store.js';
 import { clearUpload, uploadJournal } from '../catalog/upload-journal-store.js';
 import { BackupError } from '../errors.js';
-import type { ArchiveSink, SinkUploaded } from './archive-sink.js';
-import type { UploadSource } from '../vault/growing-file.js';
+import { decodeDescription } from '../storage/archive-description.js';
+import type { Backend, PutRequest, Stored, UploadSource } from '../storage/backend.js';
 import { placeLocalCopy } from './place-local-copy.js';
 
 /** Where an archive goes after staging. */
@@ -18,21 +18,22 @@ export interface Placement {
   localDir: string;
 }
 
-/** Uploads a pending archive and records the result; returns what the vault answered. */
+/** Uploads a pending archive and records the result; returns what the backend stored. */
 export async function finishUpload(
   db: Db,
-  sink: ArchiveSink,
+  backend: Backend,
   a: ArchiveRecord,
-  opts: { placement: Placement; signal: AbortSignal; source?: UploadSource; onProgress?: Parameters<ArchiveSink['upload']>[0]['onProgress'] },
-): Promise<SinkUploaded> {
+  opts: { placement: Placement; signal: AbortSignal; source?: UploadSource; onProgress?: PutRequest['onProgress'] },
+): Promise<Stored> {
   const path = a.stagedPath ?? a.localPath;
   if (!path || !existsSync(path)) {
     throw new BackupError('IO', `archive ${a.seq} (${a.fileName}) is pending upload but its file is gone from ${path ?? 'staging'}; run "backup run --full" to start a new chain`, { subject: a.fileName });
   }
-  if (!a.description) throw new BackupError('INTERNAL', `archive ${a.seq} has no description`);
-  const done = await sink.upload({
+  const meta = decodeDescription(a.description);
+  if (!meta) throw new BackupError('INTERNAL', `archive ${a.seq} has no valid description`);
+  const done = await backend.put({
     path,
-    description: a.description,
+    meta,
     expectedBytes: a.size,
     source: opts.source,
     journal: uploadJournal(db, a.fileName),
@@ -44,12 +45,12 @@ export async function finishUpload(
 }
 
 /** Records a finished upload (after checking its tree hash) and settles the staged file. */
-export async function recordUploaded(db: Db, a: ArchiveRecord, done: SinkUploaded, placement: Placement): Promise<void> {
+export async function recordUploaded(db: Db, a: ArchiveRecord, done: Stored, placement: Placement): Promise<void> {
   if (done.treeHash !== a.treeHash) {
-    throw new BackupError('CHECKSUM_MISMATCH', `vault tree hash ${done.treeHash} of archive ${a.seq} differs from the local ${a.treeHash}; the staged file may be damaged`);
+    throw new BackupError('CHECKSUM_MISMATCH', `stored tree hash ${done.treeHash} of archive ${a.seq} differs from the local ${a.treeHash}; the staged file may be damaged`);
   }
   db.transaction(() => {
-    updateArchive(db, a.seq, { uploadState: 'uploaded', archiveId: done.archiveId, uploadedAt: new Date().toISOString(), uploadRequests: done.requests });
+    updateArchive(db, a.seq, { uploadState: 'uploaded', archiveId: done.id, uploadedAt: new Date().toISOString(), uploadRequests: done.requests });
     clearUpload(db, a.fileName);
   })();
   await settleStagedFile(db, { ...a, uploadState: 'uploaded' }, placement);

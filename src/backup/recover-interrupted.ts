@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Db } from '../catalog/open-catalog.js';
 import { markInterruptedRuns } from '../catalog/run-store.js';
 import { clearUpload, orphanUploads } from '../catalog/upload-journal-store.js';
-import type { ArchiveSink } from './archive-sink.js';
+import type { Backend } from '../storage/backend.js';
 
 /** What recovery did, for the run log. */
 export interface Recovered {
@@ -17,8 +17,8 @@ export interface Recovered {
   abortedUploads: string[];
 }
 
-/** Recovers the state directory; `sink` is needed only when orphan uploads exist. */
-export async function recoverInterrupted(db: Db, stagingDir: string, sink: (() => Promise<ArchiveSink>) | undefined, now: Date, currentRunId: number): Promise<Recovered> {
+/** Recovers the state directory; `backend` is needed only when orphan uploads exist. */
+export async function recoverInterrupted(db: Db, stagingDir: string, backend: (() => Promise<Backend>) | undefined, now: Date, currentRunId: number): Promise<Recovered> {
   const interruptedRuns = markInterruptedRuns(db, now.toISOString(), currentRunId);
   const referenced = new Set((db.prepare('SELECT staged_path FROM archives WHERE staged_path IS NOT NULL').pluck().all() as string[]));
   const removedStagingFiles: string[] = [];
@@ -36,8 +36,8 @@ export async function recoverInterrupted(db: Db, stagingDir: string, sink: (() =
   }
   const abortedUploads: string[] = [];
   const orphans = orphanUploads(db);
-  if (orphans.length > 0 && sink) {
-    const s = await sink();
+  if (orphans.length > 0 && backend) {
+    const s = await backend();
     for (const o of orphans) {
       await s.abortUpload(o.uploadId);
       clearUpload(db, o.fileName);

@@ -27,11 +27,10 @@ import type { ArchivedMember } from '../archive/archived-member.js';
 import type { ArchivePlan } from '../scan/archive-plan.js';
 import type { TreeEntry } from '../scan/tree-entry.js';
 import { writeArchive } from '../archive/write-archive.js';
-import { encodeDescription } from '../vault/archive-description.js';
+import { encodeDescription, type ArchiveDescription } from '../storage/archive-description.js';
 import { formatArchiveName, newChainId } from './archive-name.js';
 import { chooseLevel } from './choose-level.js';
-import type { ArchiveSink, SinkUploaded } from './archive-sink.js';
-import type { UploadSource } from '../vault/growing-file.js';
+import type { Backend, Stored, UploadSource } from '../storage/backend.js';
 import { finishUpload, recordUploaded, settleStagedFile } from './finish-upload.js';
 import { uploadJournal } from '../catalog/upload-journal-store.js';
 import { recoverInterrupted } from './recover-interrupted.js';
@@ -61,8 +60,8 @@ export interface RunDeps {
   signal: AbortSignal;
   log: RunLog;
   progress: RunProgress;
-  /** The vault, opened on first use; absent when the config has none. */
-  sink?: () => Promise<ArchiveSink>;
+  /** Offsite storage, opened on first use; absent when the config has none (local copies only). */
+  backend?: () => Promise<Backend>;
   now?: () => Date;
 }
 
@@ -107,14 +106,14 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   });
   if (!opts.dryRun) {
     await mkdir(stagingDir, { recursive: true });
-    const r = await recoverInterrupted(db, stagingDir, deps.sink, now(), deps.runId);
+    const r = await recoverInterrupted(db, stagingDir, deps.backend, now(), deps.runId);
     if (r.interruptedRuns) log.warn(`the previous run was interrupted; cleaned up (${r.removedStagingFiles.length} staging file(s) removed, ${r.abortedUploads.length} unfinished upload(s) aborted)`);
     for (const a of pendingUploads(db)) {
-      if (!deps.sink) break;
+      if (!deps.backend) break;
       log.info(`resuming the upload of archive ${a.seq} (${a.fileName}) left by an earlier run`);
-      const sink = await deps.sink();
-      const done = await finishUpload(db, sink, a, { placement, signal });
-      log.info(`archive ${a.seq} uploaded: ${done.archiveId}`);
+      const backend = await deps.backend();
+      const done = await finishUpload(db, backend, a, { placement, signal });
+      log.info(`archive ${a.seq} uploaded: ${done.id}`);
     }
   }
 
@@ -158,9 +157,8 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   const chainId = parent ? (parent.chainId ?? undefined) : newChainId();
   const fileName = formatArchiveName({ set: config.set, seq, level: choice.level, createdAt, chainId });
   const stagedPath = join(stagingDir, fileName);
-  const description = config.vault
-    ? encodeDescription({ kind: 'data', host: hostname(), set: config.set, seq, level: choice.level, parentSeq: choice.parentSeq, createdAt, fileName, chainId })
-    : null;
+  const meta: ArchiveDescription = { kind: 'data', host: hostname(), set: config.set, seq, level: choice.level, parentSeq: choice.parentSeq, createdAt, fileName, chainId };
+  const description = deps.backend ? encodeDescription(meta) : null;
 
   // The archive is written and uploaded at the same time: each part goes as soon as its bytes are durable on disk.
   let bytesOnDisk = 0;
@@ -178,16 +176,16 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   source.done.catch(() => undefined);
   const uploadAbort = new AbortController();
   const uploadSignal = AbortSignal.any([signal, uploadAbort.signal]);
-  let upload: Promise<SinkUploaded> | undefined;
+  let upload: Promise<Stored> | undefined;
   let uploadStarted = 0;
-  if (deps.sink && description) {
-    const sink = await deps.sink();
+  if (deps.backend && description) {
+    const backend = await deps.backend();
     // the uploader opens the file at once and reads parts as the writer (which truncates and fills it) makes them durable
     await writeFile(stagedPath, '');
     uploadStarted = Date.now();
-    upload = sink.upload({
+    upload = backend.put({
       path: stagedPath,
-      description,
+      meta,
       expectedBytes: Math.max(c.bytes, 1),
       source,
       journal: uploadJournal(db, fileName),
@@ -245,7 +243,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
       fileCount: members.filter((m) => m.type !== 'dir').length,
       stagedPath,
       localPath: null,
-      uploadState: deps.sink ? 'pending' : 'none',
+      uploadState: deps.backend ? 'pending' : 'none',
       description,
       runId: deps.runId,
     },
@@ -263,12 +261,12 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   let archiveId: string | undefined;
   let uploadMs: number | undefined;
   const record = getArchive(db, seq)!;
-  if (deps.sink && upload) {
-    const sink = await deps.sink();
+  if (deps.backend && upload) {
+    const backend = await deps.backend();
     stage = 'upload';
     deps.progress.start('upload', written.size, 'bytes');
     try {
-      let done: SinkUploaded;
+      let done: Stored;
       try {
         done = await upload;
         await recordUploaded(db, record, done, placement);
@@ -276,9 +274,9 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
         if (signal.aborted || (err instanceof BackupError && err.code === 'CHECKSUM_MISMATCH')) throw err;
         // one more attempt through the same journal: it resumes, sending only the missing parts
         log.warn(`upload of archive ${seq} failed (${(err as Error).message}); resuming it`);
-        done = await finishUpload(db, sink, record, { placement, signal, onProgress: (p) => deps.progress.update(p.bytesSent) });
+        done = await finishUpload(db, backend, record, { placement, signal, onProgress: (p) => deps.progress.update(p.bytesSent) });
       }
-      archiveId = done.archiveId;
+      archiveId = done.id;
       uploadMs = Date.now() - uploadStarted;
       updateRun(db, deps.runId, { uploadBytes: written.size, uploadMs, archiveId });
       log.info(`archive ${seq} uploaded in ${formatDuration(uploadMs / 1000)}: archive ID ${archiveId}`);

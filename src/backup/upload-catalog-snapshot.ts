@@ -12,11 +12,11 @@ import { createGzip } from 'node:zlib';
 import type { Db } from '../catalog/open-catalog.js';
 import { clearUpload, uploadJournal } from '../catalog/upload-journal-store.js';
 import { TreeHasher } from '../treehash/tree-hash.js';
-import { encodeDescription } from '../vault/archive-description.js';
-import type { ArchiveSink } from './archive-sink.js';
+import { encodeDescription, type ArchiveDescription } from '../storage/archive-description.js';
+import type { Backend } from '../storage/backend.js';
 
 /** Uploads a snapshot of the catalog; returns its archive ID. */
-export async function uploadCatalogSnapshot(db: Db, sink: ArchiveSink, opts: { set: string; stagingDir: string; signal: AbortSignal; now: Date }): Promise<string> {
+export async function uploadCatalogSnapshot(db: Db, backend: Backend, opts: { set: string; stagingDir: string; signal: AbortSignal; now: Date }): Promise<string> {
   const stamp = opts.now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   const fileName = `${opts.set}-catalog-${stamp}.db.gz`;
   const dbCopy = join(opts.stagingDir, `${fileName}.sqlite`);
@@ -33,13 +33,14 @@ export async function uploadCatalogSnapshot(db: Db, sink: ArchiveSink, opts: { s
     const size = hasher.size;
     const treeHash = hasher.digest();
     const latestSeq = (db.prepare('SELECT MAX(seq) FROM archives').pluck().get() as number | null) ?? 0;
-    const description = encodeDescription({ kind: 'catalog', host: hostname(), set: opts.set, seq: latestSeq, level: 0, parentSeq: null, createdAt: opts.now, fileName, treeHash, size });
-    const done = await sink.upload({ path: gzPath, description, expectedBytes: size, journal: uploadJournal(db, fileName), signal: opts.signal });
+    const meta: ArchiveDescription = { kind: 'catalog', host: hostname(), set: opts.set, seq: latestSeq, level: 0, parentSeq: null, createdAt: opts.now, fileName, treeHash, size };
+    const description = encodeDescription(meta);
+    const done = await backend.put({ path: gzPath, meta, expectedBytes: size, journal: uploadJournal(db, fileName), signal: opts.signal });
     db.transaction(() => {
-      db.prepare('INSERT INTO catalog_backups (created_at, archive_id, size, tree_hash, description) VALUES (?, ?, ?, ?, ?)').run(opts.now.toISOString(), done.archiveId, size, treeHash, description);
+      db.prepare('INSERT INTO catalog_backups (created_at, archive_id, size, tree_hash, description) VALUES (?, ?, ?, ?, ?)').run(opts.now.toISOString(), done.id, size, treeHash, description);
       clearUpload(db, fileName);
     })();
-    return done.archiveId;
+    return done.id;
   } finally {
     await rm(dbCopy, { force: true });
     await rm(gzPath, { force: true });

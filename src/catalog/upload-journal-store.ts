@@ -3,7 +3,7 @@
  * acknowledged part, keyed by the archive's file name. Every method commits before it
  * returns, so a kill -9 at any point leaves what the next run needs to resume.
  */
-import type { UploadJournal } from '../vault/upload-archive.js';
+import type { UploadJournal } from '../storage/upload-journal.js';
 import type { Db } from './open-catalog.js';
 
 /** A journal for one archive file. */

@@ -1,6 +1,6 @@
 /**
  * What every command gets: the loaded config, the open catalog, the interrupt signal,
- * the global flags, and (lazily) the vault. Built in one place so commands stay thin.
+ * the global flags, and (lazily) the offsite backend. Built in one place so commands stay thin.
  */
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config/load-config.js';
@@ -8,7 +8,10 @@ import { catalogPath, openCatalog, type Db } from '../catalog/open-catalog.js';
 import { interruptSignal } from './interrupt.js';
 import type { GlobalOptions } from './output.js';
 import { acquireRunLock, type RunLock } from '../state/run-lock.js';
-import { connectVault, type ConnectedVault } from './connect-vault.js';
+import { BackupError } from '../errors.js';
+import type { Backend } from '../storage/backend.js';
+import type { VaultSession } from '../storage/glacier/open-vault.js';
+import { connectBackend, type ConnectedBackend } from './connect-backend.js';
 
 /** Dependencies a command runs with. `close()` releases them; call it in `finally`. */
 export interface CommandContext {
@@ -16,9 +19,11 @@ export interface CommandContext {
   db: Db;
   signal: AbortSignal;
   flags: GlobalOptions;
-  /** Opens the configured vault on first use (starting the embedded server for endpoint "local"). Throws CONFIG_INVALID when no vault is configured. */
-  vault(): Promise<ConnectedVault>;
-  /** Where vault events (retries, resumes) are logged; by default stderr with --debug only. */
+  /** Opens the configured backend on first use (starting the embedded server for endpoint "local"). Throws CONFIG_INVALID when none is configured. */
+  backend(): Promise<Backend>;
+  /** The Glacier session, for what only a vault has (vault create/describe/list, inventory jobs). Throws CONFIG_INVALID for other backends. */
+  vault(): Promise<VaultSession>;
+  /** Where storage events (retries, resumes) are logged; by default stderr with --debug only. */
   setVaultLog(log: (line: string) => void): void;
   close(): Promise<void>;
 }
@@ -41,23 +46,29 @@ async function openContext(cmd: Command, opts: { lock?: string; checkDataDir?: b
     await lock?.release();
     throw err;
   }
-  let vault: Promise<ConnectedVault> | undefined;
+  let connected: Promise<ConnectedBackend> | undefined;
   const signal = interruptSignal();
   let vaultLog = (line: string) => {
     if (flags.debug) process.stderr.write(`vault: ${line}\n`);
   };
+  const connect = () => (connected ??= connectBackend(config, { signal, log: (l) => vaultLog(l) }));
   const ctx: CommandContext = {
     config,
     db,
     signal,
     flags,
-    vault: () => (vault ??= connectVault(config, { signal, log: (l) => vaultLog(l) })),
+    backend: async () => (await connect()).backend,
+    async vault() {
+      const c = await connect();
+      if (!c.session) throw new BackupError('CONFIG_INVALID', `this command needs a Glacier vault, and config ${config.configPath} stores archives in ${c.backend.info.location}`);
+      return c.session;
+    },
     setVaultLog: (log) => {
       vaultLog = log;
     },
     async close() {
       try {
-        if (vault) await (await vault.catch(() => undefined))?.close();
+        if (connected) await (await connected.catch(() => undefined))?.close();
       } finally {
         ctx.db.close();
         await lock?.release();

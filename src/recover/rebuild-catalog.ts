@@ -1,7 +1,8 @@
 /**
- * Rebuilds a lost catalog from the vault's inventory: retrieves the newest catalog
- * snapshot (kind "catalog") and restores the catalog from it, then adds any data archive
- * the inventory lists that the snapshot does not know; without a snapshot, rebuilds the
+ * Rebuilds a lost catalog from a listing of the backend (a vault inventory, a bucket
+ * listing): retrieves the newest catalog snapshot (kind "catalog") and restores the catalog
+ * from it, then adds any data archive the listing holds that the snapshot does not know;
+ * without a snapshot, rebuilds the
  * archive list from the self-describing archive descriptions alone (members unknown:
  * restores of those archives read them whole, in chain order).
  */
@@ -14,9 +15,9 @@ import type { Db } from '../catalog/open-catalog.js';
 import { catalogPath, openCatalog } from '../catalog/open-catalog.js';
 import { commitArchive, listArchives, updateArchive, type ArchiveRecord } from '../catalog/archive-store.js';
 import { BackupError } from '../errors.js';
-import { decodeDescription, type DecodedDescription } from '../vault/archive-description.js';
-import type { Inventory } from '../vault/inventory.js';
-import { prepareSources, type RetrievalVault, type Tier } from '../restore/archive-sources.js';
+import type { DecodedDescription } from '../storage/archive-description.js';
+import type { Backend, StoredObject } from '../storage/backend.js';
+import { prepareSources, type Tier } from '../restore/archive-sources.js';
 
 /** What a rebuild did. */
 export interface RebuildResult {
@@ -29,7 +30,7 @@ export interface RebuildResult {
 interface Described {
   archiveId: string;
   size: number;
-  treeHash: string;
+  treeHash: string | undefined;
   d: DecodedDescription;
 }
 
@@ -39,18 +40,18 @@ interface Described {
  * handle is returned.
  */
 export async function rebuildCatalog(
-  deps: { db: Db; stateDir: string; set: string; vault: () => Promise<RetrievalVault>; signal: AbortSignal; log: (line: string) => void },
-  inventory: Inventory,
+  deps: { db: Db; stateDir: string; set: string; backend: () => Promise<Backend>; signal: AbortSignal; log: (line: string) => void },
+  listing: { asOf: string; objects: StoredObject[] },
   opts: { tier: Tier; wait: boolean },
 ): Promise<{ db: Db; result: RebuildResult }> {
-  const described: Described[] = inventory.archives
-    .map((a) => ({ archiveId: a.archiveId, size: a.size, treeHash: a.treeHash, d: decodeDescription(a.description) }))
+  const described: Described[] = listing.objects
+    .map((o) => ({ archiveId: o.id, size: o.size, treeHash: o.treeHash ?? o.meta?.treeHash, d: o.meta }))
     .filter((a): a is Described => a.d !== null && a.d.set === deps.set);
   const snapshots = described.filter((a) => a.d.kind === 'catalog').sort((a, b) => b.d.createdAt.getTime() - a.d.createdAt.getTime());
   const data = described.filter((a) => a.d.kind === 'data');
-  deps.log(`inventory of ${inventory.inventoryDate}: ${inventory.archives.length} archives, ${data.length} data archives and ${snapshots.length} catalog snapshots of set ${deps.set}`);
+  deps.log(`listing of ${listing.asOf}: ${listing.objects.length} objects, ${data.length} data archives and ${snapshots.length} catalog snapshots of set ${deps.set}`);
   if (data.length === 0 && snapshots.length === 0) {
-    throw new BackupError('NOT_FOUND', `the vault's inventory (${inventory.inventoryDate}) lists no archives of set "${deps.set}"; check "set" in the config, or request a newer inventory (Glacier updates it about daily)`);
+    throw new BackupError('NOT_FOUND', `the listing of ${listing.asOf} holds no archives of set "${deps.set}"; check "set" in the config (a vault's inventory is updated about daily: request a newer one if the archives are recent)`);
   }
 
   let db = deps.db;
@@ -59,11 +60,11 @@ export async function rebuildCatalog(
   if (snap) {
     const pseudo: ArchiveRecord = {
       seq: 0, level: 0, parentSeq: null, chainSeq: 0, createdAt: snap.d.createdAt.toISOString(), fileName: snap.d.fileName, size: snap.size,
-      rawSize: 0, treeHash: snap.treeHash, blockSize: 0, fileCount: 0, stagedPath: null, localPath: null, uploadState: 'uploaded',
+      rawSize: 0, treeHash: snap.treeHash ?? '', blockSize: 0, fileCount: 0, stagedPath: null, localPath: null, uploadState: 'uploaded',
       archiveId: snap.archiveId, description: null, uploadedAt: null, uploadRequests: null, deletedAt: null, runId: null, chainId: null,
     };
     deps.log(`restoring the catalog from snapshot ${snap.d.fileName} (${snap.d.createdAt.toISOString()})`);
-    const prepared = await prepareSources({ db, stateDir: deps.stateDir, vault: deps.vault, signal: deps.signal, log: deps.log }, [{ archive: pseudo, ranges: null }], opts);
+    const prepared = await prepareSources({ db, stateDir: deps.stateDir, backend: deps.backend, signal: deps.signal, log: deps.log }, [{ archive: pseudo, ranges: null }], opts);
     const source = prepared.sources.get(0)!;
     const path = catalogPath(deps.stateDir);
     const restored = `${path}.restored`;
@@ -80,7 +81,7 @@ export async function rebuildCatalog(
     db.prepare("UPDATE jobs SET status = 'Expired' WHERE status != 'Expired'").run();
     result = { from: 'catalog-snapshot', snapshotArchiveId: snap.archiveId, archives: 0, addedFromDescriptions: 0 };
   } else {
-    deps.log('no catalog snapshot in the inventory: rebuilding the archive list from the archive descriptions');
+    deps.log('no catalog snapshot in the listing: rebuilding the archive list from the archive descriptions');
     result = { from: 'descriptions', archives: 0, addedFromDescriptions: 0 };
   }
 
@@ -95,14 +96,14 @@ export async function rebuildCatalog(
     commitArchive(db, {
       record: {
         seq: a.d.seq, level: a.d.level, parentSeq: a.d.parentSeq, chainSeq, createdAt: a.d.createdAt.toISOString(), fileName: a.d.fileName,
-        size: a.size, rawSize: 0, treeHash: a.treeHash, blockSize: 0,
+        size: a.size, rawSize: 0, treeHash: a.treeHash ?? '', blockSize: 0,
         // -1: members unknown; restores read such archives whole, in chain order
         fileCount: -1,
         stagedPath: null, localPath: null, uploadState: 'uploaded', archiveId: a.archiveId, description: null, runId: null, chainId: a.d.chainId ?? null,
       },
       members: [], blocks: [], deleted: [],
     });
-    updateArchive(db, a.d.seq, { uploadedAt: inventory.inventoryDate });
+    updateArchive(db, a.d.seq, { uploadedAt: listing.asOf });
     knownSeqs.add(a.d.seq);
     result.addedFromDescriptions++;
   }

@@ -1,10 +1,11 @@
 /**
  * Where a restore reads each archive's compressed bytes from: the local copy when there
- * is one, otherwise the verified output of Glacier retrieval jobs (whole archive or
- * MiB-aligned byte ranges). Jobs for every archive are started at once and recorded in the
- * catalog; a later invocation reuses them. Unverified bytes are never handed out: a local
- * copy is checked against the catalog's block hashes (or tree hash) first, and a damaged one
- * is replaced by a retrieval when there is a vault; every read is then verified block by block.
+ * is one, otherwise verified reads from the backend after warming the objects up (a Glacier
+ * retrieval job per archive or MiB-aligned byte range, an S3 restore per object). Warm-ups
+ * for every archive are started at once and recorded in the catalog; a later invocation
+ * reuses them. Unverified bytes are never handed out: a local copy is checked against the
+ * catalog's block hashes (or tree hash) first, and a damaged one is replaced by a retrieval
+ * when there is offsite storage; every read is then verified block by block.
  */
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -14,23 +15,12 @@ import type { Db } from '../catalog/open-catalog.js';
 import type { ArchiveRecord } from '../catalog/archive-store.js';
 import { findRetrievalJob, recordJob, updateJob, type JobRecord } from '../catalog/job-store.js';
 import { BackupError, isBackupError } from '../errors.js';
+import type { Backend, Tier } from '../storage/backend.js';
 import type { ByteRange } from './plan-byte-ranges.js';
 import type { GzipBlock } from '../archive/gzip-block.js';
 import { blockChecks, findDamage, verifiedBlocks } from './verify-blocks.js';
 
-export type Tier = 'Expedited' | 'Standard' | 'Bulk';
-
-/** What restore needs from the vault to retrieve archives. */
-export interface RetrievalVault {
-  /** Starts an archive-retrieval job; returns its id. */
-  initiateRetrieval(r: { archiveId: string; tier: Tier; range?: ByteRange; description?: string }): Promise<string>;
-  /** The job's state; throws BackupError NOT_FOUND when the service no longer knows it (expired). */
-  describeJob(jobId: string): Promise<{ statusCode: 'InProgress' | 'Succeeded' | 'Failed'; statusMessage?: string }>;
-  /** Resolves when the job has succeeded; throws when it failed. Polls with backoff. */
-  waitForJob(jobId: string, opts: { signal: AbortSignal; onPoll?(status: string): void }): Promise<void>;
-  /** Downloads the job's output to outPath, verifying tree hashes; resumable; outPath exists only once verified. */
-  downloadJobOutput(d: { jobId: string; outPath: string; size: number; expectedTreeHash?: string; signal: AbortSignal; onProgress?: (bytes: number) => void }): Promise<{ size: number; treeHash: string }>;
-}
+export type { Tier } from '../storage/backend.js';
 
 /** Compressed bytes of one archive, readable by range. */
 export interface ArchiveSource {
@@ -66,12 +56,12 @@ export function localCopyOf(a: ArchiveRecord): string | undefined {
 }
 
 /**
- * Makes every needed archive readable. Archives without a local copy need `vault`; their
- * jobs are started (or reused) all at once. Without `wait`, throws RETRIEVAL_PENDING
- * while any job is still in progress.
+ * Makes every needed archive readable. Archives without a local copy need `backend`; their
+ * warm-ups are started (or reused) all at once. Without `wait`, throws RETRIEVAL_PENDING
+ * while any is still in progress.
  */
 export async function prepareSources(
-  deps: { db: Db; stateDir: string; vault?: () => Promise<RetrievalVault>; signal: AbortSignal; log: (line: string) => void },
+  deps: { db: Db; stateDir: string; backend?: () => Promise<Backend>; signal: AbortSignal; log: (line: string) => void },
   needs: readonly ArchiveNeed[],
   opts: { tier: Tier; wait: boolean },
 ): Promise<PreparedSources> {
@@ -87,10 +77,10 @@ export async function prepareSources(
     const local = localCopyOf(a);
     const damage = local ? await findDamage(local, { size: a.size, treeHash: a.treeHash, blocks: need.blocks ?? [] }, need.ranges) : undefined;
     if (local && damage) {
-      if (!deps.vault || !a.archiveId) {
-        throw new BackupError('CHECKSUM_MISMATCH', `the local copy ${local} of archive ${a.seq} is damaged (${damage.what}) and ${a.archiveId ? 'the config has no "vault"' : 'it was never uploaded'}; nothing was restored from it`, { subject: local });
+      if (!deps.backend || !a.archiveId) {
+        throw new BackupError('CHECKSUM_MISMATCH', `the local copy ${local} of archive ${a.seq} is damaged (${damage.what}) and ${a.archiveId ? 'the config has no offsite storage' : 'it was never uploaded'}; nothing was restored from it`, { subject: local });
       }
-      deps.log(`the local copy ${local} of archive ${a.seq} is damaged (${damage.what}); retrieving the archive from the vault instead`);
+      deps.log(`the local copy ${local} of archive ${a.seq} is damaged (${damage.what}); retrieving the archive from offsite storage instead`);
     }
     if (local && !damage) {
       sources.set(a.seq, { from: 'local', read: (r) => verified(createReadStream(local, { start: r.start, end: r.end }), r) });
@@ -103,8 +93,8 @@ export async function prepareSources(
   }
   const result: PreparedSources = { sources, downloads: [], retrievedBytes: 0, jobsStarted: 0, jobsReused: 0 };
   if (remote.length === 0) return result;
-  if (!deps.vault) throw new BackupError('CONFIG_INVALID', 'archives must be retrieved from the vault but the config has no "vault"; add it, or restore with --from-archives');
-  const vault = await deps.vault();
+  if (!deps.backend) throw new BackupError('CONFIG_INVALID', 'archives must be retrieved from offsite storage but the config has neither "vault" nor "s3"; add the one they were stored in, or restore with --from-archives');
+  const backend = await deps.backend();
   const dir = join(deps.stateDir, 'retrieved');
   await mkdir(dir, { recursive: true });
 
@@ -117,9 +107,10 @@ export async function prepareSources(
       if (job && job.status !== 'Downloaded') {
         const jobId = job.jobId;
         try {
-          const d = await vault.describeJob(jobId);
-          updateJob(deps.db, jobId, { status: d.statusCode });
-          job = d.statusCode === 'Failed' ? undefined : { ...job, status: d.statusCode };
+          const d = await backend.warmState(jobId);
+          const status = d.state === 'ready' ? 'Succeeded' : d.state === 'failed' ? 'Failed' : 'InProgress';
+          updateJob(deps.db, jobId, { status });
+          job = status === 'Failed' ? undefined : { ...job, status };
         } catch (err) {
           if (!isBackupError(err, 'NOT_FOUND')) throw err;
           updateJob(deps.db, jobId, { status: 'Expired' });
@@ -133,11 +124,11 @@ export async function prepareSources(
       if (job) {
         result.jobsReused++;
       } else {
-        const jobId = await vault.initiateRetrieval({ archiveId: a.archiveId!, tier: opts.tier, range: range ?? undefined, description: `restore ${a.fileName}` });
+        const jobId = await backend.warmUp({ id: a.archiveId!, size: a.size, tier: opts.tier, ...(range ? { range } : {}) });
         recordJob(deps.db, { jobId, action: 'archive', archiveId: a.archiveId, seq: a.seq, rangeStart: range?.start ?? null, rangeEnd: range?.end ?? null, tier: opts.tier, status: 'InProgress', createdAt: new Date().toISOString() });
         job = findRetrievalJob(deps.db, a.archiveId!, range)!;
         result.jobsStarted++;
-        deps.log(`started ${opts.tier} retrieval job for archive ${a.seq}${range ? ` bytes ${range.start}-${range.end}` : ''}: ${jobId}`);
+        deps.log(`started ${opts.tier} retrieval for archive ${a.seq}${range ? ` bytes ${range.start}-${range.end}` : ''}: ${jobId}`);
       }
       pieces.push({ a, range, job });
     }
@@ -149,8 +140,8 @@ export async function prepareSources(
     throw new BackupError('RETRIEVAL_PENDING', `${pending.length} retrieval job(s) in progress (${result.jobsStarted} started now, ${result.jobsReused} already running; ${opts.tier} takes ${tierHours(opts.tier)} on AWS); run the same command again later, or add --wait`);
   }
   for (const p of pending) {
-    deps.log(`waiting for retrieval job ${p.job.jobId} (archive ${p.a.seq})`);
-    await vault.waitForJob(p.job.jobId, { signal: deps.signal });
+    deps.log(`waiting for retrieval ${p.job.jobId} (archive ${p.a.seq})`);
+    await backend.waitWarm(p.job.jobId, { signal: deps.signal });
     updateJob(deps.db, p.job.jobId, { status: 'Succeeded', completedAt: new Date().toISOString() });
   }
 
@@ -162,7 +153,7 @@ export async function prepareSources(
     if (!path) {
       path = join(dir, `${p.a.fileName}.${range.start}-${range.end}`);
       deps.log(`downloading archive ${p.a.seq}${p.range ? ` bytes ${range.start}-${range.end}` : ''} (${range.end - range.start + 1} bytes)`);
-      await vault.downloadJobOutput({ jobId: p.job.jobId, outPath: path, size: range.end - range.start + 1, expectedTreeHash: p.range ? undefined : p.a.treeHash, signal: deps.signal });
+      await backend.read({ id: p.a.archiveId!, token: p.job.jobId, ...(p.range ? { range: p.range } : {}), outPath: path, size: range.end - range.start + 1, expectedTreeHash: p.range || !p.a.treeHash ? undefined : p.a.treeHash, signal: deps.signal });
       updateJob(deps.db, p.job.jobId, { status: 'Downloaded', outputPath: path });
     }
     result.retrievedBytes += range.end - range.start + 1;

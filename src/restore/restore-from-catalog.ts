@@ -14,7 +14,8 @@ import { blockIndexFor, memberExtents, rangeBytes, retrievalRanges } from './pla
 import { selectNodes } from './select-paths.js';
 import type { TreeNode } from './tree-at.js';
 import { compareUtf8 } from '../scan/compare-utf8.js';
-import { discardDownloads, prepareSources, type ArchiveNeed, type RetrievalVault, type Tier } from './archive-sources.js';
+import type { Backend } from '../storage/backend.js';
+import { discardDownloads, prepareSources, type ArchiveNeed, type Tier } from './archive-sources.js';
 import { extractSpan, type Span } from './extract-span.js';
 import { prepareTarget } from './prepare-target.js';
 import { RestoreTarget, type RestoreTargetOptions } from '../archive/restore-target.js';
@@ -44,9 +45,9 @@ export interface CatalogRestoreResult {
   jobsStarted: number;
 }
 
-/** Restores from the catalog into `req.to`. Throws RETRIEVAL_PENDING while Glacier jobs are running (without --wait). */
+/** Restores from the catalog into `req.to`. Throws RETRIEVAL_PENDING while retrievals are running (without --wait). */
 export async function restoreFromCatalog(
-  deps: { db: Db; stateDir: string; vault?: () => Promise<RetrievalVault>; signal: AbortSignal; log: (line: string) => void },
+  deps: { db: Db; stateDir: string; backend?: () => Promise<Backend>; signal: AbortSignal; log: (line: string) => void },
   req: CatalogRestoreRequest,
 ): Promise<CatalogRestoreResult> {
   const { db, signal } = deps;

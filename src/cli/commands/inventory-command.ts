@@ -1,9 +1,14 @@
-/** `backup inventory request|status|fetch` and `backup catalog rebuild --from-inventory`. */
+/**
+ * `backup inventory request|status|fetch` and `backup catalog rebuild --from-inventory`, through
+ * the storage seam: a vault prepares its listing in an inventory job (hours on AWS), whose
+ * token is recorded like a retrieval job; a bucket lists at once.
+ */
 import type { Command } from 'commander';
 import { listArchives } from '../../catalog/archive-store.js';
 import { listJobs, recordJob, updateJob, type JobRecord } from '../../catalog/job-store.js';
 import { BackupError, isBackupError } from '../../errors.js';
-import { reconcileInventory, type Inventory } from '../../vault/inventory.js';
+import type { StoredObject } from '../../storage/backend.js';
+import { reconcileInventory, type InventoryArchive } from '../../storage/glacier/inventory.js';
 import { rebuildCatalog } from '../../recover/rebuild-catalog.js';
 import { adoptArchives } from '../../recover/adopt-archives.js';
 import { resolve } from 'node:path';
@@ -22,6 +27,7 @@ export function registerInventory(program: Command): void {
       withContext(cmd, { checkDataDir: false }, async (ctx) => {
         const jobId = await requestInventory(ctx);
         if (ctx.flags.json) return sayJson({ jobId });
+        if (jobId === null) return say('this backend lists its objects at once: run "backup inventory fetch"');
         say(`inventory job started: ${jobId}\nrun "backup inventory fetch" when it completes (hours on AWS); "backup inventory status" shows its state`);
       }),
     );
@@ -31,13 +37,14 @@ export function registerInventory(program: Command): void {
     .action((_o, cmd: Command) =>
       withContext(cmd, { checkDataDir: false }, async (ctx) => {
         const jobs = listJobs(ctx.db, 'inventory');
-        const v = jobs.some((j) => j.status === 'InProgress') ? await ctx.vault() : undefined;
+        const backend = jobs.some((j) => j.status === 'InProgress') ? await ctx.backend() : undefined;
         for (const j of jobs) {
-          if (j.status !== 'InProgress' || !v) continue;
+          if (j.status !== 'InProgress' || !backend) continue;
           try {
-            const d = await v.session.describeJob(j.jobId);
-            updateJob(ctx.db, j.jobId, { status: d.statusCode, ...(d.completionDate ? { completedAt: d.completionDate } : {}) });
-            j.status = d.statusCode;
+            const d = await backend.warmState(j.jobId);
+            const status = d.state === 'ready' ? 'Succeeded' : d.state === 'failed' ? 'Failed' : 'InProgress';
+            updateJob(ctx.db, j.jobId, { status, ...(status !== 'InProgress' ? { completedAt: new Date().toISOString() } : {}) });
+            j.status = status;
           } catch (err) {
             if (!isBackupError(err, 'NOT_FOUND')) throw err;
             updateJob(ctx.db, j.jobId, { status: 'Expired' });
@@ -58,12 +65,12 @@ export function registerInventory(program: Command): void {
       withContext(cmd, { checkDataDir: false }, async (ctx) => {
         const inv = await fetchInventoryJob(ctx, opts);
         const rec = reconcileInventory(
-          inv.archives,
+          inv.objects.map(asInventoryArchive),
           listArchives(ctx.db).filter((a) => a.archiveId && a.uploadState === 'uploaded').map((a) => ({ seq: a.seq, archiveId: a.archiveId!, size: a.size, treeHash: a.treeHash, uploadedAt: a.uploadedAt })),
-          { inventoryDate: inv.inventoryDate },
+          { inventoryDate: inv.asOf },
         );
-        if (ctx.flags.json) return sayJson({ inventoryDate: inv.inventoryDate, archives: inv.archives.length, ...rec });
-        say(`inventory of ${inv.inventoryDate}: ${inv.archives.length} archives in the vault; ${rec.matched} match the catalog`);
+        if (ctx.flags.json) return sayJson({ inventoryDate: inv.asOf, archives: inv.objects.length, ...rec });
+        say(`inventory of ${inv.asOf}: ${inv.objects.length} archives stored; ${rec.matched} match the catalog`);
         for (const u of rec.unknownInVault) {
           const d = u.decoded;
           say(`  in the vault, unknown to the catalog: ${u.archiveId.slice(0, 16)}… ${u.size} bytes, ${d ? `${d.kind} archive of set ${d.set}, seq ${d.seq}, level ${d.level}, ${d.createdAt.toISOString()}, ${d.fileName}` : `foreign description "${u.description}"`}`);
@@ -101,9 +108,8 @@ export function registerInventory(program: Command): void {
         }
         const tier = parseTier(opts.tier);
         const inv = await fetchInventoryJob(ctx, opts);
-        const vault = await ctx.vault();
         const { db, result } = await rebuildCatalog(
-          { db: ctx.db, stateDir: ctx.config.stateDir, set: ctx.config.set, vault: () => Promise.resolve(vault.retrieval), signal: ctx.signal, log: (l) => !ctx.flags.quiet && say(l) },
+          { db: ctx.db, stateDir: ctx.config.stateDir, set: ctx.config.set, backend: () => ctx.backend(), signal: ctx.signal, log: (l) => !ctx.flags.quiet && say(l) },
           inv,
           { tier, wait: !!opts.wait },
         );
@@ -114,28 +120,41 @@ export function registerInventory(program: Command): void {
     );
 }
 
-async function requestInventory(ctx: CommandContext): Promise<string> {
-  const v = await ctx.vault();
-  const jobId = await v.session.initiateInventory();
-  recordJob(ctx.db, { jobId, action: 'inventory', archiveId: null, seq: null, rangeStart: null, rangeEnd: null, tier: null, status: 'InProgress', createdAt: new Date().toISOString() });
-  return jobId;
+/** Starts a listing; returns the job token to record, or null when the backend lists at once (S3). */
+async function requestInventory(ctx: CommandContext): Promise<string | null> {
+  const l = await (await ctx.backend()).list();
+  if (l.ready) return null;
+  recordInventoryJob(ctx, l.token);
+  return l.token;
 }
 
-/** Fetches (waiting if asked) the given or newest recorded inventory job, and stores the inventory. */
-async function fetchInventoryJob(ctx: CommandContext, opts: { job?: string; wait?: boolean }): Promise<Inventory> {
-  const v = await ctx.vault();
+function recordInventoryJob(ctx: CommandContext, jobId: string): void {
+  recordJob(ctx.db, { jobId, action: 'inventory', archiveId: null, seq: null, rangeStart: null, rangeEnd: null, tier: null, status: 'InProgress', createdAt: new Date().toISOString() });
+}
+
+/**
+ * Lists the backend: continues the given or newest recorded inventory job (a vault), waiting
+ * if asked, or lists at once (a bucket); stores the listing in the catalog.
+ */
+async function fetchInventoryJob(ctx: CommandContext, opts: { job?: string; wait?: boolean }): Promise<{ asOf: string; objects: StoredObject[] }> {
+  const backend = await ctx.backend();
   const job: Pick<JobRecord, 'jobId'> | undefined = opts.job ? { jobId: opts.job } : listJobs(ctx.db, 'inventory').find((j) => j.status !== 'Expired' && j.status !== 'Failed');
-  if (!job) throw new BackupError('NOT_FOUND', 'no inventory job recorded; start one with "backup inventory request"');
-  const d = await v.session.describeJob(job.jobId);
-  if (d.statusCode === 'Failed') throw new BackupError('VAULT', `inventory job ${job.jobId} failed: ${d.statusMessage ?? 'no reason given'}; request a new one`);
-  if (d.statusCode !== 'Succeeded') {
-    if (!opts.wait) throw new BackupError('RETRIEVAL_PENDING', `inventory job ${job.jobId} is still in progress (hours on AWS); run the same command later, or add --wait`);
-    await v.retrieval.waitForJob(job.jobId, { signal: ctx.signal });
+  let l = await backend.list(job ? { token: job.jobId } : {});
+  if (!l.ready) {
+    if (!job) recordInventoryJob(ctx, l.token);
+    if (!opts.wait) throw new BackupError('RETRIEVAL_PENDING', `inventory job ${l.token} is ${job ? 'still in progress' : 'started'} (hours on AWS); run the same command later, or add --wait`);
+    await backend.waitWarm(l.token, { signal: ctx.signal });
+    l = await backend.list({ token: l.token });
+    if (!l.ready) throw new BackupError('VAULT', `inventory job ${l.token} completed but its listing is not ready; run the same command again`);
   }
-  const inv = await v.session.fetchInventory(job.jobId);
-  if (listJobs(ctx.db, 'inventory').some((j) => j.jobId === job.jobId)) updateJob(ctx.db, job.jobId, { status: 'Succeeded' });
+  const token = job?.jobId ?? `list-${new Date().toISOString()}`;
+  if (job && listJobs(ctx.db, 'inventory').some((j) => j.jobId === job.jobId)) updateJob(ctx.db, job.jobId, { status: 'Succeeded' });
   ctx.db
     .prepare('INSERT INTO inventories (job_id, inventory_date, fetched_at, archive_count, body) VALUES (?, ?, ?, ?, ?)')
-    .run(job.jobId, inv.inventoryDate, new Date().toISOString(), inv.archives.length, JSON.stringify(inv));
-  return inv;
+    .run(token, l.asOf, new Date().toISOString(), l.objects.length, JSON.stringify(l));
+  return l;
+}
+
+function asInventoryArchive(o: StoredObject): InventoryArchive {
+  return { archiveId: o.id, description: o.description, creationDate: o.storedAt.toISOString(), size: o.size, treeHash: o.treeHash ?? '' };
 }

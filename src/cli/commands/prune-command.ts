@@ -62,7 +62,7 @@ async function prune(ctx: CommandContext, opts: { dryRun: boolean; allowEarlyDel
     // newest first, so an interrupted prune never leaves an incremental without its parent
     for (const a of [...d.archives].sort((x, y) => y.seq - x.seq)) {
       const rec = bySeq.get(a.seq)!;
-      if (rec.archiveId && rec.uploadState === 'uploaded') await (await ctx.vault()).session.deleteArchive(rec.archiveId);
+      if (rec.archiveId && rec.uploadState === 'uploaded') await (await ctx.backend()).delete(rec.archiveId);
       for (const p of [rec.localPath, rec.stagedPath]) if (p) await unlink(p).catch(() => undefined);
       ctx.db.transaction(() => {
         updateArchive(ctx.db, rec.seq, { uploadState: 'deleted', deletedAt: new Date().toISOString(), localPath: null, stagedPath: null });

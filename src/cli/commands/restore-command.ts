@@ -33,8 +33,8 @@ export function registerRestore(program: Command): void {
     .option('--path <glob>', 'restore only paths matching this glob (repeatable); a directory takes everything below it', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--force', 'restore into a non-empty directory, replacing what is in the way')
     .option('--from-archives <dir>', 'restore from the archive files in this directory alone, without the catalog')
-    .option('--tier <tier>', 'Glacier retrieval tier for archives with no local copy: Expedited, Standard or Bulk', 'Standard')
-    .option('--wait', 'wait for Glacier retrieval jobs to finish instead of exiting with code 4')
+    .option('--tier <tier>', 'retrieval tier for archives with no local copy: Expedited, Standard or Bulk', 'Standard')
+    .option('--wait', 'wait for retrievals (Glacier jobs, S3 restores) to finish instead of exiting with code 4')
     .addHelpText('after', `
 Examples:
   backup restore --to /tmp/restore
@@ -75,7 +75,7 @@ Examples:
           {
             db: ctx.db,
             stateDir: ctx.config.stateDir,
-            vault: ctx.config.vault ? async () => (await ctx.vault()).retrieval : undefined,
+            backend: ctx.config.vault ? () => ctx.backend() : undefined,
             signal: ctx.signal,
             log: (l) => !ctx.flags.quiet && !ctx.flags.json && say(l),
           },

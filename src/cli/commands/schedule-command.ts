@@ -5,11 +5,11 @@ import { join, resolve } from 'node:path';
 import { cronLine } from '../../schedule/cron-line.js';
 import { runDaemon } from '../../schedule/run-daemon.js';
 import { loadConfig } from '../../config/load-config.js';
-import { isBackupError } from '../../errors.js';
+import { ExitCode, isBackupError } from '../../errors.js';
 import { interruptSignal } from '../interrupt.js';
 import { globalFlags, withContext } from '../command-context.js';
 import { say } from '../output.js';
-import { runCommand } from './run-command.js';
+import { recordedRun } from '../../backup/recorded-run.js';
 
 /** Registers `backup schedule print` and `backup daemon`. */
 export function registerSchedule(program: Command): void {
@@ -46,7 +46,20 @@ export function registerSchedule(program: Command): void {
         log,
         runOnce: async () => {
           try {
-            return await withContext(cmd, { lock: 'run' }, (ctx) => runCommand(ctx, { full: false, dryRun: false }));
+            return await withContext(cmd, { lock: 'run' }, async (ctx) => {
+              const { outcome: o } = await recordedRun(
+                {
+                  config: ctx.config,
+                  db: ctx.db,
+                  signal: ctx.signal,
+                  backend: ctx.config.vault ? () => ctx.backend() : undefined,
+                  console: { isTTY: false, quiet: !!ctx.flags.quiet },
+                  onLog: (line) => ctx.setVaultLog(line),
+                },
+                { full: false, dryRun: false },
+              );
+              return o.status === 'warnings' ? ExitCode.warnings : ExitCode.ok;
+            });
           } catch (err) {
             // a run that fails (or finds the lock held) is logged; the daemon carries on
             if (isBackupError(err, 'ABORTED')) throw err;

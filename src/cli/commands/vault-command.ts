@@ -1,9 +1,10 @@
-/** Vault housekeeping: `backup vault`, `backup uploads`, `backup archive delete`, `backup upload`. */
+/** Storage housekeeping: `backup vault` (vault only), `backup uploads`, `backup archive delete`, `backup upload`. */
 import type { Command } from 'commander';
 import { listArchives, markChainBroken, pendingUploads, updateArchive } from '../../catalog/archive-store.js';
 import { planArchiveDelete } from '../../retention/plan-archive-delete.js';
 import { finishUpload } from '../../backup/finish-upload.js';
 import { BackupError } from '../../errors.js';
+import { abortStaleUploads } from '../../storage/abort-stale-uploads.js';
 import { parseDuration } from '../parse-options.js';
 import { withContext } from '../command-context.js';
 import { say, sayJson, table } from '../output.js';
@@ -18,9 +19,9 @@ export function registerVault(program: Command): void {
     .action((_o, cmd: Command) =>
       withContext(cmd, { checkDataDir: false }, async (ctx) => {
         const v = await ctx.vault();
-        const r = await v.session.createVault();
+        const r = await v.createVault();
         if (ctx.flags.json) return sayJson(r);
-        say(`vault ${v.session.vaultName} ready: ${r.location}`);
+        say(`vault ${v.vaultName} ready: ${r.location}`);
       }),
     );
   vault
@@ -28,7 +29,7 @@ export function registerVault(program: Command): void {
     .description('show the vault: archives and bytes as of its last inventory')
     .action((_o, cmd: Command) =>
       withContext(cmd, { checkDataDir: false }, async (ctx) => {
-        const info = await (await ctx.vault()).session.describeVault();
+        const info = await (await ctx.vault()).describeVault();
         if (ctx.flags.json) return sayJson(info);
         say(`${info.vaultName}: ${info.numberOfArchives} archives, ${formatBytes(info.sizeInBytes)} as of the last inventory (${info.lastInventoryDate ?? 'none yet'}); created ${info.creationDate}; ${info.vaultArn}`);
       }),
@@ -38,22 +39,22 @@ export function registerVault(program: Command): void {
     .description('list the vaults of the account in this region')
     .action((_o, cmd: Command) =>
       withContext(cmd, { checkDataDir: false }, async (ctx) => {
-        const vaults = await (await ctx.vault()).session.listVaults();
+        const vaults = await (await ctx.vault()).listVaults();
         if (ctx.flags.json) return sayJson(vaults);
         say(table(['vault', 'archives', 'size', 'created'], vaults.map((v) => [v.vaultName, String(v.numberOfArchives), formatBytes(v.sizeInBytes), v.creationDate])));
       }),
     );
 
-  const uploads = program.command('uploads').description('multipart uploads in progress in the vault');
+  const uploads = program.command('uploads').description('multipart uploads in progress in the vault or bucket');
   uploads
     .command('list')
-    .description('list multipart uploads the vault holds open')
+    .description('list multipart uploads the vault or bucket holds open')
     .action((_o, cmd: Command) =>
       withContext(cmd, { checkDataDir: false }, async (ctx) => {
-        const list = await (await ctx.vault()).session.listUploads();
+        const list = await (await ctx.backend()).listUploads();
         if (ctx.flags.json) return sayJson(list);
         if (list.length === 0) return say('no multipart uploads in progress');
-        say(table(['upload id', 'created', 'part size', 'description'], list.map((u) => [u.uploadId, u.creationDate, formatBytes(u.partSize), u.archiveDescription.slice(0, 60)])));
+        say(table(['upload id', 'created', 'object'], list.map((u) => [u.uploadId, u.createdAt, u.label.slice(0, 60)])));
       }),
     );
   uploads
@@ -65,7 +66,7 @@ export function registerVault(program: Command): void {
       withContext(cmd, { checkDataDir: false, lock: 'uploads abort' }, async (ctx) => {
         const ms = parseDuration(opts.olderThan, '--older-than');
         const keep = new Set(ctx.db.prepare('SELECT upload_id FROM uploads').pluck().all() as string[]);
-        const aborted = await (await ctx.vault()).session.abortStaleUploads(ms, { keep });
+        const aborted = await abortStaleUploads(await ctx.backend(), { olderThanMs: ms, now: new Date(), keep });
         if (ctx.flags.json) return sayJson(aborted);
         say(`aborted ${aborted.length} upload(s) older than ${opts.olderThan}${keep.size ? `; kept ${keep.size} that a pending backup will resume` : ''}`);
       }),
@@ -75,9 +76,9 @@ export function registerVault(program: Command): void {
     .command('archive')
     .description('single archives')
     .command('delete')
-    .argument('<archive-id>', 'the Glacier archive ID (see "backup list --json")')
+    .argument('<archive-id>', 'the archive ID: a Glacier archive ID or an S3 key (see "backup list --json")')
     .option('--force', 'delete it even though later archives of its chain depend on it (the chain is then marked broken)')
-    .description('delete one archive from the vault and mark it deleted in the catalog (refused when later archives depend on it; use "backup prune" for whole chains)')
+    .description('delete one archive from offsite storage and mark it deleted in the catalog (refused when later archives depend on it; use "backup prune" for whole chains)')
     .addHelpText('after', '\nExample:\n  backup archive delete <archive-id>')
     .action((archiveId: string, opts: { force?: boolean }, cmd: Command) =>
       withContext(cmd, { checkDataDir: false, lock: 'archive delete' }, async (ctx) => {
@@ -86,7 +87,7 @@ export function registerVault(program: Command): void {
         if (a && plan?.dependents.length && !opts.force) {
           throw new BackupError('USAGE', `archive ${a.seq} (${a.fileName}) is needed by later archive(s) ${plan.dependents.map((d) => d.seq).join(', ')} of its chain, which could no longer be restored; delete whole chains with "backup prune", or add --force to delete it anyway (the chain is then marked broken)`);
         }
-        await (await ctx.vault()).session.deleteArchive(archiveId);
+        await (await ctx.backend()).delete(archiveId);
         if (!a || !plan) return say(`deleted archive ${archiveId} from the vault (it was not in the catalog)`);
         const at = new Date().toISOString();
         ctx.db.transaction(() => {
@@ -105,10 +106,10 @@ export function registerVault(program: Command): void {
         if (!ctx.config.vault) throw new BackupError('CONFIG_INVALID', `config ${ctx.config.configPath} has no "vault"; nothing to upload to`);
         const pending = pendingUploads(ctx.db);
         if (pending.length === 0) return say('nothing pending: every archive is in the vault');
-        const v = await ctx.vault();
+        const backend = await ctx.backend();
         for (const a of pending) {
-          const done = await finishUpload(ctx.db, v.sink, a, { placement: { keepLocalCopy: ctx.config.archive.keepLocalCopy, localDir: ctx.config.archive.localDir }, signal: ctx.signal });
-          say(`archive ${a.seq} (${a.fileName}) uploaded: ${done.archiveId}`);
+          const done = await finishUpload(ctx.db, backend, a, { placement: { keepLocalCopy: ctx.config.archive.keepLocalCopy, localDir: ctx.config.archive.localDir }, signal: ctx.signal });
+          say(`archive ${a.seq} (${a.fileName}) uploaded: ${done.id}`);
         }
       }),
     );

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MiB } from '../treehash/tree-hash.js';
+import { MiB } from '../../treehash/tree-hash.js';
 import { MAX_PARTS, choosePartSize } from './upload-archive.js';
 
 test('the configured part size is kept while the archive fits in 10,000 parts', () => {

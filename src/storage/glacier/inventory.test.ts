@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { encodeDescription } from './archive-description.js';
+import { encodeDescription } from '../archive-description.js';
 import { parseInventory, reconcileInventory, type InventoryArchive } from './inventory.js';
 
 const h = (c: string) => c.repeat(64);

@@ -5,9 +5,9 @@
  * VaultSession whose operations are already bound to the vault, account and policy.
  */
 import type { GlacierClient } from '@aws-sdk/client-glacier';
-import type { VaultConfig } from '../config/config-schema.js';
-import { MiB } from '../treehash/tree-hash.js';
-import { ByteRateLimiter } from './byte-rate-limiter.js';
+import type { VaultConfig } from '../../config/config-schema.js';
+import { MiB } from '../../treehash/tree-hash.js';
+import { ByteRateLimiter } from '../byte-rate-limiter.js';
 import { createGlacierClient, describeEndpoint, type StaticCredentials } from './glacier-client.js';
 import { fetchInventory, initiateInventory, type Inventory } from './inventory.js';
 import {
@@ -36,7 +36,7 @@ import {
   type VaultInfo,
 } from './vault-admin.js';
 import type { VaultTarget } from './vault-call.js';
-import { describeError, type RetryPolicy } from './with-retry.js';
+import { describeError, type RetryPolicy } from '../with-retry.js';
 
 /** How to reach the vault and report on it. */
 export interface OpenVaultOptions {

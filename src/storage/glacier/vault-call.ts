@@ -4,7 +4,7 @@
  * BackupError. Operations take a `VaultTarget` plus their own arguments.
  */
 import type { GlacierClient } from '@aws-sdk/client-glacier';
-import { withRetry, toVaultError, type RetryPolicy } from './with-retry.js';
+import { withRetry, toVaultError, type RetryPolicy } from '../with-retry.js';
 
 /** The vault an operation addresses and how its requests are retried. */
 export interface VaultTarget {

@@ -26,38 +26,23 @@ import {
   UploadArchiveCommand,
   UploadMultipartPartCommand,
 } from '@aws-sdk/client-glacier';
-import { asError, BackupError, fromSystemError, isBackupError } from '../errors.js';
-import { MiB, combineTreeHashes } from '../treehash/tree-hash.js';
-import { BufferPool } from './buffer-pool.js';
-import type { ByteRateLimiter } from './byte-rate-limiter.js';
-import { GrowingFile, type UploadSource } from './growing-file.js';
-import { PacedBody, hashBody } from './paced-body.js';
+import { asError, BackupError, fromSystemError, isBackupError } from '../../errors.js';
+import { MiB, combineTreeHashes } from '../../treehash/tree-hash.js';
+import { BufferPool } from '../buffer-pool.js';
+import type { ByteRateLimiter } from '../byte-rate-limiter.js';
+import { GrowingFile, type UploadSource } from '../growing-file.js';
+import type { UploadJournal } from '../upload-journal.js';
+import { PacedBody, hashBody } from '../paced-body.js';
 import { account, retryPolicy, vaultCall, type VaultTarget } from './vault-call.js';
-import { classifyError, describeError, toVaultError, withRetry } from './with-retry.js';
+import { classifyError, describeError, toVaultError, withRetry } from '../with-retry.js';
 
-export type { UploadSource } from './growing-file.js';
+export type { UploadSource } from '../growing-file.js';
+export type { UploadJournal } from '../upload-journal.js';
 
 /** Glacier's limit on parts per multipart upload. */
 export const MAX_PARTS = 10_000;
 /** Glacier's largest part size. */
 export const MAX_PART_SIZE = 4096 * MiB;
-
-/**
- * The catalog's record of one archive's multipart upload. Every method is synchronous and
- * durable when it returns (a kill -9 right after loses nothing). The uploader calls begin()
- * after InitiateMultipartUpload, partDone() after each part the service acknowledged (or that
- * ListParts proved present), completing() just before CompleteMultipartUpload, and reset()
- * when it abandons an upload (unknown/expired, or restarted with a larger part size).
- * It never clears a journal after success: the caller records the archive id and forgets the
- * upload in one transaction, so a crash in between resumes into an idempotent Complete.
- */
-export interface UploadJournal {
-  load(): { uploadId: string; partSize: number; parts: Map<number, string>; completing: boolean } | null;
-  begin(uploadId: string, partSize: number): void;
-  partDone(index: number, treeHash: string): void;
-  completing(): void;
-  reset(): void;
-}
 
 /** Progress of one upload; `partsTotal` is known once the file is complete. */
 export interface UploadProgress {

@@ -4,8 +4,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DescribeJobCommand, InitiateJobCommand, type GlacierJobDescription } from '@aws-sdk/client-glacier';
-import { BackupError, throwIfAborted } from '../errors.js';
-import { MiB } from '../treehash/tree-hash.js';
+import { BackupError, throwIfAborted } from '../../errors.js';
+import { MiB } from '../../treehash/tree-hash.js';
 import { account, vaultCall, type VaultTarget } from './vault-call.js';
 
 export { downloadJobOutput, type DownloadJobOutputOptions, type DownloadProgress, type DownloadResult } from './download-job-output.js';

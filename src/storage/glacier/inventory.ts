@@ -3,11 +3,11 @@
  * and reconcile it with the catalog (pure).
  */
 import { GetJobOutputCommand, InitiateJobCommand } from '@aws-sdk/client-glacier';
-import { BackupError } from '../errors.js';
-import { decodeDescription, type DecodedDescription } from './archive-description.js';
+import { BackupError } from '../../errors.js';
+import { decodeDescription, type DecodedDescription } from '../archive-description.js';
 import { account, vaultCall, type VaultTarget } from './vault-call.js';
 
-/** One archive as the inventory lists it. */
+/** One archive as the inventory lists it; `treeHash` is '' when the backend keeps none (S3). */
 export interface InventoryArchive {
   archiveId: string;
   description: string;
@@ -126,7 +126,7 @@ export function reconcileInventory(inventory: readonly InventoryArchive[], catal
       const uploaded = c.uploadedAt ? Date.parse(c.uploadedAt) : Number.NaN;
       if (!Number.isNaN(cutoff) && !Number.isNaN(uploaded) && uploaded > cutoff) out.newerThanInventory.push(c);
       else out.missingFromVault.push(c);
-    } else if (v.size !== c.size || v.treeHash !== c.treeHash) {
+    } else if (v.size !== c.size || (v.treeHash !== '' && v.treeHash !== c.treeHash)) {
       out.mismatched.push({ seq: c.seq, archiveId: c.archiveId, catalog: { size: c.size, treeHash: c.treeHash }, vault: { size: v.size, treeHash: v.treeHash } });
     } else {
       out.matched++;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MiB } from '../treehash/tree-hash.js';
+import { MiB } from '../../treehash/tree-hash.js';
 import { jobOutputSize, toJobStatus, validateRetrievalRange } from './retrieve-archive.js';
 
 test('retrieval ranges must start on a MiB and end before a MiB or at the archive end', () => {

@@ -7,10 +7,10 @@
  */
 import { createHash } from 'node:crypto';
 import { GlacierClient, type GlacierClientConfig } from '@aws-sdk/client-glacier';
-import { BackupError } from '../errors.js';
-import type { VaultConfig } from '../config/config-schema.js';
-import { treeHash } from '../treehash/tree-hash.js';
-import { isPacedBody } from './paced-body.js';
+import { BackupError } from '../../errors.js';
+import type { VaultConfig } from '../../config/config-schema.js';
+import { treeHash } from '../../treehash/tree-hash.js';
+import { isPacedBody } from '../paced-body.js';
 
 /** Static credentials, e.g. for the bundled local server or tests. */
 export interface StaticCredentials {

@@ -2,7 +2,7 @@
  * An UploadJournal held in memory, for uploads that need no crash recovery (tests, one-off
  * tools). Resuming works within the process: pass the same journal to a second uploadArchive.
  */
-import type { UploadJournal } from './upload-archive.js';
+import type { UploadJournal } from './upload-journal.js';
 
 /** The journal's recorded state. */
 export interface JournalState {

@@ -16,11 +16,11 @@
 import { open, readFile, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { GetJobOutputCommand } from '@aws-sdk/client-glacier';
-import { asError, BackupError, fromSystemError, isBackupError } from '../errors.js';
-import { MiB, combineTreeHashes, treeHash } from '../treehash/tree-hash.js';
-import { BufferPool } from './buffer-pool.js';
+import { asError, BackupError, fromSystemError, isBackupError } from '../../errors.js';
+import { MiB, combineTreeHashes, treeHash } from '../../treehash/tree-hash.js';
+import { BufferPool } from '../buffer-pool.js';
 import { account, retryPolicy, type VaultTarget } from './vault-call.js';
-import { toVaultError, withRetry } from './with-retry.js';
+import { toVaultError, withRetry } from '../with-retry.js';
 
 /** Progress of a download. */
 export interface DownloadProgress {
