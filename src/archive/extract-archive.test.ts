@@ -51,7 +51,7 @@ test(
     write(to, { 'stray.txt': 's', 'docs/stray/deep.txt': 'd' });
     const r = await extractArchive(createReadStream(join(dir, 'a1.tar.gz')), to);
     // unchanged keep.txt and docs/a.txt come from a0; a1 holds only docs/new.txt
-    assert.deepEqual(r, { files: 1, dirs: 1, symlinks: 0, deleted: 4 });
+    assert.deepEqual(r, { files: 1, dirs: 1, symlinks: 0, others: 0, deleted: 4 });
     assert.deepEqual(readdirSync(to).sort(), ['docs', 'keep.txt']);
     assert.deepEqual(readdirSync(join(to, 'docs')).sort(), ['a.txt', 'new.txt']);
     assert.equal(readFileSync(join(to, 'keep.txt'), 'utf8'), 'k');

@@ -20,7 +20,7 @@ export interface ExtractOptions {
   /** Accepts data-relative paths to restore; without it everything is. */
   filter?: (path: string) => boolean;
   signal?: AbortSignal;
-  /** Members skipped because their type is not restored (hard links, devices, FIFOs). */
+  /** Members skipped: types not restored, hard links whose target the filter left out. */
   onWarning?: (w: { path: string; message: string }) => void;
 }
 
@@ -30,6 +30,8 @@ export interface ExtractResult {
   /** Directories created or updated (the target itself not counted). */
   dirs: number;
   symlinks: number;
+  /** Hard links, FIFOs and device nodes made. */
+  others: number;
   /** Entries removed because a directory listing no longer names them. */
   deleted: number;
 }
@@ -55,13 +57,15 @@ export async function extractArchive(input: Readable, target: RestoreTarget | st
 
 async function extractInto(input: Readable, target: RestoreTarget, opts: ExtractOptions): Promise<ExtractResult> {
   const { filter, signal } = opts;
-  const result: ExtractResult = { files: 0, dirs: 0, symlinks: 0, deleted: 0 };
+  const result: ExtractResult = { files: 0, dirs: 0, symlinks: 0, others: 0, deleted: 0 };
+  // files written from this archive: a hard link member can only name one of them (as with GNU tar)
+  const written = new Set<string>();
   const dirs = new Map<string, DirAttrs>();
   // with a filter, the target is created only when something matches
   if (!filter) await target.ensureDir('');
   for await (const m of readArchive(input, { signal, onWarning: opts.onWarning })) {
     throwIfAborted(signal);
-    const attrs = { mode: m.mode, mtime: m.mtime, uid: m.uid, gid: m.gid };
+    const attrs = { mode: m.mode, mtime: m.mtime, uid: m.uid, gid: m.gid, uname: m.uname, gname: m.gname };
     const accepted = !filter || filter(m.path);
     if (m.type === 'dir') {
       dirs.set(m.path, { path: m.path, ...attrs });
@@ -76,11 +80,24 @@ async function extractInto(input: Readable, target: RestoreTarget, opts: Extract
     } else if (!accepted) {
       continue;
     } else if (m.type === 'file') {
-      await target.writeFileEntry(m.path, m.body, attrs, signal);
+      await target.writeFileEntry(m.path, m.body, attrs, signal, m.sparse);
+      written.add(m.path);
       result.files++;
-    } else {
+    } else if (m.type === 'symlink') {
       await target.writeSymlinkEntry(m.path, m.linkTarget ?? '', attrs);
       result.symlinks++;
+    } else if (m.type === 'hardlink') {
+      const to = m.linkTarget ?? '';
+      if (!written.has(to)) {
+        opts.onWarning?.({ path: m.path, message: `skipped: a hard link to ${to}, which this restore does not write; add ${to} to the restored paths` });
+        continue;
+      }
+      await target.writeHardLink(m.path, to);
+      written.add(m.path);
+      result.others++;
+    } else {
+      await target.writeSpecialEntry(m.path, m.type, { major: m.devMajor ?? 0, minor: m.devMinor ?? 0 }, attrs);
+      result.others++;
     }
   }
   await target.setDirTimes(dirs.values());

@@ -15,15 +15,32 @@ export interface GnuHeaderFields {
   gid: number;
   /** Body length in bytes (0 for directories and symlinks; the dumpdir body length for 'D'). */
   size: number;
-  /** Whole seconds since the epoch; may be negative. */
-  mtime: number;
-  /** '0' file, '2' symlink, '5' directory, 'D' GNU dumpdir, 'L'/'K' long name/link. */
+  /** Whole seconds since the epoch; may be negative, and beyond what octal holds (base-256 then). */
+  mtime: number | bigint;
+  /**
+   * '0' file, '1' hard link, '2' symlink, '3' character device, '4' block device, '5'
+   * directory, '6' FIFO, 'D' GNU dumpdir, 'S' old-GNU sparse file, 'L'/'K' long name/link.
+   */
   typeflag: string;
-  /** Symlink target; any length. */
+  /** Symlink target, or the member name a hard link points to; any length. */
   linkname?: string;
   uname?: string;
   gname?: string;
+  devMajor?: number;
+  devMinor?: number;
+  /** For 'S': the data extents (stored in this order in the body, which is `size` bytes) and the file's real size. */
+  sparse?: SparseMap;
 }
+
+/** An old-GNU sparse member's map: the extents of data, in file order; everything else reads as zeros. */
+export interface SparseMap {
+  realSize: number;
+  extents: Array<{ offset: number; size: number }>;
+}
+
+/** Sparse entries in the main header and in each extension block (old GNU format). */
+const SPARSE_IN_HEADER = 4;
+const SPARSE_IN_EXTENSION = 21;
 
 /** Tar block size: headers and bodies are padded to multiples of it. */
 export const BLOCK = 512;
@@ -44,7 +61,28 @@ export function encodeGnuHeader(fields: GnuHeaderFields): Buffer[] {
   if (link.length > 100) out.push(...longLink('K', link));
   if (name.length > 100) out.push(...longLink('L', name));
   out.push(encodeBlock({ ...fields, name: name.subarray(0, 100), linkname: link.subarray(0, 100) }));
+  if (fields.sparse) out.push(...sparseExtensions(fields.sparse));
   return out;
+}
+
+/**
+ * The extension blocks after an 'S' header (which holds the first four extents, the real
+ * size and an "extended" flag): the remaining extents, 21 per block, each block with its own
+ * "extended" flag when another follows.
+ */
+function sparseExtensions(map: SparseMap): Buffer[] {
+  const rest = map.extents.slice(SPARSE_IN_HEADER);
+  const blocks: Buffer[] = [];
+  for (let i = 0; i < rest.length; i += SPARSE_IN_EXTENSION) {
+    const b = Buffer.alloc(BLOCK);
+    rest.slice(i, i + SPARSE_IN_EXTENSION).forEach((e, j) => {
+      writeNumber(b, j * 24, 12, e.offset);
+      writeNumber(b, j * 24 + 12, 12, e.size);
+    });
+    if (i + SPARSE_IN_EXTENSION < rest.length) b[504] = 1;
+    blocks.push(b);
+  }
+  return blocks;
 }
 
 /** A `././@LongLink` header and its body (the bytes plus a NUL, padded), as GNU tar writes them. */
@@ -81,6 +119,16 @@ function encodeBlock(f: Omit<GnuHeaderFields, 'name' | 'linkname'> & { name: Buf
   b.write(GNU_MAGIC, 257, 'latin1');
   writeString(b, 265, 32, f.uname ?? '');
   writeString(b, 297, 32, f.gname ?? '');
+  if (f.devMajor !== undefined) writeNumber(b, 329, 8, f.devMajor);
+  if (f.devMinor !== undefined) writeNumber(b, 337, 8, f.devMinor);
+  if (f.sparse) {
+    f.sparse.extents.slice(0, SPARSE_IN_HEADER).forEach((e, j) => {
+      writeNumber(b, 386 + j * 24, 12, e.offset);
+      writeNumber(b, 386 + j * 24 + 12, 12, e.size);
+    });
+    if (f.sparse.extents.length > SPARSE_IN_HEADER) b[482] = 1;
+    writeNumber(b, 483, 12, f.sparse.realSize);
+  }
   writeChecksum(b);
   return b;
 }
@@ -107,17 +155,62 @@ function writeString(b: Buffer, offset: number, width: number, value: string): v
  * A numeric field: `width - 1` octal digits and a NUL when the value fits, otherwise
  * GNU base-256 (first byte 0x80 for positive, 0xff for negative two's complement).
  */
-function writeNumber(b: Buffer, offset: number, width: number, value: number): void {
-  if (!Number.isSafeInteger(value)) throw new RangeError(`tar header number out of range: ${value}`);
-  if (value >= 0 && value < 8 ** (width - 1)) {
-    b.write(`${value.toString(8).padStart(width - 1, '0')}\0`, offset, 'latin1');
+function writeNumber(b: Buffer, offset: number, width: number, value: number | bigint): void {
+  if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new RangeError(`tar header number out of range: ${value}`);
+  const n = BigInt(value);
+  if (n >= 0n && n < 8n ** BigInt(width - 1)) {
+    b.write(`${n.toString(8).padStart(width - 1, '0')}\0`, offset, 'latin1');
     return;
   }
-  let v = BigInt(value);
-  if (value < 0) v = (1n << BigInt(8 * width)) + v;
+  const bits = BigInt(8 * (width - 1) - 1);
+  if (n >= 1n << bits || n < -(1n << bits)) throw new RangeError(`tar header number out of range: ${value}`);
+  let v = n < 0n ? (1n << BigInt(8 * width)) + n : n;
   for (let i = width - 1; i >= 1; i--) {
     b[offset + i] = Number(v & 0xffn);
     v >>= 8n;
   }
-  b[offset] = value < 0 ? 0xff : 0x80;
+  b[offset] = n < 0n ? 0xff : 0x80;
+}
+
+/**
+ * Reads a numeric field: octal digits (leading spaces or NULs skipped, ending at a NUL or
+ * space), or GNU base-256 when the first byte has its high bit set (0xff: negative).
+ */
+export function decodeNumber(b: Uint8Array, offset: number, width: number): bigint {
+  const first = b[offset];
+  if (first & 0x80) {
+    let v = BigInt(first & 0x7f);
+    for (let i = 1; i < width; i++) v = (v << 8n) | BigInt(b[offset + i]);
+    return first === 0xff ? v - (1n << BigInt(8 * width - 1)) : v;
+  }
+  let v = 0n;
+  let i = offset;
+  const end = offset + width;
+  while (i < end && (b[i] === 0x20 || b[i] === 0)) i++;
+  for (; i < end && b[i] >= 0x30 && b[i] <= 0x37; i++) v = v * 8n + BigInt(b[i] - 0x30);
+  return v;
+}
+
+/** The sparse map of an old-GNU 'S' header, and whether extension blocks follow. */
+export function decodeSparseHeader(block: Uint8Array): { map: SparseMap; extended: boolean } {
+  return {
+    map: { realSize: Number(decodeNumber(block, 483, 12)), extents: sparseEntries(block, 386, SPARSE_IN_HEADER) },
+    extended: block[482] !== 0,
+  };
+}
+
+/** The extents of one sparse extension block, and whether another follows. */
+export function decodeSparseExtension(block: Uint8Array): { extents: SparseMap['extents']; extended: boolean } {
+  return { extents: sparseEntries(block, 0, SPARSE_IN_EXTENSION), extended: block[504] !== 0 };
+}
+
+function sparseEntries(block: Uint8Array, at: number, count: number): SparseMap['extents'] {
+  const out: SparseMap['extents'] = [];
+  for (let j = 0; j < count; j++) {
+    const o = at + j * 24;
+    // an unused entry is all NULs
+    if (block[o] === 0 && block[o + 12] === 0) break;
+    out.push({ offset: Number(decodeNumber(block, o, 12)), size: Number(decodeNumber(block, o + 12, 12)) });
+  }
+  return out;
 }

@@ -221,18 +221,35 @@ test(
 );
 
 test(
-  'member types that are not restored (hard links) are skipped with a warning',
+  "GNU tar's hard link, sparse, FIFO and device members are read with their links, maps and device numbers",
   withTmp(async (dir) => {
     const data = join(dir, 'data');
     mkdirSync(data);
     writeFileSync(join(data, 'a'), 'same\n');
     linkSync(join(data, 'a'), join(data, 'b'));
-    execFileSync('tar', ['-C', data, '-czf', join(dir, 'h.tar.gz'), '.']);
+    execFileSync('mkfifo', [join(data, 'p')]);
+    execFileSync('truncate', ['-s', '1M', join(data, 's')]);
+    execFileSync('dd', ['if=/dev/urandom', `of=${join(data, 's')}`, 'bs=4096', 'count=1', 'seek=100', 'conv=notrunc'], { stdio: 'ignore' });
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) execFileSync('mknod', [join(data, 'c'), 'c', '1', '3']);
+    execFileSync('tar', ['--sparse', '--format=gnu', '-C', data, '-czf', join(dir, 'h.tar.gz'), '.']);
     const warnings: string[] = [];
-    const paths: string[] = [];
-    for await (const m of readArchive(createReadStream(join(dir, 'h.tar.gz')), { onWarning: (w) => warnings.push(w.path) })) paths.push(m.path);
-    // GNU tar stores the first name as a file and the second as a link to it
-    assert.equal(warnings.length, 1);
-    assert.deepEqual([...paths, ...warnings].sort(), ['', 'a', 'b']);
+    const seen = new Map<string, ArchiveMemberRead>();
+    for await (const m of readArchive(createReadStream(join(dir, 'h.tar.gz')), { onWarning: (w) => warnings.push(w.path) })) {
+      let n = 0;
+      for await (const c of m.body) n += c.length;
+      seen.set(m.path, { ...m, size: n });
+    }
+    assert.deepEqual(warnings, []);
+    // GNU tar stores the first name it meets as a file and the other as a link to it
+    const [first, second] = seen.get('a')!.type === 'file' ? ['a', 'b'] : ['b', 'a'];
+    assert.equal(seen.get(second)!.type, 'hardlink');
+    assert.equal(seen.get(second)!.linkTarget, first);
+    assert.equal(seen.get('p')!.type, 'fifo');
+    const s = seen.get('s')!;
+    assert.equal(s.type, 'file');
+    assert.deepEqual(s.sparse, { realSize: 1024 * 1024, extents: [{ offset: 409600, size: 4096 }, { offset: 1024 * 1024, size: 0 }] });
+    assert.equal(s.size, 4096);
+    if (asRoot) assert.deepEqual([seen.get('c')!.type, seen.get('c')!.devMajor, seen.get('c')!.devMinor], ['chardev', 1, 3]);
   }),
 );

@@ -23,13 +23,20 @@
  *
  * Directories stay writable (u+rwx) while a restore works in them; setDirTimes gives them
  * their mode and mtime at the end, and removes temporary files a killed earlier restore left
- * in them. Ownership is restored only when running as root, as GNU tar does.
+ * in them. Ownership is restored (fchown; lchown for symlinks) only when running as root, as
+ * GNU tar does: by the stored owner name when it exists here, else by the stored id. Hard
+ * links are made to an entry this restore already wrote; FIFOs and device nodes with
+ * mknod(1) (Node has no mknod), run without a shell on the held directory's /proc path.
  *
  * Names are strings whose escaped bytes (see name-bytes.ts) are converted back at each call.
  */
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, futimesSync, lchownSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { BackupError, fromSystemError, throwIfAborted } from '../errors.js';
+import type { SparseMap } from './gnu-header.js';
+import { ownerNames } from './owner-names.js';
 import { nameFromBytes, nameToBytes, showName } from '../scan/name-bytes.js';
 import { checkMemberPath, unsafe } from './safe-path.js';
 
@@ -42,6 +49,24 @@ export interface EntryAttrs {
   /** Applied only when running as root. */
   uid?: number;
   gid?: number;
+  /** Owner names: when they exist on this machine, their ids win over uid/gid (as GNU tar restores). */
+  uname?: string;
+  gname?: string;
+}
+
+/** The owner to give a restored entry, or null when ownership is not restored (not root, or not recorded). */
+function ownerOf(attrs: Pick<EntryAttrs, 'uid' | 'gid' | 'uname' | 'gname'>): { uid: number; gid: number } | null {
+  if (!asRoot || attrs.uid === undefined || attrs.gid === undefined) return null;
+  const names = ownerNames();
+  return { uid: names.localUid(attrs.uname, attrs.uid), gid: names.localGid(attrs.gname, attrs.gid) };
+}
+
+/**
+ * A time argument for the utimes calls: Node replaces a negative number of seconds with the
+ * current time, so times before 1970 go as a Date (which holds any second within ±275,000 years).
+ */
+export function timeArg(seconds: number): number | Date {
+  return seconds < 0 ? new Date(seconds * 1000) : seconds;
 }
 
 /** A directory whose attributes are set once everything inside it is written. */
@@ -69,6 +94,7 @@ const MAX_OPEN_DIRS = 128;
 const TMP_NAME = /^\.backup-restore-\d+-\d+\.tmp$/;
 const asRoot = process.getuid?.() === 0;
 let tmpCounter = 0;
+const run = promisify(execFile);
 
 /**
  * One restore's view of its target directory. Relative paths are data-relative ("" is the
@@ -143,7 +169,7 @@ export class RestoreTarget {
    * (a directory in the way is removed). Missing parents are created. On failure the
    * temporary file is removed.
    */
-  async writeFileEntry(path: string, body: AsyncIterable<Uint8Array>, attrs: EntryAttrs, signal?: AbortSignal): Promise<void> {
+  async writeFileEntry(path: string, body: AsyncIterable<Uint8Array>, attrs: EntryAttrs, signal?: AbortSignal, sparse?: SparseMap): Promise<void> {
     checkMemberPath(path);
     if (path === '') throw new BackupError('INTERNAL', 'writeFileEntry: the restore target itself is a directory');
     const parent = this.openDir(parentOf(path), true, path);
@@ -151,15 +177,21 @@ export class RestoreTarget {
     const fd = this.guard(path, () => openSync(at(parent, tmp), NEW_FILE_FLAGS, 0o600));
     try {
       try {
-        for await (const chunk of body) {
-          throwIfAborted(signal);
-          let done = 0;
-          // synchronous writes: the main thread writes while the thread pool inflates the next chunks
-          while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done);
+        if (sparse) {
+          await writeSparse(fd, body, sparse, signal);
+          ftruncateSync(fd, sparse.realSize);
+        } else {
+          for await (const chunk of body) {
+            throwIfAborted(signal);
+            let done = 0;
+            // synchronous writes: the main thread writes while the thread pool inflates the next chunks
+            while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done);
+          }
         }
-        if (asRoot && attrs.uid !== undefined && attrs.gid !== undefined) fchownSync(fd, attrs.uid, attrs.gid);
+        const owner = ownerOf(attrs);
+        if (owner) fchownSync(fd, owner.uid, owner.gid);
         fchmodSync(fd, attrs.mode & 0o7777);
-        futimesSync(fd, attrs.mtime, attrs.mtime);
+        futimesSync(fd, timeArg(attrs.mtime), timeArg(attrs.mtime));
       } finally {
         closeSync(fd);
       }
@@ -176,7 +208,7 @@ export class RestoreTarget {
   }
 
   /** Creates a symlink (its target stored as is, never followed), replacing whatever is at `path`. */
-  async writeSymlinkEntry(path: string, target: string, attrs: Pick<EntryAttrs, 'mtime' | 'uid' | 'gid'>): Promise<void> {
+  async writeSymlinkEntry(path: string, target: string, attrs: Omit<EntryAttrs, 'mode'>): Promise<void> {
     checkMemberPath(path);
     if (path === '') throw new BackupError('INTERNAL', 'writeSymlinkEntry: the restore target itself is a directory');
     const parent = this.openDir(parentOf(path), true, path);
@@ -185,9 +217,10 @@ export class RestoreTarget {
       const tmpPath = at(parent, tmp);
       symlinkSync(nameToBytes(target), tmpPath);
       try {
-        if (asRoot && attrs.uid !== undefined && attrs.gid !== undefined) ignoreErrors(() => lchownSync(tmpPath, attrs.uid!, attrs.gid!));
+        const owner = ownerOf(attrs);
+        if (owner) ignoreErrors(() => lchownSync(tmpPath, owner.uid, owner.gid));
         // some file systems cannot set a symlink's own times; its target's are never touched
-        ignoreErrors(() => lutimesSync(tmpPath, attrs.mtime, attrs.mtime));
+        ignoreErrors(() => lutimesSync(tmpPath, timeArg(attrs.mtime), timeArg(attrs.mtime)));
         this.renameOver(parent, tmp, path);
       } catch (err) {
         ignoreErrors(() => unlinkSync(tmpPath));
@@ -196,6 +229,70 @@ export class RestoreTarget {
     });
     this.noteWritten(path);
     return Promise.resolve();
+  }
+
+  /**
+   * Makes `path` another name of the regular file this restore already wrote at `existing`
+   * (a tar hard link member), replacing whatever is at `path`. Both are reached through held
+   * directory descriptors; link(2) never follows `existing` if it became a symlink meanwhile.
+   */
+  async writeHardLink(path: string, existing: string): Promise<void> {
+    checkMemberPath(path);
+    checkMemberPath(existing);
+    if (path === '' || existing === '') throw new BackupError('INTERNAL', 'writeHardLink: the restore target itself is a directory');
+    const from = this.openDir(parentOf(existing), false);
+    const source = from === undefined ? undefined : at(from, baseOf(existing));
+    if (source === undefined || !isFileAt(source)) {
+      throw new BackupError('ARCHIVE_CORRUPT', `${this.show(path)} is a hard link to ${showName(existing)}, which this restore did not write as a file; restore the whole archive`, { subject: this.show(path) });
+    }
+    const parent = this.openDir(parentOf(path), true, path);
+    const tmp = tmpName();
+    this.guard(path, () => {
+      linkSync(source, at(parent, tmp));
+      try {
+        this.renameOver(parent, tmp, path);
+      } catch (err) {
+        ignoreErrors(() => unlinkSync(at(parent, tmp)));
+        throw err;
+      }
+    });
+    this.noteWritten(path);
+    return Promise.resolve();
+  }
+
+  /**
+   * Makes a FIFO or a device node with mknod(1) (run without a shell, on this process's
+   * /proc path of the held directory), with mode, mtime and (as root) owner, replacing
+   * whatever is at `path`. A device node needs root: as another user that fails with one
+   * line naming the path, as GNU tar reports it.
+   */
+  async writeSpecialEntry(path: string, type: 'fifo' | 'chardev' | 'blockdev', dev: { major: number; minor: number }, attrs: EntryAttrs): Promise<void> {
+    checkMemberPath(path);
+    if (path === '') throw new BackupError('INTERNAL', 'writeSpecialEntry: the restore target itself is a directory');
+    const parent = this.openDir(parentOf(path), true, path);
+    const tmp = tmpName();
+    const kind = type === 'fifo' ? ['p'] : [type === 'chardev' ? 'c' : 'b', String(dev.major), String(dev.minor)];
+    try {
+      await run('mknod', ['-m', (attrs.mode & 0o7777).toString(8), `/proc/${process.pid}/fd/${parent}/${tmp}`, ...kind]);
+    } catch (err) {
+      const why = ((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split('\n')[0];
+      const what = type === 'fifo' ? 'FIFO' : 'device node';
+      throw new BackupError('IO', `cannot make the ${what} ${this.show(path)} (${why})${type === 'fifo' ? '' : '; device nodes are restored only as root'}`, { cause: err, subject: this.show(path) });
+    }
+    this.guard(path, () => {
+      const tmpPath = at(parent, tmp);
+      try {
+        // lchown/lutimes: nothing is followed even if the new node were replaced by a symlink
+        const owner = ownerOf(attrs);
+        if (owner) lchownSync(tmpPath, owner.uid, owner.gid);
+        lutimesSync(tmpPath, timeArg(attrs.mtime), timeArg(attrs.mtime));
+        this.renameOver(parent, tmp, path);
+      } catch (err) {
+        ignoreErrors(() => unlinkSync(tmpPath));
+        throw err;
+      }
+    });
+    this.noteWritten(path);
   }
 
   /**
@@ -213,10 +310,11 @@ export class RestoreTarget {
       this.guard(d.path, () => {
         this.sweepLeftovers(fd, d.path);
         if (d.path !== '') {
-          if (asRoot && d.uid !== undefined && d.gid !== undefined) fchownSync(fd, d.uid, d.gid);
+          const owner = ownerOf(d);
+          if (owner) fchownSync(fd, owner.uid, owner.gid);
           fchmodSync(fd, d.mode & 0o7777);
         }
-        futimesSync(fd, d.mtime, d.mtime);
+        futimesSync(fd, timeArg(d.mtime), timeArg(d.mtime));
       });
     }
     return Promise.resolve();
@@ -436,6 +534,39 @@ function fdPath(fd: number): string {
 /** A temporary name, unique within this process. */
 function tmpName(): string {
   return `.backup-restore-${process.pid}-${++tmpCounter}.tmp`;
+}
+
+/**
+ * Writes a sparse file's stored bytes (its extents, back to back) at the extents' offsets,
+ * leaving holes between them; the caller truncates to the real size.
+ */
+async function writeSparse(fd: number, body: AsyncIterable<Uint8Array>, map: SparseMap, signal?: AbortSignal): Promise<void> {
+  let i = 0;
+  let into = 0;
+  for await (const chunk of body) {
+    throwIfAborted(signal);
+    let from = 0;
+    while (from < chunk.length) {
+      while (i < map.extents.length && into >= map.extents[i].size) {
+        i++;
+        into = 0;
+      }
+      if (i >= map.extents.length) throw new BackupError('ARCHIVE_CORRUPT', 'a sparse member holds more data than its map places; use another copy of the archive');
+      const n = Math.min(chunk.length - from, map.extents[i].size - into);
+      let done = 0;
+      while (done < n) done += writeSync(fd, chunk, from + done, n - done, map.extents[i].offset + into + done);
+      from += n;
+      into += n;
+    }
+  }
+}
+
+function isFileAt(p: Buffer): boolean {
+  try {
+    return lstatSync(p).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function isSymlinkAt(p: Buffer): boolean {

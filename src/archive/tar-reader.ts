@@ -8,26 +8,33 @@
  */
 import { Header, Pax, type HeaderData } from 'tar';
 import { BackupError, throwIfAborted } from '../errors.js';
-import type { EntryType } from '../scan/tree-entry.js';
+import type { MemberType } from '../scan/tree-entry.js';
 import { ByteReader, TruncatedError } from './byte-reader.js';
 import { decodeDumpdir, type DumpdirEntry } from './dumpdir-body.js';
-import { BLOCK, paddingFor } from './gnu-header.js';
+import { BLOCK, decodeNumber, decodeSparseExtension, decodeSparseHeader, paddingFor, type SparseMap } from './gnu-header.js';
 import { memberPath } from './member-name.js';
 
 /** One member as read from an archive. */
 export interface ArchiveMemberRead {
   /** Relative path without "./" or trailing "/" ("" for the archive's root directory); not yet checked for safety. */
   path: string;
-  type: EntryType;
+  type: MemberType;
   /** Permission bits. */
   mode: number;
   uid: number;
   gid: number;
+  uname?: string;
+  gname?: string;
   /** Whole seconds since the epoch. */
   mtime: number;
-  /** Body bytes for files; 0 for directories and symlinks. */
+  /** Body bytes for files (the stored extents of a sparse one); 0 for other types. */
   size: number;
+  /** Symlink target; for a hard link, the relative path of the earlier member it names (not yet checked for safety). */
   linkTarget?: string;
+  devMajor?: number;
+  devMinor?: number;
+  /** For a sparse file ('S'): where its stored bytes go and its real size. */
+  sparse?: SparseMap;
   /** For GNU dumpdir members: the names the directory holds. Absent for plain directories (nothing is purged). */
   listing?: DumpdirEntry[];
   /** Offset in the tar stream of the member's first header block (its LongLink header when it has one). */
@@ -48,7 +55,7 @@ export interface ReadWarning {
 /** Reading options. */
 export interface TarReadOptions {
   signal?: AbortSignal;
-  /** Members of types this project does not restore (hard links, devices, FIFOs) are skipped and reported here. */
+  /** Members of types this project does not restore (contiguous files, multi-volume parts, …) are skipped and reported here. */
   onWarning?: (w: ReadWarning) => void;
 }
 
@@ -123,7 +130,19 @@ export class TarReader {
       // Header.decode re-reads the link field after applying `ex`; the long values win
       if (ex.path !== undefined) h.path = ex.path;
       if (ex.linkpath !== undefined) h.linkpath = ex.linkpath;
-      const m = this.member(h, typeflag, tarOffset);
+      const m = this.member(h, block, typeflag, tarOffset, ex);
+      if (typeflag === 'S') {
+        const first = decodeSparseHeader(block);
+        let extended = first.extended;
+        while (extended) {
+          const ext = await this.bytes.readExact(BLOCK);
+          if (ext === null) throw corrupt(`archive ends inside a sparse map at byte ${this.bytes.offset}: it is truncated`);
+          const more = decodeSparseExtension(ext);
+          first.map.extents.push(...more.extents);
+          extended = more.extended;
+        }
+        if (m) m.sparse = first.map;
+      }
       const bodySize = h.size ?? 0;
       if (typeflag === 'D') {
         const body = (await this.bytes.readExact(bodySize)) ?? Buffer.alloc(0);
@@ -146,28 +165,34 @@ export class TarReader {
     }
   }
 
-  private member(h: Header, typeflag: string, tarOffset: number): ArchiveMemberRead | null {
+  private member(h: Header, block: Buffer, typeflag: string, tarOffset: number, ex: HeaderData): ArchiveMemberRead | null {
     const name = h.path ?? '';
-    let type: EntryType;
-    if (typeflag === '0' || typeflag === '\0' || typeflag === '7') type = 'file';
-    else if (typeflag === '5' || typeflag === 'D') type = 'dir';
-    else if (typeflag === '2') type = 'symlink';
-    else {
+    const type = MEMBER_TYPES[typeflag];
+    if (!type) {
       this.opts.onWarning?.({ path: memberPath(name), message: `skipped: tar member type "${typeflag}" (${h.type}) is not restored` });
       return null;
     }
-    return {
+    const m: ArchiveMemberRead = {
       path: memberPath(name),
       type,
       mode: (h.mode ?? 0) & 0o7777,
       uid: h.uid ?? 0,
       gid: h.gid ?? 0,
-      mtime: h.mtime ? Math.floor(h.mtime.getTime() / 1000) : 0,
+      // read here rather than through a Date: any second the field holds (base-256 beyond year 2242)
+      mtime: ex.mtime ? Math.floor(ex.mtime.getTime() / 1000) : Number(decodeNumber(block, 136, 12)),
       size: 0,
-      linkTarget: type === 'symlink' ? (h.linkpath ?? '') : undefined,
       tarOffset,
       body: empty(),
     };
+    if (h.uname) m.uname = h.uname;
+    if (h.gname) m.gname = h.gname;
+    if (type === 'symlink') m.linkTarget = h.linkpath ?? '';
+    else if (type === 'hardlink') m.linkTarget = memberPath(h.linkpath ?? '');
+    else if (type === 'chardev' || type === 'blockdev') {
+      m.devMajor = Number(decodeNumber(block, 329, 8));
+      m.devMinor = Number(decodeNumber(block, 337, 8));
+    }
+    return m;
   }
 
   private async *body(generation: number): AsyncGenerator<Buffer> {
@@ -198,6 +223,21 @@ export class TarReader {
     }
   }
 }
+
+/** Member types by typeflag ('7', contiguous, reads as a plain file, as GNU tar does). */
+const MEMBER_TYPES: Record<string, MemberType | undefined> = {
+  '0': 'file',
+  '\0': 'file',
+  '7': 'file',
+  S: 'file',
+  '1': 'hardlink',
+  '2': 'symlink',
+  '3': 'chardev',
+  '4': 'blockdev',
+  '5': 'dir',
+  D: 'dir',
+  '6': 'fifo',
+};
 
 function corrupt(what: string, cause?: unknown): BackupError {
   return new BackupError('ARCHIVE_CORRUPT', `${what}; use another copy of it`, { cause });

@@ -19,10 +19,12 @@ import { BackupError, fromSystemError, throwIfAborted } from '../errors.js';
 import type { ArchivedMember } from './archived-member.js';
 import type { ArchivePlan } from '../scan/archive-plan.js';
 import type { GzipBlock } from './gzip-block.js';
-import type { TreeEntry } from '../scan/tree-entry.js';
+import { isSpecialType, type TreeEntry } from '../scan/tree-entry.js';
 import { BlockGzipWriter } from './block-gzip-writer.js';
 import { encodeDumpdir } from './dumpdir-body.js';
-import { BLOCK, encodeGnuHeader, paddingFor } from './gnu-header.js';
+import { BLOCK, encodeGnuHeader, paddingFor, type SparseMap } from './gnu-header.js';
+import { findDataExtents } from './find-data-extents.js';
+import { ownerNames } from './owner-names.js';
 import { memberName } from './member-name.js';
 
 /** A file that could not be archived as it was planned. */
@@ -94,6 +96,7 @@ export async function writeArchive(plan: ArchivePlan, opts: WriteArchiveOptions)
       throwIfAborted(opts.signal);
       if (e.type === 'symlink') await w.symlink(e);
       else if (e.type === 'file') await w.file(e);
+      else if (isSpecial(e)) await w.special(e);
       else throw new BackupError('INTERNAL', `writeArchive: ${e.path} is planned as a ${e.type} among the files`);
     }
     await out.write(Buffer.alloc(2 * BLOCK));
@@ -107,10 +110,13 @@ export async function writeArchive(plan: ArchivePlan, opts: WriteArchiveOptions)
 }
 
 /** Whole seconds of a nanosecond timestamp, rounded down (as tar stores mtimes). */
-export function secondsOf(ns: bigint): number {
+export function secondsOf(ns: bigint): bigint {
   const s = ns / 1_000_000_000n;
-  return Number(ns < 0n && s * 1_000_000_000n !== ns ? s - 1n : s);
+  return ns < 0n && s * 1_000_000_000n !== ns ? s - 1n : s;
 }
+
+/** The typeflag of a header-only special member. */
+const SPECIAL_TYPEFLAG = { fifo: '6', chardev: '3', blockdev: '4' } as const;
 
 /** Writes members into the tar stream and keeps the counts. */
 class MemberWriter {
@@ -118,31 +124,61 @@ class MemberWriter {
   files = 0;
   readonly skipped: string[] = [];
   private readonly buf = Buffer.allocUnsafe(CHUNK);
+  private readonly names = ownerNames();
+  /** Files with more than one name written whole in this archive, by "dev:ino": later names become hard link members. */
+  private readonly linked = new Map<string, { path: string; size: number }>();
 
   constructor(
     private readonly out: BlockGzipWriter,
     private readonly opts: WriteArchiveOptions,
   ) {}
 
+  /** Header fields and catalog fields every member shares: owner ids and names, mode, mtime. */
+  private common(e: Pick<TreeEntry, 'uid' | 'gid' | 'mode' | 'mtimeNs'>) {
+    const uname = this.names.userName(e.uid);
+    const gname = this.names.groupName(e.gid);
+    const mtime = secondsOf(e.mtimeNs);
+    return {
+      header: { mode: e.mode, uid: e.uid, gid: e.gid, mtime, uname, gname },
+      member: { mode: e.mode & 0o7777, uid: e.uid, gid: e.gid, mtime: Number(mtime), ...(uname === undefined ? {} : { uname }), ...(gname === undefined ? {} : { gname }) },
+    };
+  }
+
   async dir(e: TreeEntry, body: Buffer): Promise<void> {
     const tarOffset = this.out.rawBytes;
-    const mtime = secondsOf(e.mtimeNs);
-    await this.writeAll(encodeGnuHeader({ name: memberName(e.path, true), mode: e.mode, uid: e.uid, gid: e.gid, size: body.length, mtime, typeflag: 'D' }));
+    const c = this.common(e);
+    await this.writeAll(encodeGnuHeader({ ...c.header, name: memberName(e.path, true), size: body.length, typeflag: 'D' }));
     await this.out.write(body);
     await this.out.write(ZEROS.subarray(0, paddingFor(body.length)));
-    this.done({ path: e.path, type: 'dir', mode: e.mode & 0o7777, size: 0, mtime, tarOffset });
+    this.done({ ...c.member, path: e.path, type: 'dir', size: 0, tarOffset });
   }
 
   async symlink(e: TreeEntry): Promise<void> {
     const tarOffset = this.out.rawBytes;
-    const mtime = secondsOf(e.mtimeNs);
+    const c = this.common(e);
     const linkTarget = e.linkTarget ?? '';
-    await this.writeAll(encodeGnuHeader({ name: memberName(e.path, false), mode: e.mode, uid: e.uid, gid: e.gid, size: 0, mtime, typeflag: '2', linkname: linkTarget }));
+    await this.writeAll(encodeGnuHeader({ ...c.header, name: memberName(e.path, false), size: 0, typeflag: '2', linkname: linkTarget }));
     this.files++;
-    this.done({ path: e.path, type: 'symlink', mode: e.mode & 0o7777, size: 0, mtime, tarOffset, linkTarget });
+    this.done({ ...c.member, path: e.path, type: 'symlink', size: 0, tarOffset, linkTarget });
+  }
+
+  /** A FIFO or device node: a header-only member ('6', '3', '4') with the device numbers, as GNU tar writes it. */
+  async special(e: TreeEntry & { type: 'fifo' | 'chardev' | 'blockdev' }): Promise<void> {
+    const tarOffset = this.out.rawBytes;
+    const c = this.common(e);
+    const devMajor = e.devMajor ?? 0;
+    const devMinor = e.devMinor ?? 0;
+    await this.writeAll(encodeGnuHeader({ ...c.header, name: memberName(e.path, false), size: 0, typeflag: SPECIAL_TYPEFLAG[e.type], devMajor, devMinor }));
+    this.files++;
+    this.done({ ...c.member, path: e.path, type: e.type, size: 0, tarOffset, ...(e.type === 'fifo' ? {} : { devMajor, devMinor }) });
   }
 
   async file(e: TreeEntry): Promise<void> {
+    const first = (e.nlink ?? 1) > 1 ? this.linked.get(`${e.dev}:${e.ino}`) : undefined;
+    if (first) {
+      await this.hardLink(e, first);
+      return;
+    }
     const abs = join(this.opts.root, e.path);
     let fh: ReadableFile;
     try {
@@ -160,6 +196,15 @@ class MemberWriter {
     }
   }
 
+  /** A later name of a file already written whole in this archive: a '1' member naming the first, as GNU tar writes it. */
+  private async hardLink(e: TreeEntry, first: { path: string; size: number }): Promise<void> {
+    const tarOffset = this.out.rawBytes;
+    const c = this.common(e);
+    await this.writeAll(encodeGnuHeader({ ...c.header, name: memberName(e.path, false), size: 0, typeflag: '1', linkname: memberName(first.path, false) }));
+    this.files++;
+    this.done({ ...c.member, path: e.path, type: 'hardlink', size: first.size, tarOffset, linkTarget: first.path });
+  }
+
   private async fileBody(e: TreeEntry, fh: ReadableFile): Promise<void> {
     let before;
     try {
@@ -173,35 +218,50 @@ class MemberWriter {
       return;
     }
     const size = Number(before.size);
-    const mode = Number(before.mode) & 0o7777;
-    const mtime = secondsOf(before.mtimeNs);
+    const c = this.common({ mode: Number(before.mode) & 0o7777, uid: Number(before.uid), gid: Number(before.gid), mtimeNs: before.mtimeNs });
+    let problem: Omit<ArchiveWarning, 'path'> | undefined;
+    // fewer blocks allocated than the size needs: look for holes, as tar --sparse does
+    let sparse: SparseMap | null = null;
+    if (size > 0 && Number(before.blocks) * 512 < size) {
+      try {
+        sparse = await findDataExtents((buf, len, pos) => fh.read(buf, 0, len, pos).then((r) => r.bytesRead), this.buf, size, this.opts.signal);
+      } catch (err) {
+        if (err instanceof BackupError) throw err;
+        problem = { code: 'unreadable', message: `could not be read to the end (${errCode(err)}); retried next run` };
+      }
+    }
+    const extents = sparse?.extents ?? [{ offset: 0, size }];
+    const stored = extents.reduce((n, x) => n + x.size, 0);
     const tarOffset = this.out.rawBytes;
-    await this.writeAll(encodeGnuHeader({ name: memberName(e.path, false), mode, uid: Number(before.uid), gid: Number(before.gid), size, mtime, typeflag: '0' }));
+    await this.writeAll(encodeGnuHeader({ ...c.header, name: memberName(e.path, false), size: stored, typeflag: sparse ? 'S' : '0', ...(sparse ? { sparse } : {}) }));
 
     let done = 0;
-    let problem: Omit<ArchiveWarning, 'path'> | undefined;
-    while (done < size) {
-      throwIfAborted(this.opts.signal);
-      let n: number;
-      try {
-        ({ bytesRead: n } = await fh.read(this.buf, 0, Math.min(CHUNK, size - done), done));
-      } catch (err) {
-        problem = { code: 'unreadable', message: `could not be read to the end (${errCode(err)}); its member is zero-filled, retried next run` };
-        break;
+    for (const x of extents) {
+      let got = 0;
+      while (!problem && got < x.size) {
+        throwIfAborted(this.opts.signal);
+        let n: number;
+        try {
+          ({ bytesRead: n } = await fh.read(this.buf, 0, Math.min(CHUNK, x.size - got), x.offset + got));
+        } catch (err) {
+          problem = { code: 'unreadable', message: `could not be read to the end (${errCode(err)}); its member is zero-filled, retried next run` };
+          break;
+        }
+        if (n === 0) break;
+        await this.out.write(this.buf.subarray(0, n));
+        got += n;
+        this.progress();
       }
-      if (n === 0) break;
-      await this.out.write(this.buf.subarray(0, n));
-      done += n;
-      this.progress();
+      // a file that shrank (or failed) still fills the size its header promised
+      for (let left = x.size - got; left > 0; left -= CHUNK) await this.out.write(ZEROS.subarray(0, Math.min(CHUNK, left)));
+      done += got;
     }
-    // a file that shrank (or failed) still fills the size its header promised
-    for (let left = size - done; left > 0; left -= CHUNK) await this.out.write(ZEROS.subarray(0, Math.min(CHUNK, left)));
-    await this.out.write(ZEROS.subarray(0, paddingFor(size)));
+    await this.out.write(ZEROS.subarray(0, paddingFor(stored)));
 
     if (!problem) {
       try {
         const after = await fh.stat({ bigint: true });
-        if (done < size || after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs) {
+        if (done < stored || after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs) {
           problem = { code: 'changed', message: 'changed while it was being read; this copy is not trusted and is retried next run' };
         }
       } catch (err) {
@@ -209,8 +269,9 @@ class MemberWriter {
       }
     }
     if (problem) this.skip(e.path, problem);
+    else if (before.nlink > 1n) this.linked.set(`${e.dev}:${e.ino}`, { path: e.path, size });
     this.files++;
-    this.done({ path: e.path, type: 'file', mode, size, mtime, tarOffset });
+    this.done({ ...c.member, path: e.path, type: 'file', size, tarOffset });
   }
 
   private skip(path: string, p: Omit<ArchiveWarning, 'path'>): void {
@@ -253,6 +314,10 @@ function openSmall(abs: string): ReadableFile {
     read: (buffer, offset, length, position) => now(() => ({ bytesRead: readSync(fd, buffer, offset, length, position) })),
     close: () => now(() => closeSync(fd)),
   };
+}
+
+function isSpecial(e: TreeEntry): e is TreeEntry & { type: 'fifo' | 'chardev' | 'blockdev' } {
+  return isSpecialType(e.type);
 }
 
 function openProblem(err: unknown): Omit<ArchiveWarning, 'path'> {

@@ -132,6 +132,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   let scanned = 0;
   const scan = await scanTree(config.data, {
     exclude,
+    oneFileSystem: config.archive.oneFileSystem,
     signal,
     onWarning: (w) => warn(`${w.path || '.'}: ${w.message}`),
     onProgress: (n: number) => deps.progress.update((scanned = n)),

@@ -58,8 +58,13 @@ export function commitArchive(db: Db, a: NewArchive): void {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(r.seq, r.level, r.parentSeq, r.chainSeq, r.createdAt, r.fileName, r.size, r.rawSize, r.treeHash, r.blockSize,
       r.fileCount, r.stagedPath, r.localPath, r.uploadState, r.archiveId ?? null, r.description, r.runId, r.chainId ?? null);
-    const file = db.prepare('INSERT INTO archive_files (seq, path, type, mode, size, mtime, tar_offset, link_target) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-    for (const m of a.members) file.run(r.seq, m.path, m.type, m.mode, m.size, m.mtime, m.tarOffset, m.linkTarget ?? null);
+    const file = db.prepare(
+      `INSERT INTO archive_files (seq, path, type, mode, size, mtime, tar_offset, link_target, uid, gid, uname, gname, dev_major, dev_minor)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const m of a.members) {
+      file.run(r.seq, m.path, m.type, m.mode, m.size, m.mtime, m.tarOffset, m.linkTarget ?? null, m.uid ?? null, m.gid ?? null, m.uname ?? null, m.gname ?? null, m.devMajor ?? null, m.devMinor ?? null);
+    }
     const block = db.prepare('INSERT INTO archive_blocks (seq, idx, raw_offset, gz_offset, sha256) VALUES (?, ?, ?, ?, ?)');
     a.blocks.forEach((b, i) => block.run(r.seq, i, b.rawOffset, b.gzOffset, b.sha256 ?? null));
     const del = db.prepare('INSERT INTO archive_deletions (seq, path) VALUES (?, ?)');
@@ -104,10 +109,27 @@ export function nextSeq(db: Db): number {
   return ((db.prepare('SELECT MAX(seq) AS m FROM archives').get() as { m: number | null }).m ?? 0) + 1;
 }
 
+const memberColumns = `path, type, mode, size, mtime, tar_offset AS tarOffset, link_target AS linkTarget, uid, gid, uname, gname,
+  dev_major AS devMajor, dev_minor AS devMinor`;
+
+type Nullable<T> = { [K in keyof T]-?: T[K] | null };
+
+/** A member row without its NULL columns (archives from before owners were recorded restore with the restorer's ids). */
+function toMember(row: Nullable<ArchivedMember>): ArchivedMember {
+  const m: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(row)) if (v !== null) m[k] = v;
+  return m as unknown as ArchivedMember;
+}
+
 /** Members stored in one archive, in tar order. */
 export function archiveMembers(db: Db, seq: number): ArchivedMember[] {
-  return (db.prepare('SELECT path, type, mode, size, mtime, tar_offset AS tarOffset, link_target AS linkTarget FROM archive_files WHERE seq = ? ORDER BY tar_offset').all(seq) as Array<ArchivedMember & { linkTarget: string | null }>)
-    .map(({ linkTarget, ...m }) => (linkTarget === null ? m : { ...m, linkTarget }));
+  return (db.prepare(`SELECT ${memberColumns} FROM archive_files WHERE seq = ? ORDER BY tar_offset`).all(seq) as Array<Nullable<ArchivedMember>>).map(toMember);
+}
+
+/** One member of an archive by path. */
+export function archiveMember(db: Db, seq: number, path: string): ArchivedMember | undefined {
+  const row = db.prepare(`SELECT ${memberColumns} FROM archive_files WHERE seq = ? AND path = ?`).get(seq, path) as Nullable<ArchivedMember> | undefined;
+  return row && toMember(row);
 }
 
 /** Paths one archive deletes. */

@@ -168,4 +168,55 @@ export const migrations: readonly string[] = [
     marked_at TEXT NOT NULL
   );
   `,
+  /* 3 */ `
+  -- Members keep what GNU tar restores: owner ids and names, device numbers; hard links
+  -- ('hardlink': link_target is the member of the same archive holding the content, size its
+  -- size), FIFOs and device nodes. Rebuilt because the type CHECK cannot be altered.
+  CREATE TABLE archive_files_new (
+    seq INTEGER NOT NULL,
+    path TEXT NOT NULL,
+    type TEXT NOT NULL CHECK (type IN ('file', 'dir', 'symlink', 'hardlink', 'fifo', 'chardev', 'blockdev')),
+    mode INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mtime INTEGER NOT NULL,
+    tar_offset INTEGER NOT NULL,
+    link_target TEXT,
+    uid INTEGER,
+    gid INTEGER,
+    uname TEXT,
+    gname TEXT,
+    dev_major INTEGER,
+    dev_minor INTEGER,
+    PRIMARY KEY (seq, path)
+  ) WITHOUT ROWID;
+  INSERT INTO archive_files_new (seq, path, type, mode, size, mtime, tar_offset, link_target)
+    SELECT seq, path, type, mode, size, mtime, tar_offset, link_target FROM archive_files;
+  DROP TABLE archive_files;
+  ALTER TABLE archive_files_new RENAME TO archive_files;
+
+  -- Times as seconds (floor) and nanoseconds: nanoseconds since 1970 overflow 64 bits after
+  -- 2262 and before 1678, and tar represents any second.
+  CREATE TABLE snapshot_new (
+    path TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    mode INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_s INTEGER NOT NULL,
+    mtime_nsec INTEGER NOT NULL,
+    ctime_s INTEGER NOT NULL,
+    ctime_nsec INTEGER NOT NULL,
+    dev INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    gid INTEGER NOT NULL,
+    link_target TEXT
+  ) WITHOUT ROWID;
+  INSERT INTO snapshot_new
+    SELECT path, type, mode, size,
+      (mtime_ns - (((mtime_ns % 1000000000) + 1000000000) % 1000000000)) / 1000000000, ((mtime_ns % 1000000000) + 1000000000) % 1000000000,
+      (ctime_ns - (((ctime_ns % 1000000000) + 1000000000) % 1000000000)) / 1000000000, ((ctime_ns % 1000000000) + 1000000000) % 1000000000,
+      dev, ino, uid, gid, link_target FROM snapshot;
+  DROP TABLE snapshot;
+  ALTER TABLE snapshot_new RENAME TO snapshot;
+  `,
 ];

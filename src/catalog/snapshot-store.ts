@@ -3,8 +3,8 @@ import type { TreeEntry } from '../scan/tree-entry.js';
 import type { Db } from './open-catalog.js';
 
 /** A snapshot row as an array (columns in SNAPSHOT_COLUMNS order), integers as BigInt. */
-type SnapshotRow = [string, TreeEntry['type'], bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, string | null];
-const SNAPSHOT_COLUMNS = 'path, type, mode, size, mtime_ns, ctime_ns, dev, ino, uid, gid, link_target';
+type SnapshotRow = [string, TreeEntry['type'], bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, string | null];
+const SNAPSHOT_COLUMNS = 'path, type, mode, size, mtime_s, mtime_nsec, ctime_s, ctime_nsec, dev, ino, uid, gid, link_target';
 
 /** The snapshot as a map by path; empty when there has been no archive yet. */
 export function loadSnapshot(db: Db): Map<string, TreeEntry> {
@@ -17,14 +17,14 @@ export function loadSnapshot(db: Db): Map<string, TreeEntry> {
       type: r[1],
       mode: Number(r[2]),
       size: Number(r[3]),
-      mtimeNs: r[4],
-      ctimeNs: r[5],
-      dev: Number(r[6]),
-      ino: Number(r[7]),
-      uid: Number(r[8]),
-      gid: Number(r[9]),
+      mtimeNs: r[4] * NS + r[5],
+      ctimeNs: r[6] * NS + r[7],
+      dev: Number(r[8]),
+      ino: Number(r[9]),
+      uid: Number(r[10]),
+      gid: Number(r[11]),
     };
-    if (r[10] !== null) e.linkTarget = r[10];
+    if (r[12] !== null) e.linkTarget = r[12];
     map.set(r[0], e);
   }
   return map;
@@ -39,9 +39,19 @@ export function hasSnapshot(db: Db): boolean {
 export function replaceSnapshot(db: Db, entries: Iterable<TreeEntry>): void {
   db.prepare('DELETE FROM snapshot').run();
   const insert = db.prepare(
-    `INSERT INTO snapshot (${SNAPSHOT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO snapshot (${SNAPSHOT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   for (const e of entries) {
-    insert.run(e.path, e.type, e.mode, e.size, e.mtimeNs, e.ctimeNs, e.dev, e.ino, e.uid, e.gid, e.linkTarget ?? null);
+    const m = split(e.mtimeNs);
+    const c = split(e.ctimeNs);
+    insert.run(e.path, e.type, e.mode, e.size, m.s, m.nsec, c.s, c.nsec, e.dev, e.ino, e.uid, e.gid, e.linkTarget ?? null);
   }
+}
+
+const NS = 1_000_000_000n;
+
+/** Seconds (rounded down) and nanoseconds 0–999,999,999 of a nanosecond timestamp: both fit SQLite's 64-bit integers for any time a file system holds. */
+function split(ns: bigint): { s: bigint; nsec: bigint } {
+  const nsec = ((ns % NS) + NS) % NS;
+  return { s: (ns - nsec) / NS, nsec };
 }

@@ -98,6 +98,8 @@ export const configSchema = z.strictObject({
       keepLocalCopy: z.boolean().default(true),
       /** Where local copies go. Default: stateDir/archives. */
       localDir: z.string().min(1).optional(),
+      /** Like tar --one-file-system: directories on other filesystems are kept (empty), their contents left out. */
+      oneFileSystem: z.boolean().default(false),
     })
     .prefault({}),
   /** Omit to keep archives on local disk only. */

@@ -4,7 +4,7 @@
  * wanted member of the span is written.
  */
 import type { Readable } from 'node:stream';
-import { readMembersAt } from '../archive/read-archive.js';
+import { readMembersAt, type ArchiveMemberRead } from '../archive/read-archive.js';
 import { throwIfAborted } from '../errors.js';
 import type { TreeNode } from './tree-at.js';
 
@@ -20,8 +20,8 @@ export interface Span {
   memberLengths: number[];
 }
 
-/** Writes one member's body where it belongs. */
-export type WriteMember = (node: TreeNode, body: AsyncIterable<Uint8Array>) => Promise<void>;
+/** Writes one member's body (and, for a sparse file, its map) where the node says. */
+export type WriteMember = (node: TreeNode, member: Pick<ArchiveMemberRead, 'body' | 'sparse'>) => Promise<void>;
 
 /** Reads the span's wanted members from `compressed` and hands each to `write`; returns how many were written. */
 export async function extractSpan(compressed: Readable, span: Span, write: WriteMember, signal: AbortSignal): Promise<number> {
@@ -29,7 +29,7 @@ export async function extractSpan(compressed: Readable, span: Span, write: Write
   let written = 0;
   for await (const m of readMembersAt(compressed, { rawStart: span.rawStart, offsets: [...byOffset.keys()], memberLengths: span.memberLengths })) {
     throwIfAborted(signal);
-    await write(byOffset.get(m.tarOffset)!, m.body);
+    await write(byOffset.get(m.tarOffset)!, m);
     written++;
   }
   return written;

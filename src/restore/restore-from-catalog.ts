@@ -5,7 +5,7 @@
  * each file once, from the archive that holds its version at that point.
  */
 import type { Db } from '../catalog/open-catalog.js';
-import { archiveBlocks, type ArchiveRecord } from '../catalog/archive-store.js';
+import { archiveBlocks, archiveMember, type ArchiveRecord } from '../catalog/archive-store.js';
 import type { GzipBlock } from '../archive/gzip-block.js';
 import { BackupError, throwIfAborted } from '../errors.js';
 import { loadTreeAt } from './load-tree.js';
@@ -15,6 +15,7 @@ import { selectNodes } from './select-paths.js';
 import type { TreeNode } from './tree-at.js';
 import { compareUtf8 } from '../scan/compare-utf8.js';
 import type { Backend } from '../storage/backend.js';
+import { isSpecialType } from '../scan/tree-entry.js';
 import { discardDownloads, prepareSources, type ArchiveNeed, type Tier } from './archive-sources.js';
 import { extractSpan, type Span } from './extract-span.js';
 import { prepareTarget } from './prepare-target.js';
@@ -39,6 +40,8 @@ export interface CatalogRestoreResult {
   files: number;
   dirs: number;
   symlinks: number;
+  /** Hard links, FIFOs and device nodes made. */
+  others: number;
   bytes: number;
   retrievedBytes: number;
   chainBytes: number;
@@ -57,7 +60,7 @@ export async function restoreFromCatalog(
   const nodes = selectNodes(tree, req.filter).sort((a, b) => compareUtf8(a.path, b.path));
   if (req.filter && nodes.length === 0) throw new BackupError('NOT_FOUND', `nothing at archive ${target.seq} (${target.createdAt}) matches --path; check it with "backup ls --seq ${target.seq}"`);
 
-  const files = nodes.filter((n) => n.type === 'file');
+  const { files, links } = planHardLinks(db, tree, nodes);
   const bySeq = new Map<number, TreeNode[]>();
   for (const f of files) {
     const list = bySeq.get(f.seq);
@@ -76,6 +79,7 @@ export async function restoreFromCatalog(
   const out = new RestoreTarget(req.to, targetOpts);
   let dirs = 0;
   let symlinks = 0;
+  let others = 0;
   let written = 0;
   let bytes = 0;
   try {
@@ -87,19 +91,26 @@ export async function restoreFromCatalog(
     }
     for (const n of nodes) {
       if (n.type === 'symlink') {
-        await out.writeSymlinkEntry(n.path, n.linkTarget ?? '', { mtime: n.mtime });
+        await out.writeSymlinkEntry(n.path, n.linkTarget ?? '', n);
         symlinks++;
+      } else if (isSpecialType(n.type)) {
+        await out.writeSpecialEntry(n.path, n.type, { major: n.devMajor ?? 0, minor: n.devMinor ?? 0 }, n);
+        others++;
       }
     }
     for (const p of plans) {
       const source = prepared.sources.get(p.need.archive.seq)!;
       for (const span of p.spans) {
         throwIfAborted(signal);
-        written += await extractSpan(source.read({ start: span.gzStart, end: span.gzEnd }), span, async (node, body) => {
-          await out.writeFileEntry(node.path, body, { mode: node.mode, mtime: node.mtime }, signal);
+        written += await extractSpan(source.read({ start: span.gzStart, end: span.gzEnd }), span, async (node, m) => {
+          await out.writeFileEntry(node.path, m.body, node, signal, m.sparse);
           bytes += node.size;
         }, signal);
       }
+    }
+    for (const l of links) {
+      await out.writeHardLink(l.path, l.to);
+      others++;
     }
     await out.setDirTimes(nodes.filter((n) => n.type === 'dir'));
   } finally {
@@ -113,11 +124,49 @@ export async function restoreFromCatalog(
     files: written,
     dirs,
     symlinks,
+    others,
     bytes,
     retrievedBytes: prepared.retrievedBytes,
     chainBytes,
     jobsStarted: prepared.jobsStarted,
   };
+}
+
+/**
+ * Which nodes get content and which become hard links. A hard link node (a member naming
+ * the file of the same archive that holds the content) links to that file when it is
+ * restored too, from that archive; otherwise the first such name in the group gets the
+ * content (read from the target's member) and the group's other names link to it. So a
+ * --path restore of one name of a linked file still gets its content.
+ */
+export function planHardLinks(db: Db, tree: ReadonlyMap<string, TreeNode>, nodes: readonly TreeNode[]): { files: TreeNode[]; links: Array<{ path: string; to: string }> } {
+  const selected = new Set(nodes.map((n) => n.path));
+  const files: TreeNode[] = [];
+  const links: Array<{ path: string; to: string }> = [];
+  const holders = new Map<string, string>();
+  for (const n of nodes) {
+    if (n.type === 'file') files.push(n);
+    if (n.type !== 'hardlink') continue;
+    const to = n.linkTarget ?? '';
+    const t = tree.get(to);
+    if (t && t.type === 'file' && t.seq === n.seq && selected.has(to)) {
+      links.push({ path: n.path, to });
+      continue;
+    }
+    const key = `${n.seq}\0${to}`;
+    const holder = holders.get(key);
+    if (holder !== undefined) {
+      links.push({ path: n.path, to: holder });
+      continue;
+    }
+    const content = archiveMember(db, n.seq, to);
+    if (!content || content.type !== 'file') {
+      throw new BackupError('CATALOG', `the catalog lists ${n.path} as a hard link to ${to} in archive ${n.seq}, which holds no such file; run "backup catalog rebuild"`);
+    }
+    holders.set(key, n.path);
+    files.push({ ...n, type: 'file', size: content.size, tarOffset: content.tarOffset });
+  }
+  return { files, links };
 }
 
 /** The spans of gzip blocks to read from one archive, and the ranges to retrieve when it is not local. */
@@ -191,7 +240,7 @@ async function restoreWholeChain(
   const chainBytes = chain.reduce((n, a) => n + a.size, 0);
   deps.log(`restoring archive ${target.seq} (${target.createdAt}) from its whole chain of ${chain.length} archives (${chainBytes} bytes): the catalog does not list their members`);
   const prepared = await prepareSources(deps, chain.map((archive) => ({ archive, ranges: null, blocks: archiveBlocks(deps.db, archive.seq) })), { tier: req.tier, wait: req.wait });
-  const total = { files: 0, dirs: 0, symlinks: 0 };
+  const total = { files: 0, dirs: 0, symlinks: 0, others: 0 };
   const out = new RestoreTarget(req.to, targetOpts);
   try {
     for (const a of chain) {
@@ -200,6 +249,7 @@ async function restoreWholeChain(
       total.files += r.files;
       total.dirs = r.dirs;
       total.symlinks = r.symlinks;
+      total.others += r.others;
     }
   } finally {
     out.close();

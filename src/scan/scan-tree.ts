@@ -30,7 +30,8 @@ export interface ScanWarning {
   /** Relative to the data directory ("" is the data directory itself). */
   path: string;
   /**
-   * special: a socket, FIFO or device, skipped. unreadable-dir: a directory whose entries
+   * special: a file of a kind tar cannot store (not a socket: those are skipped silently,
+   * as GNU tar does), skipped. unreadable-dir: a directory whose entries
    * could not be listed or examined (the path is in `unreadableDirs`). vanished: removed
    * while the scan ran, skipped. bad-name: a name or symlink target that is not valid
    * UTF-8, skipped.
@@ -56,6 +57,8 @@ export interface ScanResult {
 export interface ScanOptions {
   /** Excluded paths are skipped without a warning; an excluded directory is not entered. */
   exclude?: ExcludeMatcher;
+  /** Like tar --one-file-system: a directory on another filesystem than the data directory is recorded, its contents are not. */
+  oneFileSystem?: boolean;
   /** Aborting rejects the scan with ABORTED. */
   signal?: AbortSignal;
   onWarning?(w: ScanWarning): void;
@@ -171,7 +174,8 @@ export async function scanTree(root: string, opts: ScanOptions = {}): Promise<Sc
     const isDir = st.isDirectory();
     if (exclude(rel, isDir)) return;
     if (isDir) {
-      queue.push({ kind: 'dir', rel, abs, entry: toEntry(rel, 'dir', st) });
+      if (opts.oneFileSystem && st.dev !== rootStat.dev) record(toEntry(rel, 'dir', st));
+      else queue.push({ kind: 'dir', rel, abs, entry: toEntry(rel, 'dir', st) });
     } else if (st.isFile()) {
       record(toEntry(rel, 'file', st));
     } else if (st.isSymbolicLink()) {
@@ -196,8 +200,14 @@ export async function scanTree(root: string, opts: ScanOptions = {}): Promise<Sc
         return;
       }
       record(toEntry(rel, 'symlink', st, linkTarget));
-    } else {
-      warn(rel, 'special', `is a ${specialKind(st)}; special files are not backed up`);
+    } else if (st.isFIFO()) {
+      record(toEntry(rel, 'fifo', st));
+    } else if (st.isCharacterDevice()) {
+      record(toEntry(rel, 'chardev', st));
+    } else if (st.isBlockDevice()) {
+      record(toEntry(rel, 'blockdev', st));
+    } else if (!st.isSocket()) {
+      warn(rel, 'special', 'is a special file tar cannot store; skipped');
     }
   };
 
@@ -262,17 +272,23 @@ function toEntry(path: string, type: EntryType, st: BigIntStats, linkTarget?: st
     gid: Number(st.gid),
   };
   if (linkTarget !== undefined) e.linkTarget = linkTarget;
+  if (type === 'file') {
+    e.nlink = Number(st.nlink);
+    e.blocks = Number(st.blocks);
+  } else if (type === 'chardev' || type === 'blockdev') {
+    Object.assign(e, deviceNumbers(st.rdev));
+  }
   return e;
+}
+
+/** Linux's split of a dev_t into major and minor numbers (glibc's gnu_dev_major/gnu_dev_minor). */
+export function deviceNumbers(rdev: bigint): { devMajor: number; devMinor: number } {
+  return {
+    devMajor: Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn)),
+    devMinor: Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn)),
+  };
 }
 
 function join(dirRel: string, name: string): string {
   return dirRel === '' ? name : `${dirRel}/${name}`;
-}
-
-function specialKind(st: BigIntStats): string {
-  if (st.isFIFO()) return 'FIFO';
-  if (st.isSocket()) return 'socket';
-  if (st.isBlockDevice()) return 'block device';
-  if (st.isCharacterDevice()) return 'character device';
-  return 'special file';
 }

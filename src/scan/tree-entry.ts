@@ -4,7 +4,16 @@
  * the data directory itself is "" (the empty string).
  */
 
-export type EntryType = 'file' | 'dir' | 'symlink';
+/** What the scan records: regular files, directories, symlinks, FIFOs and device nodes (sockets are skipped, as GNU tar does). */
+export type EntryType = 'file' | 'dir' | 'symlink' | 'fifo' | 'chardev' | 'blockdev';
+
+/** What an archive member is: a scanned type, or a GNU tar hard link member ('1') naming an earlier member of the same archive. */
+export type MemberType = EntryType | 'hardlink';
+
+/** The special types stored as header-only members with device numbers. */
+export function isSpecialType(t: MemberType): t is 'fifo' | 'chardev' | 'blockdev' {
+  return t === 'fifo' || t === 'chardev' || t === 'blockdev';
+}
 
 /** One thing found in the data directory, with what change detection compares. */
 export interface TreeEntry {
@@ -22,4 +31,11 @@ export interface TreeEntry {
   gid: number;
   /** Symlink target, as stored in the link. */
   linkTarget?: string;
+  /** Number of names of the inode (regular files): above 1, the archive writer stores the later names as hard links. */
+  nlink?: number;
+  /** Allocated 512-byte blocks (regular files): fewer than the size needs marks a sparse candidate. */
+  blocks?: number;
+  /** Device numbers of a character or block device. */
+  devMajor?: number;
+  devMinor?: number;
 }

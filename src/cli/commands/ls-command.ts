@@ -2,9 +2,13 @@
 import type { Command } from 'commander';
 import { loadTreeAt } from '../../restore/load-tree.js';
 import { compareUtf8 } from '../../scan/compare-utf8.js';
+import type { MemberType } from '../../scan/tree-entry.js';
 import { parsePoint } from '../parse-options.js';
 import { withContext } from '../command-context.js';
 import { say, sayJson } from '../output.js';
+
+/** The type letter `ls -l` (and `tar -tv`) shows; a hard link is a regular file. */
+const KIND_LETTER: Record<MemberType, string> = { file: '-', hardlink: '-', dir: 'd', symlink: 'l', fifo: 'p', chardev: 'c', blockdev: 'b' };
 
 /** Registers `backup ls`. */
 export function registerLs(program: Command): void {
@@ -26,8 +30,9 @@ export function registerLs(program: Command): void {
         for (const n of nodes) {
           const mode = n.mode.toString(8).padStart(4, '0');
           const when = new Date(n.mtime * 1000).toISOString().slice(0, 19).replace('T', ' ');
-          const kind = n.type === 'dir' ? 'd' : n.type === 'symlink' ? 'l' : '-';
-          say(`${kind}${mode} ${String(n.size).padStart(12)} ${when}  ${n.path}${n.type === 'dir' ? '/' : ''}${n.linkTarget !== undefined ? ` -> ${n.linkTarget}` : ''}  [#${n.seq}]`);
+          const kind = KIND_LETTER[n.type];
+          const link = n.linkTarget === undefined ? '' : n.type === 'hardlink' ? ` link to ${n.linkTarget}` : ` -> ${n.linkTarget}`;
+          say(`${kind}${mode} ${String(n.size).padStart(12)} ${when}  ${n.path}${n.type === 'dir' ? '/' : ''}${link}  [#${n.seq}]`);
         }
       }),
     );

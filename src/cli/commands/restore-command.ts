@@ -82,7 +82,7 @@ Examples:
           { to, point, filter, force: !!opts.force, tier, wait: !!opts.wait },
         );
         if (ctx.flags.json) return sayJson(r);
-        say(`restored archive ${r.seq} (${r.createdAt}) into ${to}: ${r.files} files (${formatBytes(r.bytes)}), ${r.dirs} directories, ${r.symlinks} symlinks, from ${r.archivesUsed} archive(s)${r.retrievedBytes ? `; retrieved ${formatBytes(r.retrievedBytes)} of the chain's ${formatBytes(r.chainBytes)}` : ''}`);
+        say(`restored archive ${r.seq} (${r.createdAt}) into ${to}: ${r.files} files (${formatBytes(r.bytes)}), ${r.dirs} directories, ${r.symlinks} symlinks${r.others ? `, ${r.others} hard links, FIFOs and device nodes` : ''}, from ${r.archivesUsed} archive(s)${r.retrievedBytes ? `; retrieved ${formatBytes(r.retrievedBytes)} of the chain's ${formatBytes(r.chainBytes)}` : ''}`);
       });
     });
 }
