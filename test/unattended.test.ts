@@ -7,12 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SMTPServer } from 'smtp-server';
 import { BIN, runCli } from './helpers/run-cli.js';
+import { makeUnexaminable } from './helpers/scan-warning.js';
 import { startOffsite } from './helpers/offsite.js';
 
 function world(extra: Record<string, unknown> = {}) {
@@ -23,7 +24,7 @@ function world(extra: Record<string, unknown> = {}) {
   const stateDir = join(root, 'state');
   const config = join(root, 'backup.json');
   writeFileSync(config, JSON.stringify({ data, set: 'nightly', stateDir, ...extra }));
-  return { root, data, stateDir, config, done: () => rmSync(root, { recursive: true, force: true }) };
+  return { root, data, stateDir, config, done: () => execFileSync('rm', ['-rf', root]) };
 }
 
 test('under cron (env -i, no TTY, no stdin) a run prints plain timestamped lines and writes a run log', (t) => {
@@ -38,16 +39,16 @@ test('under cron (env -i, no TTY, no stdin) a run prints plain timestamped lines
   assert.equal(logs.filter((f) => f.endsWith('.log')).length, 1);
 });
 
-test('a special file makes the run complete with warnings: exit code 3, named in the log', async (t) => {
+test('an entry the scan cannot examine makes the run complete with warnings: exit code 3, named in the log', async (t) => {
   const w = world();
   t.after(w.done);
-  execFileSync('mkfifo', [join(w.data, 'a-fifo')]);
+  makeUnexaminable(w.data);
   const r = await runCli(['run', '--config', w.config]);
   assert.equal(r.code, 3, r.stderr);
-  assert.match(r.stdout + r.stderr, /a-fifo/);
+  assert.match(r.stdout + r.stderr, /deep\/n+/);
   const status = JSON.parse((await runCli(['status', '--json', '--config', w.config])).stdout) as { lastRun: { status: string; warnings: string[] } };
   assert.equal(status.lastRun.status, 'warnings');
-  assert.ok(status.lastRun.warnings.some((x) => x.includes('a-fifo')));
+  assert.ok(status.lastRun.warnings.some((x) => x.includes('deep/')));
 });
 
 test('a second run while one holds the lock exits 5 naming the holder; the lock frees when it ends', async (t) => {
@@ -120,21 +121,21 @@ test('run logs are emailed every N runs and at once on warnings; a failed send n
   assert.equal((m.raw.match(/Content-Disposition: attachment/g) ?? []).length, 2, 'both run logs attached');
 
   // warnings: mailed at once
-  execFileSync('mkfifo', [join(w.data, 'pipe')]);
+  makeUnexaminable(w.data);
   assert.equal((await run()).code, 3);
   assert.equal(smtp.mails.length, 2);
   assert.match(smtp.mails[1].raw, /warning/i);
-  assert.match(smtp.mails[1].raw, /pipe/);
+  assert.match(smtp.mails[1].raw, /deep\/n+/);
 
   // the SMTP server refuses: the run still succeeds, and the next run sends the backlog
   failing = true;
   const r = await run();
-  assert.equal(r.code, 3, 'still exit 3 because of the fifo, not because of the mail');
+  assert.equal(r.code, 3, 'still exit 3 because of the unexaminable entry, not because of the mail');
   assert.match(r.stdout + r.stderr, /email not sent/);
   failing = false;
   await run();
   assert.equal(smtp.mails.length, 3);
-  assert.match(smtp.mails[2].raw, /pipe/);
+  assert.match(smtp.mails[2].raw, /deep\/n+/);
 });
 
 test('backup email test reports the SMTP outcome in one line, and a wrong password as an error', async (t) => {
