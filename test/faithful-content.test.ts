@@ -163,6 +163,9 @@ test('owners, hard links, FIFOs, devices, a sparse file and out-of-range times r
   assert.deepEqual(archives.map((a) => a.seq), [1, 2, 3]);
   // 64 MiB with two small extents: the full archive is kilobytes
   assert.ok(archives[0].size < 64 * 1024, `full archive is ${archives[0].size} bytes`);
+  // the catalog's member lists agree with what the archives hold
+  const check = await runCli(['check', '--config', config]);
+  assert.equal(check.code, 0, check.stdout + check.stderr);
 
   for (let k = 1; k <= steps.length; k++) {
     const want = expected[k - 1];

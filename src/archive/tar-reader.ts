@@ -27,7 +27,7 @@ export interface ArchiveMemberRead {
   gname?: string;
   /** Whole seconds since the epoch. */
   mtime: number;
-  /** Body bytes for files (the stored extents of a sparse one); 0 for other types. */
+  /** File size in bytes (a sparse file's real size; its body holds only the stored extents); 0 for other types. */
   size: number;
   /** Symlink target; for a hard link, the relative path of the earlier member it names (not yet checked for safety). */
   linkTarget?: string;
@@ -158,7 +158,7 @@ export class TarReader {
         continue;
       }
       if (m.type === 'file') {
-        m.size = bodySize;
+        m.size = m.sparse ? m.sparse.realSize : bodySize;
         m.body = this.body(this.generation);
       }
       return m;
