@@ -7,6 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -298,6 +300,13 @@ describe('S3 through @aws-sdk/client-s3', () => {
     assert.match(head.Restore ?? '', /^ongoing-request="false", expiry-date="[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} 00:00:00 GMT"$/);
     assert.deepEqual(await bodyOf(s.s3, 'backups', 'cold/deep', 'bytes=1000-1999'), data.subarray(1000, 2000));
     assert.deepEqual(await bodyOf(s.s3, 'backups', 'cold/deep'), data);
+    const expiry = new Date(/expiry-date="([^"]+)"/.exec(head.Restore ?? '')?.[1] ?? '').toISOString();
+    const listed = await s.s3.send(new ListObjectsV2Command({ Bucket: 'backups', Prefix: 'cold/', OptionalObjectAttributes: ['RestoreStatus'] }));
+    assert.deepEqual(
+      listed.Contents?.map((c) => [c.Key, c.RestoreStatus?.IsRestoreInProgress, c.RestoreStatus?.RestoreExpiryDate?.toISOString()]),
+      [['cold/deep', false, expiry], ['cold/flex', undefined, undefined], ['cold/warm', undefined, undefined]],
+      'ListObjectsV2 shows restore state on request',
+    );
     const again = await s.s3.send(new RestoreObjectCommand({ Bucket: 'backups', Key: 'cold/deep', RestoreRequest: { Days: 1 } }));
     assert.equal(again.$metadata.httpStatusCode, 200, 'a restored copy exists: 200, expiry reset');
     s.advance(3 * DAY);
@@ -323,7 +332,7 @@ describe('S3 through @aws-sdk/client-s3', () => {
 });
 
 describe('S3 state across restarts, and faults', () => {
-  test('objects, open uploads with their parts, and restore state survive a restart', async () => {
+  test('objects, open uploads with their parts, and restore state survive a restart; files a crash left unreferenced are swept', async () => {
     let t = Date.now();
     const first = await startS3TestServer({ clock: () => t, restoreDelaysMs: { GLACIER: { Bulk: 5 * HOUR } } });
     try {
@@ -334,9 +343,19 @@ describe('S3 state across restarts, and faults', () => {
       const up = await first.s3.send(new CreateMultipartUploadCommand({ Bucket: 'keep', Key: 'big', ChecksumAlgorithm: 'SHA256' }));
       await first.s3.send(new UploadPartCommand({ Bucket: 'keep', Key: 'big', UploadId: up.UploadId, PartNumber: 1, Body: data, ChecksumSHA256: sha256b64(data) }));
       await first.gl.close();
+      // what a crash can leave: a body half received, an object directory never committed, a replaced part's file
+      const dataDir = join(first.dir, 's3', 'data');
+      const live = await readdir(dataDir);
+      await writeFile(join(first.dir, 's3', 'tmp', 'half-received'), 'x');
+      await mkdir(join(dataDir, 'never-committed'));
+      await writeFile(join(dataDir, 'never-committed', 'body'), 'x');
+      await writeFile(join(dataDir, live[0], 'replaced-part'), 'x');
 
       const second = await startS3TestServer({ dir: first.dir, clock: () => t });
       try {
+        assert.deepEqual((await readdir(dataDir)).sort(), [...live].sort());
+        assert.ok(!(await readdir(join(dataDir, live[0]))).includes('replaced-part'));
+        assert.deepEqual(await readdir(join(first.dir, 's3', 'tmp')), []);
         assert.equal((await second.s3.send(new HeadObjectCommand({ Bucket: 'keep', Key: 'obj' }))).Restore, 'ongoing-request="true"');
         t += 5 * HOUR;
         assert.deepEqual(await bodyOf(second.s3, 'keep', 'obj'), data);

@@ -1,9 +1,11 @@
 /**
  * ListObjectsV2: keys in UTF-8 byte order under a prefix, grouped into CommonPrefixes
  * by a delimiter, paged with an opaque continuation token, each with its size, ETag,
- * StorageClass and checksum algorithm.
+ * StorageClass and checksum algorithm, and (x-amz-optional-object-attributes:
+ * RestoreStatus) the state of a requested restore.
  */
 import { isoDate, requireBucket } from './s3-context.js';
+import { restoreState } from './object-attributes.js';
 import type { S3Context } from './s3-context.js';
 import { invalidArgument } from './s3-error.js';
 import type { ObjectRow } from './s3-store.js';
@@ -52,13 +54,19 @@ export function listObjectsV2(ctx: S3Context): void {
   const shown = entries.slice(0, maxKeys);
   const k = (s: string) => (urlEncoded ? urlEncodeKey(s) : s);
   const fetchOwner = q.get('fetch-owner') === 'true';
+  const withRestoreStatus = (ctx.header('x-amz-optional-object-attributes') ?? '').split(',').some((a) => a.trim() === 'RestoreStatus');
+  const restoreXml = (row: ObjectRow): string => {
+    const state = restoreState(row, ctx.now);
+    if (!withRestoreStatus || (state !== 'ongoing' && state !== 'restored')) return '';
+    return `<RestoreStatus>${el('IsRestoreInProgress', state === 'ongoing')}${state === 'restored' ? el('RestoreExpiryDate', isoDate(row.restoreExpiresAt!)) : ''}</RestoreStatus>`;
+  };
   const contents = shown
     .filter((e): e is Extract<Entry, { kind: 'object' }> => e.kind === 'object')
     .map(
       ({ row }) =>
         `<Contents>${el('Key', k(row.key))}${el('LastModified', isoDate(row.createdAt))}${el('ETag', `"${row.etag}"`)}` +
         `${row.checksum ? el('ChecksumAlgorithm', row.checksum.algorithm) + el('ChecksumType', row.checksum.type) : ''}${el('Size', row.size)}` +
-        `${fetchOwner ? OWNER_XML : ''}${el('StorageClass', row.storageClass)}</Contents>`,
+        `${fetchOwner ? OWNER_XML : ''}${el('StorageClass', row.storageClass)}${restoreXml(row)}</Contents>`,
     );
   const prefixes = shown
     .filter((e): e is Extract<Entry, { kind: 'prefix' }> => e.kind === 'prefix')
