@@ -2,7 +2,8 @@
  * `backup check` (issue 9 §4) through the real binary: passes on a healthy state; finds a
  * flipped byte in a local copy, a local copy whose gzip CRC was fixed up after tampering
  * (the per-block hash catches what gzip cannot), a member list that disagrees with the
- * archive, and a chain whose parent was deleted; one line per problem, exit 1.
+ * archive, a chain whose parent was deleted, and an archive missing from the vault's
+ * listing; one line per problem, exit 1.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,8 +13,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { DeleteArchiveCommand, GlacierClient } from '@aws-sdk/client-glacier';
 import { runCli } from './helpers/run-cli.js';
 import { blockExtents, tamperStoredByte } from './helpers/tamper.js';
+import { startOffsite } from './helpers/offsite.js';
 
 interface Listed {
   archives: Array<{ seq: number; localPath: string }>;
@@ -95,4 +98,37 @@ test('check.afterRun: a run verifies the local copies afterwards and a damaged o
   const r = await w.cli('run');
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stdout + r.stderr, /check: archive 1: local copy .*gzip block \d+ .*differs from the catalog/);
+});
+
+test('check compares the vault listing with the catalog: passes when they agree (catalog snapshots are known), finds an archive missing from the vault', async (t) => {
+  const o = await startOffsite();
+  t.after(() => o.close());
+  assert.equal((await o.cli('vault', 'create')).code, 0);
+  for (let i = 0; i < 2; i++) {
+    writeFileSync(join(o.data, `f${i}.txt`), `v${i}\n`);
+    const r = await o.cli('run');
+    assert.equal(r.code, 0, r.stderr);
+  }
+  const before = await o.cli('check');
+  assert.match(before.stdout, /vault not compared: no listing yet/);
+  assert.equal(before.code, 0, before.stdout);
+
+  assert.equal((await o.cli('inventory', 'request')).code, 0);
+  assert.equal((await o.cli('inventory', 'fetch', '--wait')).code, 0);
+  const healthy = await o.cli('check');
+  assert.equal(healthy.code, 0, healthy.stdout);
+  assert.match(healthy.stdout, /vault compared with its listing of /);
+
+  // the archive disappears from the vault behind the catalog's back
+  const list = JSON.parse((await o.cli('list', '--json')).stdout) as { archives: Array<{ seq: number; archiveId: string }> };
+  const glacier = new GlacierClient({ endpoint: o.server.endpoint, region: o.server.region, credentials: o.server.credentials });
+  await glacier.send(new DeleteArchiveCommand({ accountId: '-', vaultName: 'test-vault', archiveId: list.archives[0].archiveId }));
+  glacier.destroy();
+  assert.equal((await o.cli('inventory', 'request')).code, 0);
+  await o.cli('inventory', 'fetch', '--wait');
+  const r = await o.cli('check');
+  assert.equal(r.code, 1, r.stdout);
+  const problems = r.stdout.split('\n').filter((l) => l.startsWith('set '));
+  assert.deepEqual(problems.length, 1, r.stdout);
+  assert.match(problems[0], new RegExp(`^set offsite archive 1: missing from the vault listing of .* \\(archive ID ${list.archives[0].archiveId}\\)$`));
 });

@@ -5,6 +5,7 @@
  */
 import type { Command } from 'commander';
 import { listArchives } from '../../catalog/archive-store.js';
+import { catalogSnapshotIds } from '../../catalog/inventory-store.js';
 import { listJobs, recordJob, updateJob, type JobRecord } from '../../catalog/job-store.js';
 import { BackupError, isBackupError } from '../../errors.js';
 import type { StoredObject } from '../../storage/backend.js';
@@ -67,7 +68,7 @@ export function registerInventory(program: Command): void {
         const rec = reconcileInventory(
           inv.objects.map(asInventoryArchive),
           listArchives(ctx.db).filter((a) => a.archiveId && a.uploadState === 'uploaded').map((a) => ({ seq: a.seq, archiveId: a.archiveId!, size: a.size, treeHash: a.treeHash, uploadedAt: a.uploadedAt })),
-          { inventoryDate: inv.asOf },
+          { inventoryDate: inv.asOf, catalogSnapshots: catalogSnapshotIds(ctx.db) },
         );
         if (ctx.flags.json) return sayJson({ inventoryDate: inv.asOf, archives: inv.objects.length, ...rec });
         say(`inventory of ${inv.asOf}: ${inv.objects.length} archives stored; ${rec.matched} match the catalog`);

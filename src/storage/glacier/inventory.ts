@@ -113,11 +113,13 @@ export interface Reconciliation {
 /**
  * Compares an inventory with the catalog's uploaded archives (pass only those not deleted).
  * Glacier prepares inventories about daily, so with `inventoryDate` an archive uploaded after
- * it is reported as newer, not missing.
+ * it is reported as newer, not missing. `catalogSnapshots` are the IDs of the catalog
+ * snapshots this catalog uploaded: known, so never reported as unknown.
  */
-export function reconcileInventory(inventory: readonly InventoryArchive[], catalog: readonly CatalogArchive[], opts: { inventoryDate?: string } = {}): Reconciliation {
+export function reconcileInventory(inventory: readonly InventoryArchive[], catalog: readonly CatalogArchive[], opts: { inventoryDate?: string; catalogSnapshots?: ReadonlySet<string> } = {}): Reconciliation {
   const inVault = new Map(inventory.map((a) => [a.archiveId, a]));
-  const known = new Set(catalog.map((c) => c.archiveId));
+  // the catalog's own snapshots are known too, not strangers
+  const known = new Set([...catalog.map((c) => c.archiveId), ...(opts.catalogSnapshots ?? [])]);
   const cutoff = opts.inventoryDate ? Date.parse(opts.inventoryDate) : Number.NaN;
   const out: Reconciliation = { unknownInVault: [], missingFromVault: [], newerThanInventory: [], mismatched: [], matched: 0 };
   for (const c of catalog) {

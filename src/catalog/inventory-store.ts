@@ -1,0 +1,30 @@
+/** Vault listings fetched earlier (inventories), and the catalog snapshots this catalog uploaded. */
+import type { Db } from './open-catalog.js';
+
+/** One stored object of a listing, as check and reconciliation read it. */
+export interface ListedObject {
+  archiveId: string;
+  description: string;
+  size: number;
+  /** Absent when the service keeps none (a bucket without the metadata). */
+  treeHash?: string;
+}
+
+/** The newest listing stored by `inventory fetch`, if any (listings stored by older versions, in Glacier's inventory form, too). */
+export function latestListing(db: Db): { asOf: string; objects: ListedObject[] } | undefined {
+  const body = db.prepare('SELECT body FROM inventories ORDER BY inventory_date DESC, id DESC LIMIT 1').pluck().get() as string | undefined;
+  if (body === undefined) return undefined;
+  const j = JSON.parse(body) as {
+    asOf?: string;
+    objects?: Array<{ id: string; description: string; size: number; treeHash?: string }>;
+    inventoryDate?: string;
+    archives?: Array<{ archiveId: string; description: string; size: number; treeHash: string }>;
+  };
+  if (j.objects && j.asOf) return { asOf: j.asOf, objects: j.objects.map((o) => ({ archiveId: o.id, description: o.description, size: o.size, ...(o.treeHash ? { treeHash: o.treeHash } : {}) })) };
+  return { asOf: j.inventoryDate ?? '', objects: (j.archives ?? []).map((a) => ({ archiveId: a.archiveId, description: a.description, size: a.size, treeHash: a.treeHash })) };
+}
+
+/** Archive IDs of the catalog snapshots this catalog recorded uploading. */
+export function catalogSnapshotIds(db: Db): Set<string> {
+  return new Set(db.prepare('SELECT archive_id FROM catalog_backups').pluck().all() as string[]);
+}
