@@ -309,3 +309,19 @@ test('a directory that cannot be listed is kept, warned about and reported in un
   );
   assert.match(r.warnings.find((w) => w.path === 'locked')!.message, /EACCES.*previous backup is kept/);
 });
+
+test('with oneFileSystem a directory on another filesystem is recorded without its contents, like tar --one-file-system', { skip: process.getuid?.() !== 0 && 'mounting needs root' }, async (t) => {
+  const root = await mkdtemp(join(tmpdir(), 'scan-tree-'));
+  await mkdir(join(root, 'mnt'));
+  await writeFile(join(root, 'here.txt'), 'x');
+  execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', join(root, 'mnt')]);
+  t.after(async () => {
+    execFileSync('umount', [join(root, 'mnt')]);
+    await rm(root, { recursive: true, force: true });
+  });
+  await writeFile(join(root, 'mnt/elsewhere.txt'), 'y');
+  const one = await scanTree(root, { oneFileSystem: true });
+  assert.deepEqual(one.entries.map((e) => e.path), ['', 'here.txt', 'mnt']);
+  const all = await scanTree(root);
+  assert.deepEqual(all.entries.map((e) => e.path), ['', 'here.txt', 'mnt', 'mnt/elsewhere.txt']);
+});
