@@ -255,6 +255,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
     // identity no file has, so the next run stores it again if it is there and records its
     // deletion if it is not: a torn copy is never the file's version at any later point
     snapshot: plan.snapshot.map((e) => (skipped.has(e.path) ? untrusted(e) : e)),
+    previousSnapshot: previous ?? undefined,
   });
   updateRun(db, deps.runId, { archiveSeq: seq, archiveBytes: written.size, bytesRead: written.rawSize });
   log.info(`archive ${seq} written: ${fileName}, ${written.size} bytes (tar ${written.rawSize}), tree hash ${written.treeHash}`);

@@ -3,7 +3,7 @@ import type { ArchivedMember } from '../archive/archived-member.js';
 import type { GzipBlock } from '../archive/gzip-block.js';
 import type { TreeEntry } from '../scan/tree-entry.js';
 import type { Db } from './open-catalog.js';
-import { replaceSnapshot } from './snapshot-store.js';
+import { replaceSnapshot, updateSnapshot } from './snapshot-store.js';
 
 export type UploadState = 'none' | 'pending' | 'uploaded' | 'deleted';
 
@@ -46,6 +46,8 @@ export interface NewArchive {
   deleted: readonly string[];
   /** The new snapshot; omitted for archives recorded without one (catalog rebuilds). */
   snapshot?: Iterable<TreeEntry>;
+  /** The snapshot the table holds now, when the caller loaded it: then only the rows that differ are written. */
+  previousSnapshot?: ReadonlyMap<string, TreeEntry>;
 }
 
 /** Records an archive, its members, blocks and deletions (and the new snapshot) in one transaction. */
@@ -69,7 +71,8 @@ export function commitArchive(db: Db, a: NewArchive): void {
     a.blocks.forEach((b, i) => block.run(r.seq, i, b.rawOffset, b.gzOffset, b.sha256 ?? null));
     const del = db.prepare('INSERT INTO archive_deletions (seq, path) VALUES (?, ?)');
     for (const p of a.deleted) del.run(r.seq, p);
-    if (a.snapshot) replaceSnapshot(db, a.snapshot);
+    if (a.snapshot && a.previousSnapshot) updateSnapshot(db, a.snapshot, a.previousSnapshot);
+    else if (a.snapshot) replaceSnapshot(db, a.snapshot);
   })();
 }
 

@@ -1,5 +1,6 @@
 /** Reads and replaces the snapshot state (what change detection compares against). */
 import type { TreeEntry } from '../scan/tree-entry.js';
+import { snapshotEntryEqual } from '../scan/plan-archive.js';
 import type { Db } from './open-catalog.js';
 
 /** A snapshot row as an array (columns in SNAPSHOT_COLUMNS order), integers as BigInt. */
@@ -41,11 +42,39 @@ export function replaceSnapshot(db: Db, entries: Iterable<TreeEntry>): void {
   const insert = db.prepare(
     `INSERT INTO snapshot (${SNAPSHOT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  for (const e of entries) insertRow(insert, e);
+}
+
+/**
+ * Turns the snapshot `previous` (exactly what the table holds, as loadSnapshot read it) into
+ * `entries`, writing only the rows that differ: an incremental run where little changed
+ * rewrites little (200,000 files, nothing changed: no row written instead of 200,000
+ * deleted and inserted again). Same result as replaceSnapshot. Call inside the transaction
+ * that commits the archive it describes.
+ */
+export function updateSnapshot(db: Db, entries: Iterable<TreeEntry>, previous: ReadonlyMap<string, TreeEntry>): void {
+  const upsert = db.prepare(`INSERT OR REPLACE INTO snapshot (${SNAPSHOT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const kept: string[] = [];
+  let stillThere = 0;
   for (const e of entries) {
-    const m = split(e.mtimeNs);
-    const c = split(e.ctimeNs);
-    insert.run(e.path, e.type, e.mode, e.size, m.s, m.nsec, c.s, c.nsec, e.dev, e.ino, e.uid, e.gid, e.linkTarget ?? null);
+    kept.push(e.path);
+    const prev = previous.get(e.path);
+    if (prev !== undefined) {
+      stillThere++;
+      if (prev === e || snapshotEntryEqual(prev, e)) continue;
+    }
+    insertRow(upsert, e);
   }
+  if (stillThere === previous.size) return;
+  const now = new Set(kept);
+  const remove = db.prepare('DELETE FROM snapshot WHERE path = ?');
+  for (const path of previous.keys()) if (!now.has(path)) remove.run(path);
+}
+
+function insertRow(stmt: { run(...params: unknown[]): unknown }, e: TreeEntry): void {
+  const m = split(e.mtimeNs);
+  const c = split(e.ctimeNs);
+  stmt.run(e.path, e.type, e.mode, e.size, m.s, m.nsec, c.s, c.nsec, e.dev, e.ino, e.uid, e.gid, e.linkTarget ?? null);
 }
 
 const NS = 1_000_000_000n;
