@@ -20,6 +20,7 @@ import { summaryLine } from '../notify/summary-line.js';
 import { sendPing } from '../notify/send-ping.js';
 import { runBackup, type RunOutcome } from './run-backup.js';
 import { uploadCatalogSnapshot } from './upload-catalog-snapshot.js';
+import { DEFAULT_KEEP_CATALOG_SNAPSHOTS, pruneCatalogSnapshots } from './prune-catalog-snapshots.js';
 
 /** What a recorded run needs. */
 export interface RecordedRunDeps {
@@ -68,6 +69,13 @@ export async function recordedRun(deps: RecordedRunDeps, opts: { full: boolean; 
       try {
         const id = await uploadCatalogSnapshot(db, await deps.backend(), { set: config.set, stagingDir: join(config.stateDir, 'staging'), signal, now: new Date() });
         log.info(`catalog snapshot uploaded: ${id}`);
+        const keep = config.vault.keepCatalogSnapshots ?? DEFAULT_KEEP_CATALOG_SNAPSHOTS;
+        const pruned = await pruneCatalogSnapshots(db, await deps.backend(), keep).catch((e: unknown) => {
+          if (signal.aborted) throw e;
+          log.info(`older catalog snapshots not deleted this time (the next run retries): ${(e as Error).message}`);
+          return 0;
+        });
+        if (pruned) log.info(`deleted ${pruned} older catalog snapshot(s), keeping the newest ${keep}`);
       } catch (err) {
         if (signal.aborted) throw err;
         outcome.warnings.push(`catalog snapshot upload failed: ${(err as Error).message}`);

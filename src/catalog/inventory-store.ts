@@ -28,3 +28,13 @@ export function latestListing(db: Db): { asOf: string; objects: ListedObject[] }
 export function catalogSnapshotIds(db: Db): Set<string> {
   return new Set(db.prepare('SELECT archive_id FROM catalog_backups').pluck().all() as string[]);
 }
+
+/** The catalog snapshots recorded, newest first. */
+export function listCatalogSnapshots(db: Db): Array<{ archiveId: string; createdAt: string; size: number }> {
+  return db.prepare('SELECT archive_id AS archiveId, created_at AS createdAt, size FROM catalog_backups ORDER BY created_at DESC, id DESC').all() as Array<{ archiveId: string; createdAt: string; size: number }>;
+}
+
+/** Forgets a catalog snapshot (after it was deleted from storage). */
+export function forgetCatalogSnapshot(db: Db, archiveId: string): void {
+  db.prepare('DELETE FROM catalog_backups WHERE archive_id = ?').run(archiveId);
+}

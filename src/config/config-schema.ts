@@ -56,6 +56,8 @@ export const vaultSchema = z
     maxRetries: z.number().int().min(0).max(20).default(8),
     /** Upload a snapshot of the catalog after each successful run, for disaster recovery. */
     uploadCatalog: z.boolean().default(true),
+    /** Catalog snapshots kept in storage (the newest; a rebuild uses the newest); older ones are deleted after each upload. Default 3. */
+    keepCatalogSnapshots: z.number().int().min(1).optional(),
   });
 
 /** An age recipient: `age1…` or an `ssh-ed25519 …` public key line. */

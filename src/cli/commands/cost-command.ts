@@ -5,6 +5,7 @@ import { chainTo } from '../../restore/plan-chain.js';
 import { DEFAULT_PRICES_AS_OF, estimateCost } from '../../cost/estimate-cost.js';
 import { formatUsd } from '../../cost/format-usd.js';
 import { withContext } from '../command-context.js';
+import { listCatalogSnapshots } from '../../catalog/inventory-store.js';
 import { say, sayJson } from '../output.js';
 import { formatBytes } from '../../ui/format-units.js';
 
@@ -22,7 +23,11 @@ export function registerCost(program: Command): void {
         // what a restore of the latest point retrieves when no local copy is left (the disaster case)
         const chain = (latest ? chainTo(all, latest) : []).filter((a) => a.uploadState === 'uploaded');
         const est = estimateCost({
-          archives: uploaded.map((a) => ({ size: a.size, uploadedAt: a.uploadedAt ? new Date(a.uploadedAt) : new Date(a.createdAt), parts: a.uploadRequests ?? 1 })),
+          // the catalog's own snapshots are stored (and billed) too
+          archives: [
+            ...uploaded.map((a) => ({ size: a.size, uploadedAt: a.uploadedAt ? new Date(a.uploadedAt) : new Date(a.createdAt), parts: a.uploadRequests ?? 1 })),
+            ...listCatalogSnapshots(ctx.db).map((s) => ({ size: s.size, uploadedAt: new Date(s.createdAt), parts: 1 })),
+          ],
           prices: ctx.config.prices,
           latestChainBytes: chain.reduce((n, a) => n + a.size, 0),
           latestChainArchives: chain.length,
