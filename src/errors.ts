@@ -46,6 +46,8 @@ export type ErrorCode =
   | 'VAULT'
   | 'VAULT_AUTH'
   | 'VAULT_NOT_FOUND'
+  /** An archive, job or upload the vault does not know (a 404 mid-command: a failure, not bad usage). */
+  | 'VAULT_ITEM_NOT_FOUND'
   | 'NETWORK'
   | 'UPLOAD_FAILED'
   | 'DISK_FULL'

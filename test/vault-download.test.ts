@@ -137,7 +137,7 @@ test('waitForJob polls with backoff until the job completes', async () => {
     assert.equal(job.statusCode, 'Succeeded');
     assert.ok(polls.length >= 2, `polled ${polls.length} times`);
     assert.ok(polls.every((d, i) => i === 0 || d >= polls[i - 1]) && Math.max(...polls) <= 80, `waits ${polls.join(',')}`);
-    await assert.rejects(fx.vault.describeJob('no-such-job'), (e: BackupError) => e.code === 'NOT_FOUND' && /job no-such-job/.test(e.message));
+    await assert.rejects(fx.vault.describeJob('no-such-job'), (e: BackupError) => e.code === 'VAULT_ITEM_NOT_FOUND' && /job no-such-job/.test(e.message));
   } finally {
     await fx.close();
   }

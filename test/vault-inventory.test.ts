@@ -70,11 +70,11 @@ test('vault housekeeping: describe, list, stale uploads, delete', async () => {
     assert.deepEqual((await fx.vault.listUploads()).map((u) => u.uploadId), [b]);
     await fx.vault.abortUpload(b);
     await fx.vault.abortUpload(b); // Glacier: aborting an aborted upload succeeds for a while
-    await assert.rejects(fx.vault.abortUpload('never-existed'), (e: BackupError) => e.code === 'NOT_FOUND' && /multipart upload never-existed not found in vault test-vault/.test(e.message));
+    await assert.rejects(fx.vault.abortUpload('never-existed'), (e: BackupError) => e.code === 'VAULT_ITEM_NOT_FOUND' && /multipart upload never-existed not found in vault test-vault/.test(e.message));
 
     const res = await fx.vault.uploadArchive({ path: await fx.file('z', pseudoRandom(5000, 3)), description: 'z', journal: memoryJournal() });
     await fx.vault.deleteArchive(res.archiveId);
-    await assert.rejects(fx.vault.deleteArchive('no-such-archive'), (e: BackupError) => e.code === 'NOT_FOUND' || e.code === 'VAULT');
+    await assert.rejects(fx.vault.deleteArchive('no-such-archive'), (e: BackupError) => e.code === 'VAULT_ITEM_NOT_FOUND' || e.code === 'VAULT');
   } finally {
     await fx.close();
   }

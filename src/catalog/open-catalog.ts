@@ -4,7 +4,7 @@
  * so a crash leaves either all of a step or none of it.
  */
 import Database from 'better-sqlite3';
-import { chmodSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BackupError } from '../errors.js';
 import { migrations } from './migrations.js';
@@ -45,6 +45,27 @@ export function openCatalog(path: string, opts: { readonly?: boolean } = {}): Db
     if (err instanceof BackupError) throw err;
     throw new BackupError('CATALOG', `catalog ${path} is unusable: ${(err as Error).message}; restore it with "backup catalog rebuild --from-inventory"`, { cause: err, subject: path });
   }
+}
+
+/** True when `err` (from openCatalog) says the file is not a usable SQLite database at all: garbage or corruption. */
+export function isUnusableCatalog(err: unknown): boolean {
+  const code = ((err as { cause?: { code?: unknown } })?.cause?.code ?? '') as string;
+  return err instanceof BackupError && err.code === 'CATALOG' && (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT');
+}
+
+/**
+ * Moves an unusable catalog aside, keeping it (with its -wal and -shm files) as
+ * `catalog.db.broken-<UTC stamp>`, so a fresh catalog can be rebuilt in its place; returns the new name.
+ */
+export function moveCatalogAside(path: string, at: Date): string {
+  const aside = `${path}.broken-${at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}`;
+  try {
+    for (const suffix of ['-wal', '-shm']) if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
+    renameSync(path, aside);
+  } catch (err) {
+    throw new BackupError('CATALOG', `cannot move the unusable catalog ${path} aside: ${(err as Error).message}; move it away by hand and run the command again`, { cause: err, subject: path });
+  }
+  return aside;
 }
 
 function migrate(db: Db, from: number): void {

@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { loadConfig, type Config } from '../config/load-config.js';
-import { catalogPath, openCatalog, type Db } from '../catalog/open-catalog.js';
+import { catalogPath, isUnusableCatalog, moveCatalogAside, openCatalog, type Db } from '../catalog/open-catalog.js';
 import { interruptSignal } from './interrupt.js';
 import type { GlobalOptions } from './output.js';
 import { acquireRunLock, type RunLock } from '../state/run-lock.js';
@@ -33,15 +33,33 @@ export function globalFlags(cmd: Command): GlobalOptions {
   return cmd.optsWithGlobals<GlobalOptions>();
 }
 
-/** Loads config and catalog; `lock` names the command taking the run lock (omit for read-only commands). */
-async function openContext(cmd: Command, opts: { lock?: string; checkDataDir?: boolean } = {}): Promise<CommandContext> {
+/** How a context is opened. */
+export interface ContextOptions {
+  /** Names the command taking the run lock (omit for read-only commands). */
+  lock?: string;
+  /** false skips checking the data directory (commands that never read it). */
+  checkDataDir?: boolean;
+  /** 'move-aside' (catalog rebuild): an unusable catalog file is kept under another name and a fresh one opened. */
+  brokenCatalog?: 'move-aside';
+}
+
+/** Loads config and catalog. */
+async function openContext(cmd: Command, opts: ContextOptions = {}): Promise<CommandContext> {
   const flags = globalFlags(cmd);
   const config = loadConfig({ path: flags.config, checkDirs: opts.checkDataDir ?? true });
   let lock: RunLock | undefined;
   if (opts.lock) lock = await acquireRunLock(config.stateDir, opts.lock);
   let db: Db;
+  const path = catalogPath(config.stateDir);
   try {
-    db = openCatalog(catalogPath(config.stateDir));
+    try {
+      db = openCatalog(path);
+    } catch (err) {
+      if (opts.brokenCatalog !== 'move-aside' || !isUnusableCatalog(err)) throw err;
+      const aside = moveCatalogAside(path, new Date());
+      process.stderr.write(`backup: catalog ${path} is unusable (${(err as Error).message.replace(/^.*is unusable: /, '').replace(/;.*$/, '')}); kept it as ${aside} and rebuilding into a new one\n`);
+      db = openCatalog(path);
+    }
   } catch (err) {
     await lock?.release();
     throw err;
@@ -79,12 +97,24 @@ async function openContext(cmd: Command, opts: { lock?: string; checkDataDir?: b
 }
 
 /** Runs `fn` with a context, closes it afterwards, and sets the process exit code fn returns (if any). */
-export async function withContext(cmd: Command, opts: { lock?: string; checkDataDir?: boolean }, fn: (ctx: CommandContext) => number | void | Promise<number | void>): Promise<void> {
+export async function withContext(cmd: Command, opts: ContextOptions, fn: (ctx: CommandContext) => number | void | Promise<number | void>): Promise<void> {
   const ctx = await openContext(cmd, opts);
   try {
     const code = await fn(ctx);
     if (typeof code === 'number' && code !== 0) process.exitCode = code;
+  } catch (err) {
+    throw catalogFull(err, ctx.config.stateDir) ?? err;
   } finally {
     await ctx.close();
   }
+}
+
+/** SQLite's "database or disk is full" as the same DISK_FULL error the archive path gives, naming stateDir. */
+function catalogFull(err: unknown, stateDir: string): BackupError | undefined {
+  for (let e = err, depth = 0; e && depth < 4; e = (e as Error).cause, depth++) {
+    if ((e as { code?: unknown }).code === 'SQLITE_FULL') {
+      return new BackupError('DISK_FULL', `no space left on the device holding ${stateDir} (the catalog could not be written); free space or point stateDir elsewhere`, { cause: err, subject: stateDir });
+    }
+  }
+  return undefined;
 }

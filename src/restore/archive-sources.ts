@@ -112,7 +112,7 @@ export async function prepareSources(
           updateJob(deps.db, jobId, { status });
           job = status === 'Failed' ? undefined : { ...job, status };
         } catch (err) {
-          if (!isBackupError(err, 'NOT_FOUND')) throw err;
+          if (!isBackupError(err, 'VAULT_ITEM_NOT_FOUND')) throw err;
           updateJob(deps.db, jobId, { status: 'Expired' });
           job = undefined;
         }

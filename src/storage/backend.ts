@@ -16,7 +16,7 @@
  *   later invocation reuses it instead of paying again.
  *
  * Errors: every method throws BackupError. ABORTED on the signal (state stays resumable);
- * NOT_FOUND for an unknown object, upload or expired warm-up token; CHECKSUM_MISMATCH when
+ * VAULT_ITEM_NOT_FOUND (exit 1) for an unknown object, upload or expired warm-up token; CHECKSUM_MISMATCH when
  * bytes do not verify (permanent for those bytes); VAULT_AUTH / VAULT_NOT_FOUND (permanent:
  * credentials, bucket or vault); NETWORK / VAULT after the retry budget is spent (transient
  * causes, worth running again).
@@ -127,7 +127,7 @@ export interface Backend {
   list(o?: { token?: string }): Promise<Listing>;
   /** Starts (or finds) the warm-up of an object; returns its token. */
   warmUp(w: { id: string; size: number; range?: ByteRange; tier: Tier }): Promise<string>;
-  /** The state of a warm-up (or listing) token; NOT_FOUND when the service forgot it (expired). */
+  /** The state of a warm-up (or listing) token; VAULT_ITEM_NOT_FOUND when the service forgot it (expired). */
   warmState(token: string): Promise<{ state: 'pending' | 'ready' | 'failed'; message?: string }>;
   /** Resolves when the token is ready; throws when it failed. Polls with backoff. */
   waitWarm(token: string, o: { signal: AbortSignal; onPoll?(state: string): void }): Promise<void>;

@@ -125,22 +125,22 @@ export function memoryBackend(opts: { partSize?: number; cold?: boolean } = {}):
       return Promise.resolve({ ready: true, asOf: new Date().toISOString(), objects: list });
     },
     warmUp(w) {
-      if (!objects.has(w.id)) return Promise.reject(new BackupError('NOT_FOUND', `object ${w.id} is not stored`));
+      if (!objects.has(w.id)) return Promise.reject(new BackupError('VAULT_ITEM_NOT_FOUND', `object ${w.id} is not stored`));
       const token = `warm:${w.id}`;
       warm.set(token, w.id);
       return Promise.resolve(token);
     },
     warmState(token) {
-      if (!warm.has(token)) return Promise.reject(new BackupError('NOT_FOUND', `warm-up ${token} is unknown`));
+      if (!warm.has(token)) return Promise.reject(new BackupError('VAULT_ITEM_NOT_FOUND', `warm-up ${token} is unknown`));
       return Promise.resolve({ state: 'ready' });
     },
     waitWarm(token) {
-      if (!warm.has(token)) return Promise.reject(new BackupError('NOT_FOUND', `warm-up ${token} is unknown`));
+      if (!warm.has(token)) return Promise.reject(new BackupError('VAULT_ITEM_NOT_FOUND', `warm-up ${token} is unknown`));
       return Promise.resolve();
     },
     async read(r) {
       const o = objects.get(r.id);
-      if (!o) throw new BackupError('NOT_FOUND', `object ${r.id} is not stored`);
+      if (!o) throw new BackupError('VAULT_ITEM_NOT_FOUND', `object ${r.id} is not stored`);
       if (opts.cold && warm.get(r.token) !== r.id) throw new BackupError('VAULT', `object ${r.id} is cold: warm it up before reading`);
       throwIfAborted(r.signal);
       const range = r.range ?? { start: 0, end: o.bytes.length - 1 };

@@ -58,7 +58,13 @@ export class PacedBody extends Readable {
         this.opts.onBytes?.(chunk.length);
         this.push(chunk);
       },
-      (err: unknown) => this.destroy(err as Error),
+      (err: unknown) => {
+        // interrupted (Ctrl-C, SIGTERM): the request that read this body is being aborted too and
+        // may no longer listen; the error must not become an unhandled 'error' that crashes the
+        // process (issue 9 §5: exit 1 instead of 130)
+        if (this.opts.signal?.aborted) this.once('error', () => undefined);
+        this.destroy(err as Error);
+      },
     );
   }
 }

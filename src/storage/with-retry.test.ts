@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BackupError } from '../errors.js';
+import { BackupError, ExitCode, exitCodeFor } from '../errors.js';
 import { classifyError, toVaultError, withRetry } from './with-retry.js';
 
 const svc = (name: string, status: number) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } });
@@ -107,8 +107,10 @@ test('final errors map to user-facing codes that name the vault and what to do, 
   assert.match(nf.message, /create it with `backup vault create`/);
 
   const job = toVaultError(Object.assign(svc('ResourceNotFoundException', 404), { message: 'The job ID was not found: abc' }), { ...ctx, resource: 'job abc' });
-  assert.equal(job.code, 'NOT_FOUND');
+  assert.equal(job.code, 'VAULT_ITEM_NOT_FOUND');
   assert.match(job.message, /job abc/);
+  // regression (issue 12): a 404 from the vault mid-command (say, mid-prune) is a failure, exit 1, never "bad usage"
+  assert.equal(exitCodeFor(job), ExitCode.failed);
 
   const net = toVaultError(sys('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:9'), ctx);
   assert.equal(net.code, 'NETWORK');

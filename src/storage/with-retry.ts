@@ -159,8 +159,8 @@ export function toVaultError(err: unknown, ctx: VaultErrorContext): BackupError 
     if (vaultMissing || (!ctx.resource && !/not found/i.test(message))) {
       return new BackupError('VAULT_NOT_FOUND', `vault ${vault} does not exist at ${ctx.endpoint}; create it with \`backup vault create\``, { cause: err, subject: vault });
     }
-    if (!ctx.resource) return new BackupError('NOT_FOUND', `${ctx.operation} on vault ${vault}: ${message}`, { cause: err, subject: vault });
-    return new BackupError('NOT_FOUND', `${ctx.resource} not found in vault ${vault} (${message})`, { cause: err, subject: ctx.resource });
+    if (!ctx.resource) return new BackupError('VAULT_ITEM_NOT_FOUND', `${ctx.operation} on vault ${vault}: ${message}`, { cause: err, subject: vault });
+    return new BackupError('VAULT_ITEM_NOT_FOUND', `${ctx.resource} not found in vault ${vault} (${message})`, { cause: err, subject: ctx.resource });
   }
   if (status === undefined && classifyError(err) === 'retry') {
     return new BackupError('NETWORK', `${ctx.operation} on vault ${vault}: cannot reach ${ctx.endpoint} (${e.code ?? name}: ${message}); check the network and run the command again`, { cause: err, subject: ctx.endpoint });

@@ -47,7 +47,7 @@ export function registerInventory(program: Command): void {
             updateJob(ctx.db, j.jobId, { status, ...(status !== 'InProgress' ? { completedAt: new Date().toISOString() } : {}) });
             j.status = status;
           } catch (err) {
-            if (!isBackupError(err, 'NOT_FOUND')) throw err;
+            if (!isBackupError(err, 'VAULT_ITEM_NOT_FOUND')) throw err;
             updateJob(ctx.db, j.jobId, { status: 'Expired' });
             j.status = 'Expired';
           }
@@ -96,7 +96,7 @@ export function registerInventory(program: Command): void {
     .option('--force', 'replace a catalog that already lists archives')
     .addHelpText('after', '\nExample (a new machine with only the config and credentials):\n  backup inventory request\n  backup catalog rebuild --from-inventory --wait\n  backup restore --to /srv/data --wait\nExample (a lost catalog, local copies kept):\n  backup catalog rebuild --from-archives ~/.local/state/backup/archives')
     .action((opts: { fromInventory?: boolean; fromArchives?: string; job?: string; tier: string; wait?: boolean; force?: boolean }, cmd: Command) =>
-      withContext(cmd, { checkDataDir: false, lock: 'catalog rebuild' }, async (ctx) => {
+      withContext(cmd, { checkDataDir: false, lock: 'catalog rebuild', brokenCatalog: 'move-aside' }, async (ctx) => {
         if (!!opts.fromInventory === !!opts.fromArchives) throw new BackupError('USAGE', 'catalog rebuild needs exactly one of --from-inventory and --from-archives DIR');
         if (opts.fromArchives) {
           const n = await adoptArchives(ctx.db, resolve(opts.fromArchives), ctx.config.set, ctx.signal);

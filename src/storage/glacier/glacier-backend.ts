@@ -36,7 +36,7 @@ export function glacierBackend(session: VaultSession, opts: { pollMs: number; on
       try {
         await session.abortUpload(uploadId);
       } catch (err) {
-        if (!isBackupError(err, 'NOT_FOUND')) throw err;
+        if (!isBackupError(err, 'VAULT_ITEM_NOT_FOUND')) throw err;
       }
     },
     async listUploads() {
@@ -76,7 +76,7 @@ export function glacierBackend(session: VaultSession, opts: { pollMs: number; on
       try {
         await session.deleteArchive(id);
       } catch (err) {
-        if (!isBackupError(err, 'NOT_FOUND')) throw err;
+        if (!isBackupError(err, 'VAULT_ITEM_NOT_FOUND')) throw err;
       }
     },
     async close() {

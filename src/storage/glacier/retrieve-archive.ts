@@ -88,7 +88,7 @@ export async function initiateRetrieval(
   return res.jobId;
 }
 
-/** The current state of a job. Throws NOT_FOUND for a job the vault no longer knows (expired). */
+/** The current state of a job. Throws VAULT_ITEM_NOT_FOUND for a job the vault no longer knows (expired). */
 export async function describeJob(o: VaultTarget & { jobId: string }): Promise<JobStatus> {
   const res = await vaultCall(
     o,

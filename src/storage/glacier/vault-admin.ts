@@ -74,7 +74,7 @@ export async function listUploads(o: VaultTarget): Promise<UploadInfo[]> {
   return out;
 }
 
-/** Aborts one multipart upload. NOT_FOUND when the vault does not know it. */
+/** Aborts one multipart upload. VAULT_ITEM_NOT_FOUND when the vault does not know it. */
 export async function abortUpload(o: VaultTarget & { uploadId: string }): Promise<void> {
   await vaultCall(
     o,
@@ -100,7 +100,7 @@ export async function abortStaleUploads(o: VaultTarget & { olderThanMs: number; 
   return aborted;
 }
 
-/** Deletes an archive. NOT_FOUND when the vault does not know it. */
+/** Deletes an archive. VAULT_ITEM_NOT_FOUND when the vault does not know it. */
 export async function deleteArchive(o: VaultTarget & { archiveId: string }): Promise<void> {
   await vaultCall(
     o,

@@ -29,7 +29,7 @@ export function retryPolicy(t: Pick<VaultTarget, 'retries'>): RetryPolicy {
 /**
  * Runs one vault request with the target's retry policy; `fn` gets the abort signal to pass to
  * `client.send`. Throws a BackupError (see toVaultError); `resource` names a job/upload/archive
- * so a 404 on it reads as NOT_FOUND rather than a missing vault.
+ * so a 404 on it reads as VAULT_ITEM_NOT_FOUND rather than a missing vault.
  */
 export async function vaultCall<T>(
   t: VaultTarget,
