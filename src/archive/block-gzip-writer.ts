@@ -15,13 +15,18 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gzip as gzipCallback } from 'node:zlib';
-import type { FileHandle } from 'node:fs/promises';
 import { asError } from '../errors.js';
 import { TreeHasher, MiB } from '../treehash/tree-hash.js';
 import type { GzipBlock } from './gzip-block.js';
 import { looksIncompressible } from './looks-incompressible.js';
 
 const gzip = promisify(gzipCallback);
+
+/** Where the compressed bytes go: a file handle, or anything with its positioned write and fsync (the age encrypter). */
+export interface BlockOutput {
+  write(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  sync(): Promise<void>;
+}
 
 /** How to compress and report. */
 export interface BlockGzipOptions {
@@ -71,7 +76,7 @@ export class BlockGzipWriter {
   private stored = 0;
 
   constructor(
-    private readonly fh: FileHandle,
+    private readonly fh: BlockOutput,
     private readonly opts: BlockGzipOptions,
   ) {
     this.blockSize = opts.blockSize ?? MiB;

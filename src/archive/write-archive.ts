@@ -21,6 +21,8 @@ import type { ArchivePlan } from '../scan/archive-plan.js';
 import type { GzipBlock } from './gzip-block.js';
 import { isSpecialType, type TreeEntry } from '../scan/tree-entry.js';
 import { BlockGzipWriter } from './block-gzip-writer.js';
+import { AgeFileWriter } from '../age/age-file-writer.js';
+import type { AgeRecipient } from '../age/age-keys.js';
 import { encodeDumpdir } from './dumpdir-body.js';
 import { BLOCK, encodeGnuHeader, paddingFor, type SparseMap } from './gnu-header.js';
 import { findDataExtents } from './find-data-extents.js';
@@ -53,16 +55,20 @@ export interface WriteArchiveOptions {
   onWarning?: (w: ArchiveWarning) => void;
   /** Called after each chunk of file data and each member. */
   onProgress?: (p: { rawBytes: number; gzBytes: number; files: number }) => void;
-  /** Compressed bytes written to `outPath` so far, after each write (the uploader reads up to there). */
+  /** Bytes written to `outPath` so far, after each write (the uploader reads up to there). */
   onFlushed?: (gzBytesOnDisk: number) => void;
+  /** Encrypt the archive with age to these recipients as it is written (the file is then a `.tar.gz.age`). */
+  encryptTo?: readonly AgeRecipient[];
 }
 
 /** The written archive. */
 export interface WrittenArchive {
-  /** Compressed bytes (the file's size). */
+  /** The file's size (ciphertext bytes when encrypted). */
   size: number;
-  /** SHA-256 tree hash of the file. */
+  /** SHA-256 tree hash of the file (of the ciphertext when encrypted: what is stored). */
   treeHash: string;
+  /** For an encrypted archive, the age header and payload nonce (everything before the first chunk). */
+  agePrefix?: Buffer;
   /** Tar bytes. */
   rawSize: number;
   blocks: GzipBlock[];
@@ -86,7 +92,10 @@ export async function writeArchive(plan: ArchivePlan, opts: WriteArchiveOptions)
     throw fromSystemError(err, opts.outPath);
   }
   try {
-    const out = new BlockGzipWriter(fh, { level: opts.level, blockSize: opts.blockSize, onFlushed: opts.onFlushed });
+    // encrypted, the gzip blocks go through the age writer: the block table keeps offsets in the
+    // .tar.gz (the plaintext), which a restore maps to the 64 KiB age chunks holding them
+    const sealer = opts.encryptTo ? new AgeFileWriter(fh, opts.encryptTo, opts.onFlushed) : undefined;
+    const out = new BlockGzipWriter(sealer ?? fh, { level: opts.level, blockSize: opts.blockSize, onFlushed: sealer ? undefined : opts.onFlushed });
     const w = new MemberWriter(out, opts);
     for (const d of plan.dirs) {
       throwIfAborted(opts.signal);
@@ -101,7 +110,9 @@ export async function writeArchive(plan: ArchivePlan, opts: WriteArchiveOptions)
     }
     await out.write(Buffer.alloc(2 * BLOCK));
     const r = await out.finish();
-    return { size: r.size, treeHash: r.treeHash, rawSize: r.rawSize, blocks: r.blocks, members: w.members, skipped: w.skipped };
+    const sealed = sealer && (await sealer.finish());
+    const file = sealed ? { size: sealed.size, treeHash: sealed.treeHash, agePrefix: sealed.prefix } : { size: r.size, treeHash: r.treeHash };
+    return { ...file, rawSize: r.rawSize, blocks: r.blocks, members: w.members, skipped: w.skipped };
   } catch (err) {
     throw err instanceof BackupError ? err : fromSystemError(err, opts.outPath);
   } finally {

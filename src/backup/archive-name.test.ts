@@ -15,6 +15,9 @@ test('archive names round-trip and sort in chain order', () => {
   assert.equal(formatArchiveName(chained), 'photos-2-000012-L1-20261123T020000Z-3f9ac2b1.tar.gz');
   assert.deepEqual(parseArchiveName(formatArchiveName(chained)), chained);
   assert.match(newChainId(), /^[0-9a-f]{8}$/);
+  const sealed = { ...chained, encrypted: true };
+  assert.equal(formatArchiveName(sealed), 'photos-2-000012-L1-20261123T020000Z-3f9ac2b1.tar.gz.age');
+  assert.deepEqual(parseArchiveName(formatArchiveName(sealed)), sealed);
 });
 
 test('chooseLevel starts a full chain when needed and otherwise goes one level deeper', () => {
@@ -25,4 +28,10 @@ test('chooseLevel starts a full chain when needed and otherwise goes one level d
   assert.equal(chooseLevel({ latest: { seq: 5, level: 1 }, full: false, fullEvery: 3, hasSnapshot: false }).level, 0);
   assert.equal(chooseLevel({ latest: { seq: 5, level: 0 }, full: false, fullEvery: 0, hasSnapshot: true }).level, 0);
   assert.deepEqual(chooseLevel({ latest: { seq: 5, level: 1 }, full: false, fullEvery: 3, hasSnapshot: true, broken: 'archive 4 was deleted' }), { level: 0, parentSeq: null, reason: 'the current chain is broken (archive 4 was deleted)' });
+});
+
+test('turning encryption on or off starts a new full chain: a chain never mixes', () => {
+  const on = chooseLevel({ latest: { seq: 5, level: 1 }, full: false, fullEvery: 3, hasSnapshot: true, encryptionChanged: 'on' });
+  assert.deepEqual(on, { level: 0, parentSeq: null, reason: 'encryption was turned on (a chain never mixes plain and encrypted archives)' });
+  assert.equal(chooseLevel({ latest: { seq: 5, level: 1 }, full: false, fullEvery: 3, hasSnapshot: true, encryptionChanged: 'off' }).level, 0);
 });

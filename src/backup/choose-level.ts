@@ -3,6 +3,8 @@
  * when asked, when the chain already has `fullEvery` incrementals, or when there is no
  * snapshot to compare against, or when the chain is marked broken (an archive it needs was
  * deleted); otherwise an incremental against the latest archive. Pure.
+ * snapshot to compare against, or when encryption was turned on or off since the latest
+ * archive (a chain never mixes plain and encrypted archives); otherwise an incremental against the latest archive. Pure.
  */
 
 /** The next archive's place in the chains. */
@@ -21,9 +23,12 @@ export function chooseLevel(input: {
   hasSnapshot: boolean;
   /** Why the latest archive's chain is broken, when it is. */
   broken?: string;
+  /** Set when the latest archive is plain and this one will be encrypted ('on'), or the reverse ('off'). */
+  encryptionChanged?: 'on' | 'off';
 }): LevelChoice {
   const { latest } = input;
   if (!latest) return { level: 0, parentSeq: null, reason: 'first backup' };
+  if (input.encryptionChanged) return { level: 0, parentSeq: null, reason: `encryption was turned ${input.encryptionChanged} (a chain never mixes plain and encrypted archives)` };
   if (input.full) return { level: 0, parentSeq: null, reason: '--full given' };
   if (input.broken) return { level: 0, parentSeq: null, reason: `the current chain is broken (${input.broken})` };
   if (!input.hasSnapshot) return { level: 0, parentSeq: null, reason: 'no snapshot state to compare against' };

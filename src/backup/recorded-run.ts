@@ -21,6 +21,7 @@ import { sendPing } from '../notify/send-ping.js';
 import { runBackup, type RunOutcome } from './run-backup.js';
 import { uploadCatalogSnapshot } from './upload-catalog-snapshot.js';
 import { DEFAULT_KEEP_CATALOG_SNAPSHOTS, pruneCatalogSnapshots } from './prune-catalog-snapshots.js';
+import { parseRecipient } from '../age/age-keys.js';
 
 /** What a recorded run needs. */
 export interface RecordedRunDeps {
@@ -67,7 +68,7 @@ export async function recordedRun(deps: RecordedRunDeps, opts: { full: boolean; 
     outcome = await runBackup({ config, db, runId, signal, log, progress, backend: deps.backend }, opts);
     if (!opts.dryRun && deps.backend && config.vault?.uploadCatalog) {
       try {
-        const id = await uploadCatalogSnapshot(db, await deps.backend(), { set: config.set, stagingDir: join(config.stateDir, 'staging'), signal, now: new Date() });
+        const id = await uploadCatalogSnapshot(db, await deps.backend(), { set: config.set, stagingDir: join(config.stateDir, 'staging'), signal, now: new Date(), encryptTo: config.encryption?.recipients.map(parseRecipient) });
         log.info(`catalog snapshot uploaded: ${id}`);
         const keep = config.vault.keepCatalogSnapshots ?? DEFAULT_KEEP_CATALOG_SNAPSHOTS;
         const pruned = await pruneCatalogSnapshots(db, await deps.backend(), keep).catch((e: unknown) => {

@@ -28,6 +28,9 @@ import type { ArchivePlan } from '../scan/archive-plan.js';
 import type { TreeEntry } from '../scan/tree-entry.js';
 import { writeArchive } from '../archive/write-archive.js';
 import { encodeDescription, type ArchiveDescription } from '../storage/archive-description.js';
+import { parseRecipient } from '../age/age-keys.js';
+import { agePrefixOf, recordAgePrefix } from '../catalog/encryption-store.js';
+import { identityFile } from '../restore/decrypting-source.js';
 import { formatArchiveName, newChainId } from './archive-name.js';
 import { chooseLevel } from './choose-level.js';
 import type { Backend, Stored, UploadSource } from '../storage/backend.js';
@@ -118,7 +121,11 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   }
 
   const latest = latestArchive(db);
-  const choice = chooseLevel({ latest, full: opts.full, fullEvery: config.archive.fullEvery, hasSnapshot: hasSnapshot(db), broken: latest && chainBroken(db, latest.chainSeq) });
+  // recipients were checked when the config was loaded
+  const recipients = config.encryption?.recipients.map(parseRecipient);
+  const latestEncrypted = latest && (agePrefixOf(db, latest.seq) !== undefined || latest.fileName.endsWith('.age'));
+  const encryptionChanged = latest && latestEncrypted !== !!recipients ? (recipients ? 'on' : 'off') : undefined;
+  const choice = chooseLevel({ latest, full: opts.full, fullEvery: config.archive.fullEvery, hasSnapshot: hasSnapshot(db), broken: latest && chainBroken(db, latest.chainSeq), encryptionChanged });
   // a full archive compares against nothing: skip loading the snapshot (a second copy of the tree in memory)
   const previous = choice.level === 0 ? null : loadSnapshot(db);
   log.info(`${opts.dryRun ? 'dry run: ' : ''}level ${choice.level} (${choice.level === 0 ? `full: ${choice.reason}` : `incremental on archive ${choice.parentSeq}`})`);
@@ -156,7 +163,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   const chainSeq = parent ? parent.chainSeq : seq;
   // a chain begun before chain identities keeps none, so its archives' names stay in one pattern
   const chainId = parent ? (parent.chainId ?? undefined) : newChainId();
-  const fileName = formatArchiveName({ set: config.set, seq, level: choice.level, createdAt, chainId });
+  const fileName = formatArchiveName({ set: config.set, seq, level: choice.level, createdAt, chainId, encrypted: !!recipients });
   const stagedPath = join(stagingDir, fileName);
   const meta: ArchiveDescription = { kind: 'data', host: hostname(), set: config.set, seq, level: choice.level, parentSeq: choice.parentSeq, createdAt, fileName, chainId };
   const description = deps.backend ? encodeDescription(meta) : null;
@@ -207,6 +214,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
       outPath: stagedPath,
       level: config.archive.level,
       blockSize: config.archive.blockSizeKiB * 1024,
+      encryptTo: recipients,
       signal,
       onMember: (m) => members.push(m),
       onWarning: (w) => warn(`${w.path}: ${w.message}`),
@@ -228,35 +236,40 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   throwIfAborted(signal);
 
   const skipped = new Set(written.skipped);
-  commitArchive(db, {
-    record: {
-      seq,
-      level: choice.level,
-      parentSeq: choice.parentSeq,
-      chainSeq,
-      chainId: chainId ?? null,
-      createdAt: createdAt.toISOString(),
-      fileName,
-      size: written.size,
-      rawSize: written.rawSize,
-      treeHash: written.treeHash,
-      blockSize: config.archive.blockSizeKiB * 1024,
-      fileCount: members.filter((m) => m.type !== 'dir').length,
-      stagedPath,
-      localPath: null,
-      uploadState: deps.backend ? 'pending' : 'none',
-      description,
-      runId: deps.runId,
-    },
-    members,
-    blocks: written.blocks,
-    deleted: plan.deleted,
-    // a file left out or torn (changed, vanished or unreadable while read) is recorded with an
-    // identity no file has, so the next run stores it again if it is there and records its
-    // deletion if it is not: a torn copy is never the file's version at any later point
-    snapshot: plan.snapshot.map((e) => (skipped.has(e.path) ? untrusted(e) : e)),
-    previousSnapshot: previous ?? undefined,
-  });
+  const agePrefix = written.agePrefix;
+  // the archive and its encryption record commit together
+  db.transaction(() => {
+    commitArchive(db, {
+      record: {
+        seq,
+        level: choice.level,
+        parentSeq: choice.parentSeq,
+        chainSeq,
+        chainId: chainId ?? null,
+        createdAt: createdAt.toISOString(),
+        fileName,
+        size: written.size,
+        rawSize: written.rawSize,
+        treeHash: written.treeHash,
+        blockSize: config.archive.blockSizeKiB * 1024,
+        fileCount: members.filter((m) => m.type !== 'dir').length,
+        stagedPath,
+        localPath: null,
+        uploadState: deps.backend ? 'pending' : 'none',
+        description,
+        runId: deps.runId,
+      },
+      members,
+      blocks: written.blocks,
+      deleted: plan.deleted,
+      // a file left out or torn (changed, vanished or unreadable while read) is recorded with an
+      // identity no file has, so the next run stores it again if it is there and records its
+      // deletion if it is not: a torn copy is never the file's version at any later point
+      snapshot: plan.snapshot.map((e) => (skipped.has(e.path) ? untrusted(e) : e)),
+      previousSnapshot: previous ?? undefined,
+    });
+    if (agePrefix) recordAgePrefix(db, seq, agePrefix);
+  })();
   updateRun(db, deps.runId, { archiveSeq: seq, archiveBytes: written.size, bytesRead: written.rawSize });
   log.info(`archive ${seq} written: ${fileName}, ${written.size} bytes (tar ${written.rawSize}), tree hash ${written.treeHash}`);
 
@@ -292,7 +305,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
     await settleStagedFile(db, record, placement);
   }
   if (config.check.afterRun) {
-    const { problems, counts } = await checkLocal(db, { signal });
+    const { problems, counts } = await checkLocal(db, { signal, identity: config.encryption && identityFile(config.encryption.identityFile) });
     for (const p of problems) warn(`check: ${p.seq === null ? '' : `archive ${p.seq}: `}${p.what}`);
     if (!problems.length) log.info(`check: the catalog and ${counts.localCopies} local cop${counts.localCopies === 1 ? 'y' : 'ies'} verified`);
   }

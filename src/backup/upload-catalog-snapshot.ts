@@ -1,7 +1,9 @@
 /**
  * After a successful run, a consistent copy of the catalog (SQLite online backup,
  * gzip-compressed) goes to the vault as an archive of kind "catalog", so a machine that
- * lost its state directory can rebuild everything from the vault's inventory.
+ * lost its state directory can rebuild everything from the vault's inventory. With
+ * encryption the snapshot is an age file (`….db.gz.age`) for the same recipients as the
+ * archives; its tree hash is over the ciphertext.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
@@ -14,24 +16,34 @@ import { clearUpload, uploadJournal } from '../catalog/upload-journal-store.js';
 import { TreeHasher } from '../treehash/tree-hash.js';
 import { encodeDescription, type ArchiveDescription } from '../storage/archive-description.js';
 import type { Backend } from '../storage/backend.js';
+import type { AgeRecipient } from '../age/age-keys.js';
+import { encryptToFile } from '../age/encrypt-to-file.js';
 
 /** Uploads a snapshot of the catalog; returns its archive ID. */
-export async function uploadCatalogSnapshot(db: Db, backend: Backend, opts: { set: string; stagingDir: string; signal: AbortSignal; now: Date }): Promise<string> {
+export async function uploadCatalogSnapshot(db: Db, backend: Backend, opts: { set: string; stagingDir: string; signal: AbortSignal; now: Date; encryptTo?: readonly AgeRecipient[] }): Promise<string> {
   const stamp = opts.now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const fileName = `${opts.set}-catalog-${stamp}.db.gz`;
+  const fileName = `${opts.set}-catalog-${stamp}.db.gz${opts.encryptTo ? '.age' : ''}`;
   const dbCopy = join(opts.stagingDir, `${fileName}.sqlite`);
   const gzPath = join(opts.stagingDir, fileName);
   try {
     await db.backup(dbCopy);
-    const hasher = new TreeHasher();
-    await pipeline(createReadStream(dbCopy), createGzip({ level: 9 }), async function* (src: AsyncIterable<Buffer>) {
-      for await (const chunk of src) {
-        hasher.update(chunk);
-        yield chunk;
-      }
-    }, createWriteStream(gzPath));
-    const size = hasher.size;
-    const treeHash = hasher.digest();
+    let size: number;
+    let treeHash: string;
+    if (opts.encryptTo) {
+      const gz = createGzip({ level: 9 });
+      createReadStream(dbCopy).on('error', (err) => gz.destroy(err)).pipe(gz);
+      ({ size, treeHash } = await encryptToFile(gz, gzPath, opts.encryptTo));
+    } else {
+      const hasher = new TreeHasher();
+      await pipeline(createReadStream(dbCopy), createGzip({ level: 9 }), async function* (src: AsyncIterable<Buffer>) {
+        for await (const chunk of src) {
+          hasher.update(chunk);
+          yield chunk;
+        }
+      }, createWriteStream(gzPath));
+      size = hasher.size;
+      treeHash = hasher.digest();
+    }
     const latestSeq = (db.prepare('SELECT MAX(seq) FROM archives').pluck().get() as number | null) ?? 0;
     const meta: ArchiveDescription = { kind: 'catalog', host: hostname(), set: opts.set, seq: latestSeq, level: 0, parentSeq: null, createdAt: opts.now, fileName, treeHash, size };
     const description = encodeDescription(meta);

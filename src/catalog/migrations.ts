@@ -219,4 +219,14 @@ export const migrations: readonly string[] = [
   DROP TABLE snapshot;
   ALTER TABLE snapshot_new RENAME TO snapshot;
   `,
+  /* 4 */ `
+  -- Archives encrypted with age: everything before the first payload chunk (the header with
+  -- its recipient stanzas and MAC, then the payload nonce). Holds no secret: it lets a ranged
+  -- restore unwrap the file key with the identity without retrieving the archive's first MiB.
+  -- An archive without a row here is plain tar.gz.
+  CREATE TABLE archive_encryption (
+    seq INTEGER PRIMARY KEY,
+    age_prefix BLOB NOT NULL
+  );
+  `,
 ];

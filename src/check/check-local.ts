@@ -9,6 +9,9 @@ import { localCopyOf } from '../restore/archive-sources.js';
 import { throwIfAborted } from '../errors.js';
 import { chainProblems, type CheckProblem } from './chain-problems.js';
 import { checkLocalCopy } from './check-local-copy.js';
+import { existsSync } from 'node:fs';
+import { agePrefixOf } from '../catalog/encryption-store.js';
+import { decryptWhole, type IdentitySource } from '../restore/decrypting-source.js';
 
 /** What the local check looked at. */
 export interface LocalCheckCounts {
@@ -18,7 +21,7 @@ export interface LocalCheckCounts {
 }
 
 /** Runs the local checks; resolves with the problems found (empty when all holds). */
-export async function checkLocal(db: Db, opts: { signal: AbortSignal; onProgress?: (line: string) => void }): Promise<{ problems: CheckProblem[]; counts: LocalCheckCounts }> {
+export async function checkLocal(db: Db, opts: { signal: AbortSignal; onProgress?: (line: string) => void; identity?: IdentitySource }): Promise<{ problems: CheckProblem[]; counts: LocalCheckCounts }> {
   const problems: CheckProblem[] = catalogIntegrity(db).map((what) => ({ seq: null, what: `catalog: ${what}` }));
   const archives = listArchives(db);
   const rows = archives.map((a) => ({ ...a, hasLocalFile: localCopyOf(a) !== undefined }));
@@ -29,7 +32,16 @@ export async function checkLocal(db: Db, opts: { signal: AbortSignal; onProgress
     if (!path) continue;
     throwIfAborted(opts.signal);
     opts.onProgress?.(`checking the local copy of archive ${a.seq} (${a.fileName})`);
-    const found = await checkLocalCopy(path, { size: a.size, treeHash: a.treeHash, blocks: archiveBlocks(db, a.seq), members: a.fileCount < 0 ? null : archiveMembers(db, a.seq) }, opts.signal);
+    // an encrypted copy: its tree hash always; its members only where the identity file is (a host may hold only recipients)
+    const encrypted = agePrefixOf(db, a.seq) !== undefined || a.fileName.endsWith('.age');
+    const identity = encrypted && opts.identity && existsSync(opts.identity.file) ? opts.identity : undefined;
+    const found = await checkLocalCopy(path, {
+      size: a.size,
+      treeHash: a.treeHash,
+      blocks: encrypted ? [] : archiveBlocks(db, a.seq),
+      members: a.fileCount < 0 || (encrypted && !identity) ? null : archiveMembers(db, a.seq),
+      decrypt: identity && ((stored) => decryptWhole(stored, a, identity)),
+    }, opts.signal);
     problems.push(...found.map((what) => ({ seq: a.seq, what })));
     counts.localCopies++;
     counts.bytesVerified += a.size;

@@ -18,6 +18,7 @@ import { BackupError } from '../errors.js';
 import type { DecodedDescription } from '../storage/archive-description.js';
 import type { Backend, StoredObject } from '../storage/backend.js';
 import { prepareSources, type Tier } from '../restore/archive-sources.js';
+import { decryptWhole, type IdentitySource } from '../restore/decrypting-source.js';
 
 /** What a rebuild did. */
 export interface RebuildResult {
@@ -40,7 +41,7 @@ interface Described {
  * handle is returned.
  */
 export async function rebuildCatalog(
-  deps: { db: Db; stateDir: string; set: string; backend: () => Promise<Backend>; signal: AbortSignal; log: (line: string) => void },
+  deps: { db: Db; stateDir: string; set: string; backend: () => Promise<Backend>; signal: AbortSignal; log: (line: string) => void; identity?: IdentitySource },
   listing: { asOf: string; objects: StoredObject[] },
   opts: { tier: Tier; wait: boolean },
 ): Promise<{ db: Db; result: RebuildResult }> {
@@ -68,7 +69,10 @@ export async function rebuildCatalog(
     const source = prepared.sources.get(0)!;
     const path = catalogPath(deps.stateDir);
     const restored = `${path}.restored`;
-    await pipeline(source.read({ start: 0, end: snap.size - 1 }), createGunzip(), createWriteStream(restored));
+    // an encrypted snapshot (….db.gz.age) needs the identity; it is authenticated chunk by chunk as it is read
+    const stored = source.read({ start: 0, end: snap.size - 1 });
+    const gz = snap.d.fileName.endsWith('.age') ? decryptWhole(stored, { fileName: snap.d.fileName }, deps.identity) : stored;
+    await pipeline(gz, createGunzip(), createWriteStream(restored));
     db.close();
     for (const suffix of ['-wal', '-shm']) await rm(path + suffix, { force: true });
     await rename(restored, path);

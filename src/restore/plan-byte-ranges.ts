@@ -3,6 +3,7 @@
  * megabyte alignment Glacier's RetrievalByteRange requires. Pure.
  */
 import { MiB } from '../treehash/tree-hash.js';
+import { sealedRangeFor, type PayloadLayout } from '../age/age-stream.js';
 import type { GzipBlock } from '../archive/gzip-block.js';
 
 /** An inclusive byte range. */
@@ -33,18 +34,22 @@ export function blockIndexFor(blocks: readonly GzipBlock[], raw: number): number
 
 /**
  * The MiB-aligned compressed ranges to retrieve for `rawRanges` of an archive of
- * `archiveSize` compressed bytes: each range covers whole gzip blocks, starts on a
+ * `archiveSize` compressed bytes (for an encrypted archive, `sealed` maps them to the
+ * stored age chunks that hold them, and the ranges are of the stored file): each range covers whole gzip blocks, starts on a
  * multiple of 1 MiB and ends one byte before a multiple of 1 MiB or at the archive's end.
  * Overlapping or touching ranges are merged.
  */
-export function retrievalRanges(blocks: readonly GzipBlock[], archiveSize: number, rawRanges: readonly ByteRange[]): ByteRange[] {
+export function retrievalRanges(blocks: readonly GzipBlock[], archiveSize: number, rawRanges: readonly ByteRange[], sealed?: PayloadLayout): ByteRange[] {
   const gz = rawRanges
     .filter((r) => r.end >= r.start)
     .map((r) => {
       const first = blockIndexFor(blocks, r.start);
       const last = blockIndexFor(blocks, r.end);
       const end = last + 1 < blocks.length ? blocks[last + 1].gzOffset - 1 : archiveSize - 1;
-      return alignToMiB({ start: blocks[first].gzOffset, end }, archiveSize);
+      if (!sealed) return alignToMiB({ start: blocks[first].gzOffset, end }, archiveSize);
+      // encrypted: the age chunks holding those compressed bytes, in the stored file
+      const c = sealedRangeFor(sealed, blocks[first].gzOffset, end);
+      return alignToMiB({ start: c.cipherStart, end: c.cipherEnd }, sealed.prefix + sealed.plainSize + sealed.chunks * 16);
     })
     .sort((a, b) => a.start - b.start);
   const merged: ByteRange[] = [];

@@ -2,7 +2,8 @@
  * Restores from a directory of archive files alone, with no catalog: picks the chain by
  * the archive file names and extracts each archive in order with GNU tar's incremental
  * semantics (each directory's listing removes what it does not name), exactly as
- * `tar --listed-incremental=/dev/null -xzf` would.
+ * `tar --listed-incremental=/dev/null -xzf` would. Encrypted archives (`.tar.gz.age`) are
+ * decrypted with the identity as they are read, as `age -d | tar …` would.
  */
 import { createReadStream } from 'node:fs';
 import { readdir } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { extractArchive } from '../archive/extract-archive.js';
 import { RestoreTarget } from '../archive/restore-target.js';
 import { prepareTarget } from './prepare-target.js';
 import type { RestorePoint } from './plan-chain.js';
+import { decryptWhole, type IdentitySource } from './decrypting-source.js';
 
 /** An archive file found in the directory. */
 export interface FoundArchive extends ArchiveName {
@@ -44,7 +46,7 @@ export async function findArchives(dir: string, set?: string): Promise<FoundArch
  * chain identities have none and form chains among themselves).
  */
 export function chainFromNames(all: readonly FoundArchive[], point: RestorePoint): FoundArchive[] {
-  if (all.length === 0) throw new BackupError('NOT_FOUND', 'no archive files (set-NNNNNN-LN-TIME.tar.gz) found; check --from-archives');
+  if (all.length === 0) throw new BackupError('NOT_FOUND', 'no archive files (set-NNNNNN-LN-TIME.tar.gz or .tar.gz.age) found; check --from-archives');
   let target: FoundArchive | undefined;
   if ('seq' in point) {
     const same = all.filter((a) => a.seq === point.seq);
@@ -84,6 +86,7 @@ export async function restoreFromArchives(opts: {
   signal: AbortSignal;
   log: (line: string) => void;
   onWarning: (line: string) => void;
+  identity?: IdentitySource;
 }): Promise<{ archives: number; files: number }> {
   const targetOpts = await prepareTarget(opts.to, opts.force);
   const chain = chainFromNames(await findArchives(opts.dir, opts.set), opts.point);
@@ -93,7 +96,8 @@ export async function restoreFromArchives(opts: {
   try {
     for (const a of chain) {
       opts.log(`extracting ${a.fileName}`);
-      const r = await extractArchive(createReadStream(a.path), target, {
+      const input = a.encrypted ? decryptWhole(createReadStream(a.path), a, opts.identity) : createReadStream(a.path);
+      const r = await extractArchive(input, target, {
         filter: opts.filter,
         signal: opts.signal,
         onWarning: (w: { path: string; message: string }) => opts.onWarning(`${w.path}: ${w.message}`),

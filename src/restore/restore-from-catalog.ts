@@ -2,7 +2,9 @@
  * Restores a point in time using the catalog: fold the chain into the tree at that point,
  * choose the entries (all, or --path globs), work out which gzip blocks of which archives
  * hold them, make those bytes available (local copies or Glacier retrievals), then write
- * each file once, from the archive that holds its version at that point.
+ * each file once, from the archive that holds its version at that point. Encrypted
+ * archives are opened with the identity first (before any retrieval or write), and their
+ * ranges are the age chunks holding those gzip blocks.
  */
 import type { Db } from '../catalog/open-catalog.js';
 import { archiveBlocks, archiveMember, type ArchiveRecord } from '../catalog/archive-store.js';
@@ -21,6 +23,8 @@ import { extractSpan, type Span } from './extract-span.js';
 import { prepareTarget } from './prepare-target.js';
 import { RestoreTarget, type RestoreTargetOptions } from '../archive/restore-target.js';
 import { extractArchive } from '../archive/extract-archive.js';
+import { agePrefixOf } from '../catalog/encryption-store.js';
+import { decryptingSource, decryptWhole, openSealedArchive, type IdentitySource, type SealedArchive } from './decrypting-source.js';
 
 /** What to restore and how. */
 export interface CatalogRestoreRequest {
@@ -50,7 +54,7 @@ export interface CatalogRestoreResult {
 
 /** Restores from the catalog into `req.to`. Throws RETRIEVAL_PENDING while retrievals are running (without --wait). */
 export async function restoreFromCatalog(
-  deps: { db: Db; stateDir: string; backend?: () => Promise<Backend>; signal: AbortSignal; log: (line: string) => void },
+  deps: { db: Db; stateDir: string; backend?: () => Promise<Backend>; signal: AbortSignal; log: (line: string) => void; identity?: IdentitySource },
   req: CatalogRestoreRequest,
 ): Promise<CatalogRestoreResult> {
   const { db, signal } = deps;
@@ -68,13 +72,15 @@ export async function restoreFromCatalog(
     else bySeq.set(f.seq, [f]);
   }
   const archives = new Map(chain.map((a) => [a.seq, a]));
-  const plans = [...bySeq].map(([seq, wanted]) => planArchiveSpans(archives.get(seq)!, archiveBlocks(db, seq), offsets.get(seq)!, wanted, !!req.filter));
+  const sealed = openSealed(db, [...bySeq.keys()].map((seq) => archives.get(seq)!), deps.identity);
+  const plans = [...bySeq].map(([seq, wanted]) => planArchiveSpans(archives.get(seq)!, archiveBlocks(db, seq), offsets.get(seq)!, wanted, !!req.filter, sealed.get(seq)));
   const chainBytes = chain.reduce((n, a) => n + a.size, 0);
   const needBytes = plans.reduce((n, p) => n + (p.need.ranges ? rangeBytes(p.need.ranges) : p.need.archive.size), 0);
   deps.log(`restoring archive ${target.seq} (${target.createdAt}): ${files.length} files from ${plans.length} of the chain's ${chain.length} archives; ${needBytes} of ${chainBytes} compressed bytes needed`);
 
   const prepared = await prepareSources(deps, plans.map((p) => p.need), { tier: req.tier, wait: req.wait });
   throwIfAborted(signal);
+  for (const [seq, sa] of sealed) prepared.sources.set(seq, decryptingSource(prepared.sources.get(seq)!, archives.get(seq)!, sa));
 
   const out = new RestoreTarget(req.to, targetOpts);
   let dirs = 0;
@@ -170,7 +176,9 @@ export function planHardLinks(db: Db, tree: ReadonlyMap<string, TreeNode>, nodes
 }
 
 /** The spans of gzip blocks to read from one archive, and the ranges to retrieve when it is not local. */
-export function planArchiveSpans(archive: ArchiveRecord, blocks: readonly GzipBlock[], offsets: readonly number[], wanted: TreeNode[], partial: boolean): { need: ArchiveNeed; spans: Span[] } {
+export function planArchiveSpans(archive: ArchiveRecord, blocks: readonly GzipBlock[], offsets: readonly number[], wanted: TreeNode[], partial: boolean, sealed?: SealedArchive): { need: ArchiveNeed; spans: Span[] } {
+  // compressed bytes: the stored file, or for an encrypted archive the .tar.gz inside it
+  const gzSize = sealed ? sealed.layout.plainSize : archive.size;
   const extents = new Map(memberExtents(offsets, archive.rawSize).map((e) => [e.start, e]));
   const sorted = [...wanted].sort((a, b) => a.tarOffset - b.tarOffset);
   const spans: Span[] = [];
@@ -183,13 +191,13 @@ export function planArchiveSpans(archive: ArchiveRecord, blocks: readonly GzipBl
     if (cur && first <= lastBlock + 1) {
       cur.members.push(m);
       if (last > lastBlock) {
-        cur.gzEnd = last + 1 < blocks.length ? blocks[last + 1].gzOffset - 1 : archive.size - 1;
+        cur.gzEnd = last + 1 < blocks.length ? blocks[last + 1].gzOffset - 1 : gzSize - 1;
         lastBlock = last;
       }
     } else {
       spans.push({
         gzStart: blocks[first].gzOffset,
-        gzEnd: last + 1 < blocks.length ? blocks[last + 1].gzOffset - 1 : archive.size - 1,
+        gzEnd: last + 1 < blocks.length ? blocks[last + 1].gzOffset - 1 : gzSize - 1,
         rawStart: blocks[first].rawOffset,
         members: [m],
         memberLengths: [],
@@ -198,10 +206,11 @@ export function planArchiveSpans(archive: ArchiveRecord, blocks: readonly GzipBl
     }
   }
   for (const span of spans) span.memberLengths = memberLengthsWithin(blocks, span);
-  const ranges = partial ? retrievalRanges(blocks, archive.size, sorted.map((m) => extents.get(m.tarOffset)!)) : null;
+  const ranges = partial ? retrievalRanges(blocks, gzSize, sorted.map((m) => extents.get(m.tarOffset)!), sealed?.layout) : null;
   // retrieving nearly all of an archive by ranges costs more requests for nothing
   const whole = !ranges || rangeBytes(ranges) > archive.size * 0.9;
-  return { need: { archive, ranges: whole ? null : ranges, blocks }, spans };
+  // an encrypted archive's block hashes are of the .tar.gz inside it; its chunks authenticate themselves as they are decrypted
+  return { need: { archive, ranges: whole ? null : ranges, blocks: sealed ? undefined : blocks }, spans };
 }
 
 /** Compressed lengths of the gzip blocks a span covers but its last (which runs to the span's end). */
@@ -239,13 +248,22 @@ async function restoreWholeChain(
 ): Promise<CatalogRestoreResult> {
   const chainBytes = chain.reduce((n, a) => n + a.size, 0);
   deps.log(`restoring archive ${target.seq} (${target.createdAt}) from its whole chain of ${chain.length} archives (${chainBytes} bytes): the catalog does not list their members`);
-  const prepared = await prepareSources(deps, chain.map((archive) => ({ archive, ranges: null, blocks: archiveBlocks(deps.db, archive.seq) })), { tier: req.tier, wait: req.wait });
+  // archives the catalog knows the age prefix of are opened now; others (rebuilt from descriptions) as they are read
+  const sealed = openSealed(deps.db, chain, deps.identity);
+  const prepared = await prepareSources(deps, chain.map((archive) => ({ archive, ranges: null, blocks: sealed.has(archive.seq) ? undefined : archiveBlocks(deps.db, archive.seq) })), { tier: req.tier, wait: req.wait });
   const total = { files: 0, dirs: 0, symlinks: 0, others: 0 };
   const out = new RestoreTarget(req.to, targetOpts);
   try {
     for (const a of chain) {
       throwIfAborted(deps.signal);
-      const r = await extractArchive(prepared.sources.get(a.seq)!.read({ start: 0, end: a.size - 1 }), out, { filter: req.filter, signal: deps.signal });
+      const stored = prepared.sources.get(a.seq)!;
+      const sa = sealed.get(a.seq);
+      const input = sa
+        ? decryptingSource(stored, a, sa).read({ start: 0, end: sa.layout.plainSize - 1 })
+        : a.fileName.endsWith('.age')
+          ? decryptWhole(stored.read({ start: 0, end: a.size - 1 }), a, deps.identity)
+          : stored.read({ start: 0, end: a.size - 1 });
+      const r = await extractArchive(input, out, { filter: req.filter, signal: deps.signal });
       total.files += r.files;
       total.dirs = r.dirs;
       total.symlinks = r.symlinks;
@@ -256,4 +274,14 @@ async function restoreWholeChain(
   }
   await discardDownloads(deps.db, prepared);
   return { seq: target.seq, createdAt: target.createdAt, archivesUsed: chain.length, ...total, bytes: 0, retrievedBytes: prepared.retrievedBytes, chainBytes, jobsStarted: prepared.jobsStarted };
+}
+
+/** Opens every encrypted archive among `archives` whose age prefix the catalog holds (throws IDENTITY when the identity does not fit). */
+function openSealed(db: Db, archives: readonly ArchiveRecord[], identity: IdentitySource | undefined): Map<number, SealedArchive> {
+  const out = new Map<number, SealedArchive>();
+  for (const a of archives) {
+    const prefix = agePrefixOf(db, a.seq);
+    if (prefix) out.set(a.seq, openSealedArchive(a, prefix, identity));
+  }
+  return out;
 }

@@ -4,6 +4,8 @@ import { checkLocal } from '../../check/check-local.js';
 import { vaultListingProblems } from '../../check/check-vault-listing.js';
 import { listArchives } from '../../catalog/archive-store.js';
 import { catalogSnapshotIds, latestListing } from '../../catalog/inventory-store.js';
+import { defaultIdentityFile } from '../../config/load-config.js';
+import { identityFile } from '../../restore/decrypting-source.js';
 import { ExitCode } from '../../errors.js';
 import { withContext } from '../command-context.js';
 import { say, sayJson } from '../output.js';
@@ -18,7 +20,7 @@ export function registerCheck(program: Command): void {
     .action((_o, cmd: Command) =>
       withContext(cmd, { checkDataDir: false }, async (ctx) => {
         const quiet = !!ctx.flags.quiet || !!ctx.flags.json;
-        const { problems, counts } = await checkLocal(ctx.db, { signal: ctx.signal, onProgress: quiet ? undefined : (l) => process.stderr.write(`${l}\n`) });
+        const { problems, counts } = await checkLocal(ctx.db, { signal: ctx.signal, onProgress: quiet ? undefined : (l) => process.stderr.write(`${l}\n`), identity: identityFile(ctx.config.encryption?.identityFile ?? defaultIdentityFile(process.env)) });
         const set = ctx.config.set;
         const hasStorage = !!ctx.config.vault;
         const inventory = hasStorage ? latestListing(ctx.db) : undefined;

@@ -16,6 +16,8 @@ import { resolve } from 'node:path';
 import { parseTier } from '../parse-options.js';
 import { withContext, type CommandContext } from '../command-context.js';
 import { say, sayJson } from '../output.js';
+import { defaultIdentityFile } from '../../config/load-config.js';
+import { identityFile } from '../../restore/decrypting-source.js';
 
 /** Registers the inventory and catalog commands. */
 export function registerInventory(program: Command): void {
@@ -110,7 +112,7 @@ export function registerInventory(program: Command): void {
         const tier = parseTier(opts.tier);
         const inv = await fetchInventoryJob(ctx, opts);
         const { db, result } = await rebuildCatalog(
-          { db: ctx.db, stateDir: ctx.config.stateDir, set: ctx.config.set, backend: () => ctx.backend(), signal: ctx.signal, log: (l) => !ctx.flags.quiet && say(l) },
+          { db: ctx.db, stateDir: ctx.config.stateDir, set: ctx.config.set, backend: () => ctx.backend(), signal: ctx.signal, log: (l) => !ctx.flags.quiet && say(l), identity: identityFile(ctx.config.encryption?.identityFile ?? defaultIdentityFile(process.env)) },
           inv,
           { tier, wait: !!opts.wait },
         );

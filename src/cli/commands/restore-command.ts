@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { restoreFromCatalog } from '../../restore/restore-from-catalog.js';
 import { restoreFromArchives } from '../../restore/restore-from-archives.js';
 import { pathFilter } from '../../restore/select-paths.js';
-import { loadConfig } from '../../config/load-config.js';
+import { defaultIdentityFile, loadConfig } from '../../config/load-config.js';
+import { identityFile } from '../../restore/decrypting-source.js';
 import { interruptSignal } from '../interrupt.js';
 import { parsePoint, parseTier } from '../parse-options.js';
 import { globalFlags, withContext } from '../command-context.js';
@@ -50,8 +51,11 @@ Examples:
       if (opts.fromArchives) {
         // works with no config and no catalog at all
         let set: string | undefined;
+        let identity = identityFile(defaultIdentityFile(process.env));
         try {
-          set = loadConfig({ path: flags.config, checkDirs: false }).set;
+          const config = loadConfig({ path: flags.config, checkDirs: false });
+          set = config.set;
+          if (config.encryption) identity = identityFile(config.encryption.identityFile);
         } catch {
           set = undefined;
         }
@@ -65,6 +69,7 @@ Examples:
           signal: interruptSignal(),
           log: (l) => !flags.quiet && !flags.json && say(l),
           onWarning: (l) => process.stderr.write(`warning: ${l}\n`),
+          identity,
         });
         if (flags.json) sayJson(r);
         else say(`restored ${r.files} files from ${r.archives} archive(s) into ${to}`);
@@ -78,6 +83,7 @@ Examples:
             backend: ctx.config.vault ? () => ctx.backend() : undefined,
             signal: ctx.signal,
             log: (l) => !ctx.flags.quiet && !ctx.flags.json && say(l),
+            identity: identityFile(ctx.config.encryption?.identityFile ?? defaultIdentityFile(process.env)),
           },
           { to, point, filter, force: !!opts.force, tier, wait: !!opts.wait },
         );
