@@ -5,6 +5,7 @@
  */
 import { BackupError } from '../errors.js';
 import type { DumpdirFlag } from '../scan/archive-plan.js';
+import { nameFromBytes, nameToBytes } from '../scan/name-bytes.js';
 
 /** One name in a directory's listing. */
 export interface DumpdirEntry {
@@ -19,7 +20,7 @@ export function encodeDumpdir(listing: readonly DumpdirEntry[]): Buffer {
   const encoded = listing.map((e) => {
     if (!FLAGS.has(e.flag)) throw new RangeError(`dumpdir flag must be Y, N or D, got "${e.flag}"`);
     if (e.name === '' || e.name.includes('/') || e.name.includes('\0')) throw new RangeError(`dumpdir name must be one path component, got "${e.name}"`);
-    return { flag: e.flag, name: Buffer.from(e.name, 'utf8') };
+    return { flag: e.flag, name: nameToBytes(e.name) };
   });
   encoded.sort((a, b) => Buffer.compare(a.name, b.name));
   const parts: Buffer[] = [];
@@ -44,7 +45,7 @@ export function decodeDumpdir(body: Uint8Array): DumpdirEntry[] {
     if (!FLAGS.has(flag)) {
       throw new BackupError('ARCHIVE_CORRUPT', `a directory listing in the archive has an unsupported "${flag}" entry (made by GNU tar with renames?); restore it with GNU tar`);
     }
-    const name = buf.toString('utf8', i + 1, end);
+    const name = nameFromBytes(buf.subarray(i + 1, end));
     if (name === '' || name.includes('/')) throw new BackupError('ARCHIVE_CORRUPT', `a directory listing in the archive has an invalid name "${name}"`);
     out.push({ flag: flag as DumpdirFlag, name });
     i = end + 1;

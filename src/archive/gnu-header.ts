@@ -4,6 +4,7 @@
  * the name, 'K' for a symlink target), the prefix field never used (GNU tar ignores it
  * under the GNU magic), numbers in octal or, when they do not fit, base-256. Pure.
  */
+import { nameToBytes } from '../scan/name-bytes.js';
 
 /** The fields of one member's header. */
 export interface GnuHeaderFields {
@@ -56,8 +57,8 @@ export function paddingFor(size: number): number {
 /** Encodes a member's header block(s): LongLink members first when the name or link target exceed 100 bytes. */
 export function encodeGnuHeader(fields: GnuHeaderFields): Buffer[] {
   const out: Buffer[] = [];
-  const name = Buffer.from(fields.name, 'utf8');
-  const link = Buffer.from(fields.linkname ?? '', 'utf8');
+  const name = nameToBytes(fields.name);
+  const link = nameToBytes(fields.linkname ?? '');
   if (link.length > 100) out.push(...longLink('K', link));
   if (name.length > 100) out.push(...longLink('L', name));
   out.push(encodeBlock({ ...fields, name: name.subarray(0, 100), linkname: link.subarray(0, 100) }));

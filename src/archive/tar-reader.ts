@@ -13,6 +13,7 @@ import { ByteReader, TruncatedError } from './byte-reader.js';
 import { decodeDumpdir, type DumpdirEntry } from './dumpdir-body.js';
 import { BLOCK, decodeNumber, decodeSparseExtension, decodeSparseHeader, paddingFor, type SparseMap } from './gnu-header.js';
 import { memberPath } from './member-name.js';
+import { nameFromBytes } from '../scan/name-bytes.js';
 
 /** One member as read from an archive. */
 export interface ArchiveMemberRead {
@@ -127,9 +128,10 @@ export class TarReader {
         continue;
       }
       const h = decodeHeader(block, ex);
-      // Header.decode re-reads the link field after applying `ex`; the long values win
-      if (ex.path !== undefined) h.path = ex.path;
-      if (ex.linkpath !== undefined) h.linkpath = ex.linkpath;
+      // Header.decode re-reads the link field after applying `ex`; the long values win.
+      // Names are taken from the raw bytes, so one that is not valid UTF-8 keeps its bytes.
+      h.path = ex.path ?? rawName(block);
+      h.linkpath = ex.linkpath ?? cString(block.subarray(157, 257));
       const m = this.member(h, block, typeflag, tarOffset, ex);
       if (typeflag === 'S') {
         const first = decodeSparseHeader(block);
@@ -256,9 +258,18 @@ function isZero(block: Buffer): boolean {
   return true;
 }
 
+/** A NUL-terminated (or full-width) name field as a name string (see name-bytes.ts). */
 function cString(body: Buffer): string {
   const nul = body.indexOf(0);
-  return body.toString('utf8', 0, nul < 0 ? body.length : nul);
+  return nameFromBytes(body.subarray(0, nul < 0 ? body.length : nul));
+}
+
+/** The member name of a header block: a POSIX ustar prefix joined to the name field. */
+function rawName(block: Buffer): string {
+  const name = cString(block.subarray(0, 100));
+  if (block.toString('latin1', 257, 263) !== 'ustar\0') return name;
+  const prefix = cString(block.subarray(345, 500));
+  return prefix ? `${prefix}/${name}` : name;
 }
 
 async function* empty(): AsyncGenerator<Buffer> {}

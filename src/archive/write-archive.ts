@@ -28,6 +28,7 @@ import { BLOCK, encodeGnuHeader, paddingFor, type SparseMap } from './gnu-header
 import { findDataExtents } from './find-data-extents.js';
 import { ownerNames } from './owner-names.js';
 import { memberName } from './member-name.js';
+import { fsPath } from '../scan/name-bytes.js';
 
 /** A file that could not be archived as it was planned. */
 export interface ArchiveWarning {
@@ -190,7 +191,7 @@ class MemberWriter {
       await this.hardLink(e, first);
       return;
     }
-    const abs = join(this.opts.root, e.path);
+    const abs = fsPath(join(this.opts.root, e.path));
     let fh: ReadableFile;
     try {
       // small files are read with synchronous calls: for them a thread-pool round trip per
@@ -317,7 +318,7 @@ interface ReadableFile {
 }
 
 /** Opens a small file for synchronous reads behind the ReadableFile interface (errors still arrive as rejections). */
-function openSmall(abs: string): ReadableFile {
+function openSmall(abs: string | Buffer): ReadableFile {
   const fd = openSync(abs, OPEN_FLAGS);
   const now = <T>(fn: () => T): Promise<T> => new Promise((resolve) => resolve(fn()));
   return {

@@ -4,6 +4,7 @@ import type { GzipBlock } from '../archive/gzip-block.js';
 import type { TreeEntry } from '../scan/tree-entry.js';
 import type { Db } from './open-catalog.js';
 import { replaceSnapshot, updateSnapshot } from './snapshot-store.js';
+import { nameColumn, nameFromColumn } from './name-column.js';
 
 export type UploadState = 'none' | 'pending' | 'uploaded' | 'deleted';
 
@@ -65,12 +66,12 @@ export function commitArchive(db: Db, a: NewArchive): void {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     for (const m of a.members) {
-      file.run(r.seq, m.path, m.type, m.mode, m.size, m.mtime, m.tarOffset, m.linkTarget ?? null, m.uid ?? null, m.gid ?? null, m.uname ?? null, m.gname ?? null, m.devMajor ?? null, m.devMinor ?? null);
+      file.run(r.seq, nameColumn(m.path), m.type, m.mode, m.size, m.mtime, m.tarOffset, m.linkTarget === undefined ? null : nameColumn(m.linkTarget), m.uid ?? null, m.gid ?? null, m.uname ?? null, m.gname ?? null, m.devMajor ?? null, m.devMinor ?? null);
     }
     const block = db.prepare('INSERT INTO archive_blocks (seq, idx, raw_offset, gz_offset, sha256) VALUES (?, ?, ?, ?, ?)');
     a.blocks.forEach((b, i) => block.run(r.seq, i, b.rawOffset, b.gzOffset, b.sha256 ?? null));
     const del = db.prepare('INSERT INTO archive_deletions (seq, path) VALUES (?, ?)');
-    for (const p of a.deleted) del.run(r.seq, p);
+    for (const p of a.deleted) del.run(r.seq, nameColumn(p));
     if (a.snapshot && a.previousSnapshot) updateSnapshot(db, a.snapshot, a.previousSnapshot);
     else if (a.snapshot) replaceSnapshot(db, a.snapshot);
   })();
@@ -121,6 +122,9 @@ type Nullable<T> = { [K in keyof T]-?: T[K] | null };
 function toMember(row: Nullable<ArchivedMember>): ArchivedMember {
   const m: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(row)) if (v !== null) m[k] = v;
+  // names are stored as their bytes (see name-column.ts)
+  m.path = nameFromColumn(m.path as string | Buffer);
+  if (m.linkTarget !== undefined) m.linkTarget = nameFromColumn(m.linkTarget as string | Buffer);
   return m as unknown as ArchivedMember;
 }
 
@@ -131,13 +135,13 @@ export function archiveMembers(db: Db, seq: number): ArchivedMember[] {
 
 /** One member of an archive by path. */
 export function archiveMember(db: Db, seq: number, path: string): ArchivedMember | undefined {
-  const row = db.prepare(`SELECT ${memberColumns} FROM archive_files WHERE seq = ? AND path = ?`).get(seq, path) as Nullable<ArchivedMember> | undefined;
+  const row = db.prepare(`SELECT ${memberColumns} FROM archive_files WHERE seq = ? AND path = ?`).get(seq, nameColumn(path)) as Nullable<ArchivedMember> | undefined;
   return row && toMember(row);
 }
 
 /** Paths one archive deletes. */
 export function archiveDeletions(db: Db, seq: number): string[] {
-  return (db.prepare('SELECT path FROM archive_deletions WHERE seq = ?').pluck().all(seq) as string[]);
+  return (db.prepare('SELECT path FROM archive_deletions WHERE seq = ?').pluck().all(seq) as Array<string | Buffer>).map(nameFromColumn);
 }
 
 /** The gzip block table of one archive. */

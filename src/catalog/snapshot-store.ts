@@ -2,9 +2,10 @@
 import type { TreeEntry } from '../scan/tree-entry.js';
 import { snapshotEntryEqual } from '../scan/plan-archive.js';
 import type { Db } from './open-catalog.js';
+import { nameColumn, nameFromColumn } from './name-column.js';
 
 /** A snapshot row as an array (columns in SNAPSHOT_COLUMNS order), integers as BigInt. */
-type SnapshotRow = [string, TreeEntry['type'], bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, string | null];
+type SnapshotRow = [string | Buffer, TreeEntry['type'], bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint, string | Buffer | null];
 const SNAPSHOT_COLUMNS = 'path, type, mode, size, mtime_s, mtime_nsec, ctime_s, ctime_nsec, dev, ino, uid, gid, link_target';
 
 /** The snapshot as a map by path; empty when there has been no archive yet. */
@@ -13,8 +14,9 @@ export function loadSnapshot(db: Db): Map<string, TreeEntry> {
   const rows = db.prepare(`SELECT ${SNAPSHOT_COLUMNS} FROM snapshot`).raw(true).safeIntegers(true).iterate() as IterableIterator<SnapshotRow>;
   const map = new Map<string, TreeEntry>();
   for (const r of rows) {
+    const path = nameFromColumn(r[0]);
     const e: TreeEntry = {
-      path: r[0],
+      path,
       type: r[1],
       mode: Number(r[2]),
       size: Number(r[3]),
@@ -25,8 +27,8 @@ export function loadSnapshot(db: Db): Map<string, TreeEntry> {
       uid: Number(r[10]),
       gid: Number(r[11]),
     };
-    if (r[12] !== null) e.linkTarget = r[12];
-    map.set(r[0], e);
+    if (r[12] !== null) e.linkTarget = nameFromColumn(r[12]);
+    map.set(path, e);
   }
   return map;
 }
@@ -68,13 +70,13 @@ export function updateSnapshot(db: Db, entries: Iterable<TreeEntry>, previous: R
   if (stillThere === previous.size) return;
   const now = new Set(kept);
   const remove = db.prepare('DELETE FROM snapshot WHERE path = ?');
-  for (const path of previous.keys()) if (!now.has(path)) remove.run(path);
+  for (const path of previous.keys()) if (!now.has(path)) remove.run(nameColumn(path));
 }
 
 function insertRow(stmt: { run(...params: unknown[]): unknown }, e: TreeEntry): void {
   const m = split(e.mtimeNs);
   const c = split(e.ctimeNs);
-  stmt.run(e.path, e.type, e.mode, e.size, m.s, m.nsec, c.s, c.nsec, e.dev, e.ino, e.uid, e.gid, e.linkTarget ?? null);
+  stmt.run(nameColumn(e.path), e.type, e.mode, e.size, m.s, m.nsec, c.s, c.nsec, e.dev, e.ino, e.uid, e.gid, e.linkTarget === undefined ? null : nameColumn(e.linkTarget));
 }
 
 const NS = 1_000_000_000n;

@@ -35,6 +35,11 @@ export function nameToBytes(name: string): Buffer {
   return Buffer.concat(parts);
 }
 
+/** A path for a file system call: the string itself, or its raw bytes when it holds escaped bytes. */
+export function fsPath(path: string): string | Buffer {
+  return hasEscapedBytes(path) ? nameToBytes(path) : path;
+}
+
 /** Whether a name holds escaped bytes (was not valid UTF-8). */
 export function hasEscapedBytes(name: string): boolean {
   if (!ESCAPED.test(name)) return false;

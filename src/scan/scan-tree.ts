@@ -13,6 +13,7 @@ import type { BigIntStats } from 'node:fs';
 import { resolve } from 'node:path';
 import { asError, BackupError, throwIfAborted } from '../errors.js';
 import { compareUtf8 } from './compare-utf8.js';
+import { fsPath, nameFromBytes } from './name-bytes.js';
 import type { ExcludeMatcher } from './exclude-matcher.js';
 import type { EntryType, TreeEntry } from './tree-entry.js';
 
@@ -33,10 +34,9 @@ export interface ScanWarning {
    * special: a file of a kind tar cannot store (not a socket: those are skipped silently,
    * as GNU tar does), skipped. unreadable-dir: a directory whose entries
    * could not be listed or examined (the path is in `unreadableDirs`). vanished: removed
-   * while the scan ran, skipped. bad-name: a name or symlink target that is not valid
-   * UTF-8, skipped.
+   * while the scan ran, skipped.
    */
-  code: 'special' | 'unreadable-dir' | 'vanished' | 'bad-name';
+  code: 'special' | 'unreadable-dir' | 'vanished';
   message: string;
 }
 
@@ -83,7 +83,6 @@ interface StatTask {
 
 type Task = DirTask | StatTask;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Scans the tree under `root`. Throws DATA_DIR_MISSING when root is not a directory, ABORTED on abort. */
 export async function scanTree(root: string, opts: ScanOptions = {}): Promise<ScanResult> {
@@ -117,7 +116,7 @@ export async function scanTree(root: string, opts: ScanOptions = {}): Promise<Sc
   const listDir = async (dir: DirTask, queue: Task[]) => {
     let names: Buffer[];
     try {
-      names = await readdir(dir.abs, { encoding: 'buffer' });
+      names = await readdir(fsPath(dir.abs), { encoding: 'buffer' });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -132,15 +131,8 @@ export async function scanTree(root: string, opts: ScanOptions = {}): Promise<Sc
     }
     record(dir.entry);
     for (const raw of names) {
-      let name: string;
-      try {
-        name = utf8.decode(raw);
-      } catch {
-        const shown = join(dir.rel, raw.toString('utf8'));
-        if (exclude(shown, false)) continue;
-        warn(shown, 'bad-name', `name is not valid UTF-8 (bytes ${raw.toString('hex')}); skipped, rename it to back it up`);
-        continue;
-      }
+      // a name that is not valid UTF-8 keeps its bytes (see name-bytes.ts)
+      const name = nameFromBytes(raw);
       queue.push({ kind: 'stat', parent: dir, name });
     }
   };
@@ -153,7 +145,7 @@ export async function scanTree(root: string, opts: ScanOptions = {}): Promise<Sc
     try {
       // synchronous: a thread-pool round trip costs more than the lstat itself (100,000 files:
       // 2.2 s of async lstat → under 0.6 s); readdir stays async, so the event loop still turns once per directory
-      st = lstatSync(abs, { bigint: true });
+      st = lstatSync(fsPath(abs), { bigint: true });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -181,7 +173,7 @@ export async function scanTree(root: string, opts: ScanOptions = {}): Promise<Sc
     } else if (st.isSymbolicLink()) {
       let target: Buffer;
       try {
-        target = await readlink(abs, { encoding: 'buffer' });
+        target = await readlink(fsPath(abs), { encoding: 'buffer' });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         // EINVAL: no longer a symlink (replaced between lstat and readlink)
@@ -192,13 +184,7 @@ export async function scanTree(root: string, opts: ScanOptions = {}): Promise<Sc
         }
         return;
       }
-      let linkTarget: string;
-      try {
-        linkTarget = utf8.decode(target);
-      } catch {
-        warn(rel, 'bad-name', `symlink target is not valid UTF-8 (bytes ${target.toString('hex')}); skipped`);
-        return;
-      }
+      const linkTarget = nameFromBytes(target);
       record(toEntry(rel, 'symlink', st, linkTarget));
     } else if (st.isFIFO()) {
       record(toEntry(rel, 'fifo', st));

@@ -6,6 +6,7 @@ import type { MemberType } from '../../scan/tree-entry.js';
 import { parsePoint } from '../parse-options.js';
 import { withContext } from '../command-context.js';
 import { say, sayJson } from '../output.js';
+import { showName } from '../../scan/name-bytes.js';
 
 /** The type letter `ls -l` (and `tar -tv`) shows; a hard link is a regular file. */
 const KIND_LETTER: Record<MemberType, string> = { file: '-', hardlink: '-', dir: 'd', symlink: 'l', fifo: 'p', chardev: 'c', blockdev: 'b' };
@@ -31,8 +32,8 @@ export function registerLs(program: Command): void {
           const mode = n.mode.toString(8).padStart(4, '0');
           const when = new Date(n.mtime * 1000).toISOString().slice(0, 19).replace('T', ' ');
           const kind = KIND_LETTER[n.type];
-          const link = n.linkTarget === undefined ? '' : n.type === 'hardlink' ? ` link to ${n.linkTarget}` : ` -> ${n.linkTarget}`;
-          say(`${kind}${mode} ${String(n.size).padStart(12)} ${when}  ${n.path}${n.type === 'dir' ? '/' : ''}${link}  [#${n.seq}]`);
+          const link = n.linkTarget === undefined ? '' : n.type === 'hardlink' ? ` link to ${showName(n.linkTarget)}` : ` -> ${showName(n.linkTarget)}`;
+          say(`${kind}${mode} ${String(n.size).padStart(12)} ${when}  ${showName(n.path)}${n.type === 'dir' ? '/' : ''}${link}  [#${n.seq}]`);
         }
       }),
     );
