@@ -7,7 +7,8 @@
  * Corpora are generated once from fixed seeds (bench/make-corpus.ts) under BENCH_DIR
  * (default .bench) and reused. Sizes (environment, defaults are the issue's):
  * BENCH_PHOTO_MIB 240, BENCH_TEXT_MIB 220, BENCH_SMALL_FILES 200000, BENCH_TREE_FILES
- * 1000000, BENCH_CHAIN_FILES 3000 (30 archives), BENCH_UPLOAD=0 to leave out the vault rows.
+ * 1000000, BENCH_CHAIN_FILES 3000 (30 archives), BENCH_UPLOAD=0 to leave out the vault rows;
+ * BENCH_SECTIONS (comma-separated, default all): photos, text, small, tree, chain.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -23,6 +24,7 @@ const smallFiles = num('BENCH_SMALL_FILES', 200_000);
 const treeFiles = num('BENCH_TREE_FILES', 1_000_000);
 const chainFiles = num('BENCH_CHAIN_FILES', 3000);
 const withUpload = process.env.BENCH_UPLOAD !== '0';
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'photos,text,small,tree,chain').split(','));
 const bin = resolve('bin/backup');
 const MiB = 1024 * 1024;
 const started = Date.now();
@@ -97,8 +99,8 @@ const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}, node ${proces
 console.log(`machine: ${machine}; load average at start ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 
 // 1. photo-like data: stored blocks against tar | pigz -p2
-const photos: Corpus = makePhotos(join(root, `photos-${photoMiB}`), photoMiB);
-{
+if (sections.has('photos')) {
+  const photos: Corpus = makePhotos(join(root, `photos-${photoMiB}`), photoMiB);
   const c = config('photos', photos.dir);
   const b = timed(`${bin} run --full --quiet --config ${c.path}`);
   const p = timed(`tar -cf - -C ${photos.dir} --exclude=.corpus-complete . | pigz -p2 -6 > ${work}/photos.tgz`);
@@ -109,8 +111,8 @@ const photos: Corpus = makePhotos(join(root, `photos-${photoMiB}`), photoMiB);
 }
 
 // 2. text: deflate on both cores against tar | pigz -p2, size against gzip -6; then restore against tar -xzf
-const text: Corpus = makeText(join(root, `text-${textMiB}`), textMiB);
-{
+if (sections.has('text')) {
+  const text: Corpus = makeText(join(root, `text-${textMiB}`), textMiB);
   const c = config('text', text.dir);
   const b = timed(`${bin} run --full --quiet --config ${c.path}`);
   const p = timed(`tar -cf - -C ${text.dir} --exclude=.corpus-complete . | pigz -p2 -6 > ${work}/text.tgz`);
@@ -144,8 +146,8 @@ const text: Corpus = makeText(join(root, `text-${textMiB}`), textMiB);
 }
 
 // 3. small files: full against tar -czf, incremental with nothing changed against tar --listed-incremental
-const small: Corpus = makeSmallFiles(join(root, `small-${smallFiles}`), smallFiles);
-{
+if (sections.has('small')) {
+  const small: Corpus = makeSmallFiles(join(root, `small-${smallFiles}`), smallFiles);
   const c = config('small', small.dir);
   const b = timed(`${bin} run --full --quiet --config ${c.path}`);
   const t = timed(`tar -czf ${work}/small.tgz -C ${small.dir} --exclude=.corpus-complete .`);
@@ -159,7 +161,7 @@ const small: Corpus = makeSmallFiles(join(root, `small-${smallFiles}`), smallFil
 }
 
 // 4. memory at a large tree: peak RSS of a full and of an incremental run
-if (treeFiles > 0) {
+if (sections.has('tree') && treeFiles > 0) {
   const tree: Corpus = makeSmallFiles(join(root, `tree-${treeFiles}`), treeFiles, 5);
   const c = config('tree', tree.dir);
   const b = timed(`${bin} run --full --quiet --config ${c.path}`);
@@ -170,11 +172,11 @@ if (treeFiles > 0) {
 }
 
 // 5. a 30-step chain: restore of the latest point against GNU tar extracting the 30 archives in order
-{
+if (sections.has('chain')) {
   const base = makeChainTree(join(root, `chain-${chainFiles}`), chainFiles);
   const data = join(work, 'chain-data');
   cpSync(base.dir, data, { recursive: true });
-  const c = config('chain', data, { archive: { fullEvery: 0 } });
+  const c = config('chain', data, { archive: { fullEvery: 100 } });
   sh(`${bin} run --full --quiet --config ${c.path}`);
   for (let step = 1; step < 30; step++) {
     mutateChain(data, chainFiles, step);
