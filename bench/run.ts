@@ -119,6 +119,14 @@ if (sections.has('text')) {
   const archive = archivesOf(c.state)[0];
   const ours = statSync(archive).size;
   compare(`full backup, ${(text.bytes / MiB).toFixed(0)} MiB text (${text.files} files)`, b, 'tar | pigz -p2', p, 1.0);
+
+  // the same full backup encrypted with age (streaming ChaCha20-Poly1305 under the gzip blocks)
+  const recipient = sh(`${bin} key generate --quiet --out ${work}/age.key`);
+  const ce = config('text-age', text.dir, { encryption: { recipients: [recipient], identityFile: `${work}/age.key` } });
+  const e = timed(`${bin} run --full --quiet --config ${ce.path}`);
+  compare('full backup of that text, encrypted with age', e, 'the same without encryption', b, 1.1);
+  rmSync(ce.state, { recursive: true, force: true });
+  rmSync(`${work}/age.key`);
   const g6 = Number(sh(`gzip -dc ${archive} | gzip -6 | wc -c`));
   const over = (ours - g6) / g6;
   figure('text archive size against gzip -6 of the same tar', `${(over * 100).toFixed(2)}% (${ours} vs ${g6} bytes)`, 'at most 1% larger', over <= 0.01);
