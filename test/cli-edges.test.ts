@@ -152,3 +152,16 @@ test('help names the global options on subcommands', async () => {
   assert.equal(r.code, 0);
   assert.match(r.stdout, /Global Options:[\s\S]*--config <file>[\s\S]*--json/);
 });
+
+test('every leaf command has an example in its help', async () => {
+  const leaves = [
+    ['run'], ['list'], ['ls'], ['restore'], ['status'], ['check'], ['inventory', 'request'], ['inventory', 'status'], ['inventory', 'fetch'],
+    ['catalog', 'rebuild'], ['vault', 'create'], ['vault', 'describe'], ['vault', 'list'], ['uploads', 'list'], ['uploads', 'abort'],
+    ['archive', 'delete'], ['upload'], ['prune'], ['cost'], ['schedule', 'print'], ['daemon'], ['email', 'test'], ['glacier-local', 'serve'],
+  ];
+  for (const leaf of leaves) {
+    const r = await runCli([...leaf, '--help']);
+    assert.equal(r.code, 0, leaf.join(' '));
+    assert.match(r.stdout, /^Examples?( \(.*\))?:\n {2}(\S+=\S+ )?backup /m, `${leaf.join(' ')} --help has an example`);
+  }
+});

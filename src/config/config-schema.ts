@@ -153,8 +153,6 @@ export const configSchema = z.strictObject({
       keepDays: z.number().int().min(1).optional(),
       /** Never go below this many chains, whatever the other rules say. */
       minChains: z.number().int().min(1).default(2),
-      /** Prune after each successful run, with the same guards as `backup prune`. */
-      afterRun: z.boolean().default(false),
     })
     .prefault({}),
   notify: z

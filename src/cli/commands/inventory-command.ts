@@ -37,6 +37,7 @@ export function registerInventory(program: Command): void {
   inventory
     .command('status')
     .description('show the recorded inventory jobs and their state in the vault')
+    .addHelpText('after', '\nExample:\n  backup inventory status --json')
     .action((_o, cmd: Command) =>
       withContext(cmd, { checkDataDir: false }, async (ctx) => {
         const jobs = listJobs(ctx.db, 'inventory');
@@ -62,6 +63,7 @@ export function registerInventory(program: Command): void {
   inventory
     .command('fetch')
     .description("download the inventory of the newest (or given) job, store it, and reconcile it with the catalog")
+    .addHelpText('after', '\nExamples:\n  backup inventory fetch            # exit 4 while the job is still in progress\n  backup inventory fetch --wait')
     .option('--job <id>', 'the inventory job to fetch (default: the newest recorded)')
     .option('--wait', 'wait for the job to complete instead of exiting with code 4')
     .action((opts: { job?: string; wait?: boolean }, cmd: Command) =>

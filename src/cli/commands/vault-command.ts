@@ -16,6 +16,7 @@ export function registerVault(program: Command): void {
   vault
     .command('create')
     .description('create the configured vault (idempotent)')
+    .addHelpText('after', '\nExample:\n  backup vault create --config /etc/backup.json')
     .action((_o, cmd: Command) =>
       withContext(cmd, { checkDataDir: false }, async (ctx) => {
         const v = await ctx.vault();
@@ -27,6 +28,7 @@ export function registerVault(program: Command): void {
   vault
     .command('describe')
     .description('show the vault: archives and bytes as of its last inventory')
+    .addHelpText('after', '\nExample:\n  backup vault describe --json')
     .action((_o, cmd: Command) =>
       withContext(cmd, { checkDataDir: false }, async (ctx) => {
         const info = await (await ctx.vault()).describeVault();
@@ -37,6 +39,7 @@ export function registerVault(program: Command): void {
   vault
     .command('list')
     .description('list the vaults of the account in this region')
+    .addHelpText('after', '\nExample:\n  backup vault list')
     .action((_o, cmd: Command) =>
       withContext(cmd, { checkDataDir: false }, async (ctx) => {
         const vaults = await (await ctx.vault()).listVaults();
@@ -49,6 +52,7 @@ export function registerVault(program: Command): void {
   uploads
     .command('list')
     .description('list multipart uploads the vault or bucket holds open')
+    .addHelpText('after', '\nExample:\n  backup uploads list --json')
     .action((_o, cmd: Command) =>
       withContext(cmd, { checkDataDir: false }, async (ctx) => {
         const list = await (await ctx.backend()).listUploads();
@@ -101,6 +105,7 @@ export function registerVault(program: Command): void {
   program
     .command('upload')
     .description('finish uploading archives an earlier run left pending (resumes multipart uploads, sending only missing parts)')
+    .addHelpText('after', '\nExample:\n  backup upload   # after a run that ended with its archive saved in staging')
     .action((_o, cmd: Command) =>
       withContext(cmd, { checkDataDir: false, lock: 'upload' }, async (ctx) => {
         if (!ctx.config.vault) throw new BackupError('CONFIG_INVALID', `config ${ctx.config.configPath} has no "vault"; nothing to upload to`);
