@@ -38,3 +38,8 @@ export function listCatalogSnapshots(db: Db): Array<{ archiveId: string; created
 export function forgetCatalogSnapshot(db: Db, archiveId: string): void {
   db.prepare('DELETE FROM catalog_backups WHERE archive_id = ?').run(archiveId);
 }
+
+/** Records a catalog snapshot found in storage (an upload whose record a crash lost). */
+export function recordCatalogSnapshot(db: Db, s: { archiveId: string; createdAt: string; size: number; treeHash: string; description: string }): void {
+  db.prepare('INSERT INTO catalog_backups (created_at, archive_id, size, tree_hash, description) VALUES (?, ?, ?, ?, ?)').run(s.createdAt, s.archiveId, s.size, s.treeHash, s.description);
+}

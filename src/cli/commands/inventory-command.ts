@@ -4,12 +4,14 @@
  * token is recorded like a retrieval job; a bucket lists at once.
  */
 import type { Command } from 'commander';
-import { listArchives } from '../../catalog/archive-store.js';
-import { catalogSnapshotIds } from '../../catalog/inventory-store.js';
+import { listArchives, updateArchive } from '../../catalog/archive-store.js';
+import { clearUpload } from '../../catalog/upload-journal-store.js';
+import { catalogSnapshotIds, recordCatalogSnapshot } from '../../catalog/inventory-store.js';
+import { planOrphans, type OrphanAction } from '../../recover/plan-orphans.js';
 import { listJobs, recordJob, updateJob, type JobRecord } from '../../catalog/job-store.js';
 import { BackupError, isBackupError } from '../../errors.js';
 import type { StoredObject } from '../../storage/backend.js';
-import { reconcileInventory, type InventoryArchive } from '../../storage/glacier/inventory.js';
+import { reconcileInventory, type InventoryArchive, type Reconciliation } from '../../storage/glacier/inventory.js';
 import { rebuildCatalog } from '../../recover/rebuild-catalog.js';
 import { adoptArchives } from '../../recover/adopt-archives.js';
 import { resolve } from 'node:path';
@@ -67,14 +69,18 @@ export function registerInventory(program: Command): void {
     .option('--job <id>', 'the inventory job to fetch (default: the newest recorded)')
     .option('--wait', 'wait for the job to complete instead of exiting with code 4')
     .action((opts: { job?: string; wait?: boolean }, cmd: Command) =>
-      withContext(cmd, { checkDataDir: false }, async (ctx) => {
+      // the lock: orphans are adopted or deleted, which must not race a run's own upload
+      withContext(cmd, { checkDataDir: false, lock: 'inventory fetch' }, async (ctx) => {
         const inv = await fetchInventoryJob(ctx, opts);
         const rec = reconcileInventory(
           inv.objects.map(asInventoryArchive),
           listArchives(ctx.db).filter((a) => a.archiveId && a.uploadState === 'uploaded').map((a) => ({ seq: a.seq, archiveId: a.archiveId!, size: a.size, treeHash: a.treeHash, uploadedAt: a.uploadedAt })),
           { inventoryDate: inv.asOf, catalogSnapshots: catalogSnapshotIds(ctx.db) },
         );
-        if (ctx.flags.json) return sayJson({ inventoryDate: inv.asOf, archives: inv.objects.length, ...rec });
+        const orphans = await settleOrphans(ctx, rec.unknownInVault);
+        rec.unknownInVault = rec.unknownInVault.filter((u) => !orphans.some((o) => o.archiveId === u.archiveId));
+        if (ctx.flags.json) return sayJson({ inventoryDate: inv.asOf, archives: inv.objects.length, ...rec, orphans });
+        for (const o of orphans) say(o.action === 'delete' ? `  orphan deleted: ${o.archiveId.slice(0, 16)}…, ${o.why}` : o.action === 'adopt' ? `  orphan adopted: archive ${o.seq} is in the vault as ${o.archiveId.slice(0, 16)}… (its upload finished before a crash)` : `  orphan adopted: catalog snapshot ${o.archiveId.slice(0, 16)}…`);
         say(`inventory of ${inv.asOf}: ${inv.objects.length} archives stored; ${rec.matched} match the catalog`);
         for (const u of rec.unknownInVault) {
           const d = u.decoded;
@@ -162,4 +168,31 @@ async function fetchInventoryJob(ctx: CommandContext, opts: { job?: string; wait
 
 function asInventoryArchive(o: StoredObject): InventoryArchive {
   return { archiveId: o.id, description: o.description, creationDate: o.storedAt.toISOString(), size: o.size, treeHash: o.treeHash ?? '' };
+}
+
+/**
+ * Adopts or deletes the orphans of this set the listing shows (see planOrphans); returns
+ * what was done. The caller holds the run lock; adopting is one catalog update, deleting
+ * is idempotent.
+ */
+async function settleOrphans(ctx: CommandContext, unknown: Reconciliation['unknownInVault']): Promise<OrphanAction[]> {
+  const plan = planOrphans(unknown.map((u) => ({ ...u, createdAt: u.creationDate })), listArchives(ctx.db), ctx.config.set);
+  if (plan.length === 0) return [];
+  const backend = await ctx.backend();
+  for (const o of plan) {
+    if (o.action === 'adopt') {
+      const a = listArchives(ctx.db).find((x) => x.seq === o.seq)!;
+      ctx.db.transaction(() => {
+        updateArchive(ctx.db, o.seq, { archiveId: o.archiveId, uploadState: 'uploaded', uploadedAt: new Date().toISOString() });
+        clearUpload(ctx.db, a.fileName);
+      })();
+    } else if (o.action === 'adopt-snapshot') {
+      recordCatalogSnapshot(ctx.db, { ...o, description: unknown.find((u) => u.archiveId === o.archiveId)!.description });
+    } else {
+      await backend.delete(o.archiveId).catch((err: unknown) => {
+        if (!isBackupError(err, 'NOT_FOUND')) throw err;
+      });
+    }
+  }
+  return plan;
 }
