@@ -1,21 +1,23 @@
 /**
  * Restores as faithful as GNU tar 1.34's: a tree with owners (as root: other ids, with and
  * without local names), hard links, a FIFO, device nodes (as root), a socket, a 64 MiB
- * sparse file and mtimes before 1970 and after 2262 is backed up by the real binary (a full,
+ * sparse file, mtimes before 1970 and after 2262 and user.* extended attributes
+ * (archive.xattrs) is backed up by the real binary (a full,
  * then incrementals that add a new name for an old inode and drop the first name), and every
  * point is restored with `backup restore`, `backup restore --from-archives` and GNU tar
  * (`tar --listed-incremental=/dev/null -xzf` of the chain in order); each must equal the
  * data directory as it was: type, mode, owner, mtime, content, device numbers, which names
- * share an inode, and sparseness.
+ * share an inode, sparseness and extended attributes (GNU tar with --xattrs).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chownSync, closeSync, linkSync, lchownSync, lstatSync, lutimesSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync, writeSync, ftruncateSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { parseGetfattr, type Xattr } from '../src/archive/xattrs.js';
 import { runCli } from './helpers/run-cli.js';
 
 const asRoot = process.getuid?.() === 0;
@@ -36,6 +38,8 @@ interface Faithful {
   sha256?: string;
   target?: string;
   rdev?: number;
+  /** user.* extended attributes (name=base64 value), when there are any. */
+  xattrs?: string[];
   /** Every name of the inode, when it has more than one. */
   links?: string[];
   sparse?: boolean;
@@ -69,6 +73,12 @@ function faithfulTree(root: string): Record<string, Faithful> {
   };
   walk('');
   for (const names of byInode.values()) for (const n of names) out[n].links = [...names].sort();
+  const xattrs = new Map<string, Xattr[]>();
+  parseGetfattr(spawnSync('getfattr', ['-R', '-P', '-d', '-e', 'base64', '--absolute-names', root], { encoding: 'utf8' }).stdout, xattrs);
+  for (const [abs, list] of xattrs) {
+    const rel = relative(root, abs);
+    if (out[rel]?.type === 'file') out[rel].xattrs = list.map((x) => `${x.name}=${x.value.toString('base64')}`).sort();
+  }
   return out;
 }
 
@@ -103,6 +113,8 @@ const steps: Array<{ what: string; change: (d: string) => void }> = [
         chownSync(join(d, 'owned'), 777, 888);
       }
       put(d, 'hard/a', 'one inode, several names\n');
+      execFileSync('setfattr', ['-n', 'user.color', '-v', 'blue', join(d, 'hard/a')]);
+      execFileSync('setfattr', ['-n', 'user.bytes', '-v', '0x00ff0a3d', join(d, 'owned/plain.txt')]);
       linkSync(join(d, 'hard/a'), join(d, 'hard/b'));
       mkdirSync(join(d, 'special'));
       execFileSync('mkfifo', ['-m', '0640', join(d, 'special/pipe')]);
@@ -125,6 +137,7 @@ const steps: Array<{ what: string; change: (d: string) => void }> = [
       linkSync(join(d, 'hard/a'), join(d, 'elsewhere/d'));
       execFileSync('mkfifo', [join(d, 'special/pipe2')]);
       utimesSync(put(d, 'times/past.txt', 'still before 1970\n'), at(PAST - 86400), at(PAST - 86400));
+      execFileSync('setfattr', ['-n', 'user.note', '-v', 'edited', join(d, 'times/past.txt')]);
     },
   },
   {
@@ -144,7 +157,7 @@ test('owners, hard links, FIFOs, devices, a sparse file and out-of-range times r
   mkdirSync(data);
   const state = join(root, 'state');
   const config = join(root, 'backup.json');
-  writeFileSync(config, JSON.stringify({ data, set: 'faithful', stateDir: state, archive: { blockSizeKiB: 64 } }));
+  writeFileSync(config, JSON.stringify({ data, set: 'faithful', stateDir: state, archive: { blockSizeKiB: 64, xattrs: true } }));
   // a socket in the data directory is skipped without a warning, as GNU tar does
   const server = createServer();
   await new Promise<void>((res) => server.listen(join(data, 'sock'), res));
@@ -159,6 +172,7 @@ test('owners, hard links, FIFOs, devices, a sparse file and out-of-range times r
     assert.equal(r.code, 0, `run ${i + 1} (${step.what}): ${r.stderr}`);
     expected.push(faithfulTree(data));
   }
+  assert.deepEqual(expected[0]['hard/a'].xattrs, [`user.color=${Buffer.from('blue').toString('base64')}`], 'the comparison sees extended attributes');
   const archives = (JSON.parse((await runCli(['list', '--json', '--config', config])).stdout) as { archives: Array<{ seq: number; localPath: string; size: number }> }).archives;
   assert.deepEqual(archives.map((a) => a.seq), [1, 2, 3]);
   // 64 MiB with two small extents: the full archive is kilobytes
@@ -176,7 +190,7 @@ test('owners, hard links, FIFOs, devices, a sparse file and out-of-range times r
 
     const gnu = join(root, `gnu-${k}`);
     mkdirSync(gnu);
-    for (const a of archives.slice(0, k)) execFileSync('tar', ['--listed-incremental=/dev/null', '--warning=no-timestamp', '-xzf', a.localPath], { cwd: gnu });
+    for (const a of archives.slice(0, k)) execFileSync('tar', ['--listed-incremental=/dev/null', '--xattrs', '--warning=no-timestamp', '-xzf', a.localPath], { cwd: gnu });
     assert.deepEqual(faithfulTree(gnu), want, `GNU tar restore at point ${k}`);
 
     const fa = join(root, `from-archives-${k}`);

@@ -80,7 +80,7 @@ async function extractInto(input: Readable, target: RestoreTarget, opts: Extract
     } else if (!accepted) {
       continue;
     } else if (m.type === 'file') {
-      await target.writeFileEntry(m.path, m.body, attrs, signal, m.sparse);
+      await target.writeFileEntry(m.path, m.body, attrs, signal, m.sparse, m.xattrs);
       written.add(m.path);
       result.files++;
     } else if (m.type === 'symlink') {

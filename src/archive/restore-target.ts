@@ -37,6 +37,7 @@ import { promisify } from 'node:util';
 import { BackupError, fromSystemError, throwIfAborted } from '../errors.js';
 import type { SparseMap } from './gnu-header.js';
 import { ownerNames } from './owner-names.js';
+import { writeXattrs, type Xattr } from './xattrs.js';
 import { nameFromBytes, nameToBytes, showName } from '../scan/name-bytes.js';
 import { checkMemberPath, unsafe } from './safe-path.js';
 
@@ -169,7 +170,7 @@ export class RestoreTarget {
    * (a directory in the way is removed). Missing parents are created. On failure the
    * temporary file is removed.
    */
-  async writeFileEntry(path: string, body: AsyncIterable<Uint8Array>, attrs: EntryAttrs, signal?: AbortSignal, sparse?: SparseMap): Promise<void> {
+  async writeFileEntry(path: string, body: AsyncIterable<Uint8Array>, attrs: EntryAttrs, signal?: AbortSignal, sparse?: SparseMap, xattrs?: readonly Xattr[]): Promise<void> {
     checkMemberPath(path);
     if (path === '') throw new BackupError('INTERNAL', 'writeFileEntry: the restore target itself is a directory');
     const parent = this.openDir(parentOf(path), true, path);
@@ -188,6 +189,7 @@ export class RestoreTarget {
             while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done);
           }
         }
+        if (xattrs && xattrs.length > 0) await writeXattrs(`/proc/${process.pid}/fd/${parent}/${tmp}`, xattrs);
         const owner = ownerOf(attrs);
         if (owner) fchownSync(fd, owner.uid, owner.gid);
         fchmodSync(fd, attrs.mode & 0o7777);

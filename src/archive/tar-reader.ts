@@ -14,6 +14,7 @@ import { decodeDumpdir, type DumpdirEntry } from './dumpdir-body.js';
 import { BLOCK, decodeNumber, decodeSparseExtension, decodeSparseHeader, paddingFor, type SparseMap } from './gnu-header.js';
 import { memberPath } from './member-name.js';
 import { nameFromBytes } from '../scan/name-bytes.js';
+import { decodeXattrRecords, type Xattr } from './xattrs.js';
 
 /** One member as read from an archive. */
 export interface ArchiveMemberRead {
@@ -36,6 +37,8 @@ export interface ArchiveMemberRead {
   devMinor?: number;
   /** For a sparse file ('S'): where its stored bytes go and its real size. */
   sparse?: SparseMap;
+  /** Extended attributes from a preceding pax header's SCHILY.xattr records. */
+  xattrs?: Xattr[];
   /** For GNU dumpdir members: the names the directory holds. Absent for plain directories (nothing is purged). */
   listing?: DumpdirEntry[];
   /** Offset in the tar stream of the member's first header block (its LongLink header when it has one). */
@@ -100,6 +103,7 @@ export class TarReader {
 
   private async readMember(): Promise<ArchiveMemberRead | null> {
     let ex: HeaderData = {};
+    let xattrs: Xattr[] = [];
     const tarOffset = this.bytes.offset;
     for (;;) {
       throwIfAborted(this.opts.signal);
@@ -123,7 +127,10 @@ export class TarReader {
         await this.bytes.skip(paddingFor(size));
         if (typeflag === 'L') ex = { ...ex, path: cString(body) };
         else if (typeflag === 'K') ex = { ...ex, linkpath: cString(body) };
-        else if (typeflag === 'x') ex = Pax.parse(body.toString('utf8'), ex, false);
+        else if (typeflag === 'x') {
+          ex = Pax.parse(body.toString('utf8'), ex, false);
+          xattrs = xattrs.concat(decodeXattrRecords(body));
+        }
         // 'g' (global pax) sets defaults this project never writes: skipped
         continue;
       }
@@ -133,6 +140,7 @@ export class TarReader {
       h.path = ex.path ?? rawName(block);
       h.linkpath = ex.linkpath ?? cString(block.subarray(157, 257));
       const m = this.member(h, block, typeflag, tarOffset, ex);
+      if (m && xattrs.length > 0) m.xattrs = xattrs;
       if (typeflag === 'S') {
         const first = decodeSparseHeader(block);
         let extended = first.extended;

@@ -27,6 +27,7 @@ import { encodeDumpdir } from './dumpdir-body.js';
 import { BLOCK, encodeGnuHeader, paddingFor, type SparseMap } from './gnu-header.js';
 import { findDataExtents } from './find-data-extents.js';
 import { ownerNames } from './owner-names.js';
+import { encodeXattrRecords, type Xattr } from './xattrs.js';
 import { memberName } from './member-name.js';
 import { fsPath } from '../scan/name-bytes.js';
 
@@ -60,6 +61,8 @@ export interface WriteArchiveOptions {
   onFlushed?: (gzBytesOnDisk: number) => void;
   /** Encrypt the archive with age to these recipients as it is written (the file is then a `.tar.gz.age`). */
   encryptTo?: readonly AgeRecipient[];
+  /** Extended attributes of regular files by absolute path (archive.xattrs): each goes in a pax header before its member. */
+  xattrs?: ReadonlyMap<string, readonly Xattr[]>;
 }
 
 /** The written archive. */
@@ -245,6 +248,14 @@ class MemberWriter {
     const extents = sparse?.extents ?? [{ offset: 0, size }];
     const stored = extents.reduce((n, x) => n + x.size, 0);
     const tarOffset = this.out.rawBytes;
+    const xattrs = this.opts.xattrs?.get(join(this.opts.root, e.path));
+    if (xattrs && xattrs.length > 0) {
+      // a pax header as GNU tar --xattrs writes it; its fixed name keeps it to one header block
+      const records = encodeXattrRecords(xattrs);
+      await this.writeAll(encodeGnuHeader({ ...c.header, name: '././@PaxHeader', size: records.length, typeflag: 'x', uname: undefined, gname: undefined }));
+      await this.out.write(records);
+      await this.out.write(ZEROS.subarray(0, paddingFor(records.length)));
+    }
     await this.writeAll(encodeGnuHeader({ ...c.header, name: memberName(e.path, false), size: stored, typeflag: sparse ? 'S' : '0', ...(sparse ? { sparse } : {}) }));
 
     let done = 0;

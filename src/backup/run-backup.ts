@@ -27,6 +27,7 @@ import type { ArchivedMember } from '../archive/archived-member.js';
 import type { ArchivePlan } from '../scan/archive-plan.js';
 import type { TreeEntry } from '../scan/tree-entry.js';
 import { writeArchive } from '../archive/write-archive.js';
+import { readXattrs } from '../archive/xattrs.js';
 import { encodeDescription, type ArchiveDescription } from '../storage/archive-description.js';
 import { parseRecipient } from '../age/age-keys.js';
 import { agePrefixOf, recordAgePrefix } from '../catalog/encryption-store.js';
@@ -209,6 +210,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   deps.progress.start('archive', c.bytes + (plan.files.length + plan.dirs.length) * 1024, 'bytes');
   let written;
   try {
+    const xattrs = config.archive.xattrs ? await readXattrs(plan.files.filter((f) => f.type === 'file').map((f) => join(config.data, f.path))) : undefined;
     written = await writeArchive(plan, {
       root: config.data,
       outPath: stagedPath,
@@ -217,6 +219,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
       encryptTo: recipients,
       signal,
       onMember: (m) => members.push(m),
+      xattrs,
       onWarning: (w) => warn(`${w.path}: ${w.message}`),
       onProgress: (p) => deps.progress.update((rawDone = p.rawBytes)),
       onFlushed: (n) => {

@@ -102,6 +102,8 @@ export const configSchema = z.strictObject({
       localDir: z.string().min(1).optional(),
       /** Like tar --one-file-system: directories on other filesystems are kept (empty), their contents left out. */
       oneFileSystem: z.boolean().default(false),
+      /** Store files' user.* extended attributes as GNU tar --xattrs does (needs getfattr/setfattr from the "attr" package). */
+      xattrs: z.boolean().default(false),
     })
     .prefault({}),
   /** Omit to keep archives on local disk only. */

@@ -20,8 +20,8 @@ export interface Span {
   memberLengths: number[];
 }
 
-/** Writes one member's body (and, for a sparse file, its map) where the node says. */
-export type WriteMember = (node: TreeNode, member: Pick<ArchiveMemberRead, 'body' | 'sparse'>) => Promise<void>;
+/** Writes one member's body (with a sparse file's map and any extended attributes) where the node says. */
+export type WriteMember = (node: TreeNode, member: Pick<ArchiveMemberRead, 'body' | 'sparse' | 'xattrs'>) => Promise<void>;
 
 /** Reads the span's wanted members from `compressed` and hands each to `write`; returns how many were written. */
 export async function extractSpan(compressed: Readable, span: Span, write: WriteMember, signal: AbortSignal): Promise<number> {

@@ -109,7 +109,7 @@ export async function restoreFromCatalog(
       for (const span of p.spans) {
         throwIfAborted(signal);
         written += await extractSpan(source.read({ start: span.gzStart, end: span.gzEnd }), span, async (node, m) => {
-          await out.writeFileEntry(node.path, m.body, node, signal, m.sparse);
+          await out.writeFileEntry(node.path, m.body, node, signal, m.sparse, m.xattrs);
           bytes += node.size;
         }, signal);
       }
