@@ -66,11 +66,11 @@ export async function recordedRun(deps: RecordedRunDeps, opts: { full: boolean; 
   if (pingUrl) pingProblem(await sendPing(pingUrl, 'start'));
   try {
     outcome = await runBackup({ config, db, runId, signal, log, progress, backend: deps.backend }, opts);
-    if (!opts.dryRun && deps.backend && config.vault?.uploadCatalog) {
+    if (!opts.dryRun && deps.backend && (config.vault ?? config.s3)?.uploadCatalog) {
       try {
         const id = await uploadCatalogSnapshot(db, await deps.backend(), { set: config.set, stagingDir: join(config.stateDir, 'staging'), signal, now: new Date(), encryptTo: config.encryption?.recipients.map(parseRecipient) });
         log.info(`catalog snapshot uploaded: ${id}`);
-        const keep = config.vault.keepCatalogSnapshots ?? DEFAULT_KEEP_CATALOG_SNAPSHOTS;
+        const keep = config.vault?.keepCatalogSnapshots ?? DEFAULT_KEEP_CATALOG_SNAPSHOTS;
         const pruned = await pruneCatalogSnapshots(db, await deps.backend(), keep).catch((e: unknown) => {
           if (signal.aborted) throw e;
           log.info(`older catalog snapshots not deleted this time (the next run retries): ${(e as Error).message}`);

@@ -106,7 +106,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
     knownFileNames: new Set(listArchives(db).map((a) => a.fileName)),
     catalogPath: catalogPath(config.stateDir),
     configPath: config.configPath,
-    hasVault: !!config.vault,
+    hasVault: !!(config.vault ?? config.s3),
   });
   if (!opts.dryRun) {
     await mkdir(stagingDir, { recursive: true });

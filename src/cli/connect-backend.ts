@@ -7,12 +7,14 @@
  * Vault-only commands (vault create/describe/list, inventory jobs) also get the session.
  */
 import { join } from 'node:path';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { Config } from '../config/load-config.js';
 import { BackupError, isBackupError } from '../errors.js';
 import { startGlacierLocal, type GlacierLocal } from '../glacier-local/start-glacier-local.js';
 import type { Backend } from '../storage/backend.js';
 import { glacierBackend } from '../storage/glacier/glacier-backend.js';
 import { openVault, type VaultSession } from '../storage/glacier/open-vault.js';
+import { createS3Client, openS3 } from '../storage/s3/s3-backend.js';
 
 /** An open backend; `session` is set for a Glacier vault. close() also stops an embedded server. */
 export interface ConnectedBackend {
@@ -25,6 +27,7 @@ export interface ConnectedBackend {
 
 /** Connects to the configured backend (starting the embedded server when asked). */
 export async function connectBackend(config: Config, opts: { signal: AbortSignal; log?: (line: string) => void }): Promise<ConnectedBackend> {
+  if (config.s3) return connectS3(config, config.s3, opts);
   const vault = config.vault;
   if (!vault) throw new BackupError('CONFIG_INVALID', `config ${config.configPath} has no "vault" (or "s3"); add one (see config.example.json) to store archives offsite`);
   let server: GlacierLocal | undefined;
@@ -45,4 +48,28 @@ export async function connectBackend(config: Config, opts: { signal: AbortSignal
   const pollMs = vault.endpoint === undefined ? 60_000 : 500;
   const backend = glacierBackend(session, { pollMs, onClose: async () => server?.close() });
   return { backend, session, embedded: !!server, close: () => backend.close() };
+}
+
+/** Opens the configured bucket; for endpoint "local" the bundled server's S3 side, with the bucket created on first use. */
+async function connectS3(config: Config, s3: NonNullable<Config['s3']>, opts: { signal: AbortSignal; log?: (line: string) => void }): Promise<ConnectedBackend> {
+  if (s3.endpoint !== 'local') {
+    const backend = openS3(s3, { log: opts.log, signal: opts.signal });
+    return { backend, embedded: false, close: () => backend.close() };
+  }
+  const server = await startGlacierLocal({ dir: join(config.stateDir, 'local-vault'), region: s3.region });
+  const where = { endpoint: server.endpoint, credentials: server.credentials };
+  const admin = createS3Client(s3, where);
+  try {
+    await admin.send(new CreateBucketCommand({ Bucket: s3.bucket }));
+  } catch (err) {
+    const name = (err as { name?: string }).name;
+    if (name !== 'BucketAlreadyOwnedByYou' && name !== 'BucketAlreadyExists') {
+      await server.close();
+      throw new BackupError('VAULT', `cannot create bucket ${s3.bucket} in the bundled server: ${(err as Error).message}`, { cause: err });
+    }
+  } finally {
+    admin.destroy();
+  }
+  const backend = openS3(s3, { ...where, log: opts.log, signal: opts.signal, onClose: () => server.close() });
+  return { backend, embedded: true, close: () => backend.close() };
 }

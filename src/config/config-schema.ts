@@ -76,6 +76,37 @@ export const encryptionSchema = z.strictObject({
   identityFile: z.string().min(1).optional(),
 });
 
+/** S3 storage classes the s3 backend writes. */
+export const S3_STORAGE_CLASSES = ['DEEP_ARCHIVE', 'GLACIER', 'GLACIER_IR', 'STANDARD_IA', 'STANDARD'] as const;
+
+export const s3Schema = z.strictObject({
+  /** Bucket name (3–63 of a-z 0-9 . -); it must exist. */
+  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a bucket name: 3–63 characters from a-z 0-9 . -'),
+  /** Key prefix, e.g. "backups/"; objects go to prefix + set + "/". */
+  prefix: z.string().regex(/^$|^[A-Za-z0-9!_.*'()/-]*\/$/, 'must be empty or end in "/" (letters, digits and !_.*\'()- only)').default(''),
+  region: z.string().min(1).default('us-east-1'),
+  /** "local" uses the S3 side of the bundled server over stateDir/local-vault; a URL points at another endpoint (path-style); omit for AWS. */
+  endpoint: z.string().min(1).optional(),
+  /** AWS shared-config profile; credentials otherwise come from the standard AWS chain. */
+  profile: z.string().min(1).optional(),
+  /** Class of the data archives. DEEP_ARCHIVE is the cheapest to keep and needs a restore (hours) to read. */
+  storageClass: z.enum(S3_STORAGE_CLASSES).default('DEEP_ARCHIVE'),
+  /** Class of the catalog snapshots: one readable without a restore, so a lost catalog is rebuilt without waiting. */
+  catalogStorageClass: z.enum(['GLACIER_IR', 'STANDARD', 'STANDARD_IA']).default('GLACIER_IR'),
+  /** Multipart part size in MiB (S3: 5 MiB minimum); raised automatically to stay within 10,000 parts. */
+  partSizeMiB: z.number().int().min(5).max(5120).default(16),
+  /** Parts in flight at once. Memory use is about concurrency × partSizeMiB. */
+  concurrency: z.number().int().min(1).max(64).default(4),
+  /** Bandwidth cap shared by all parts in flight; omit for none. */
+  maxBytesPerSecond: z.number().int().positive().optional(),
+  /** Retries per request on throttling, 5xx, timeouts and resets. */
+  maxRetries: z.number().int().min(0).max(20).default(8),
+  /** Upload a snapshot of the catalog after each successful run, for disaster recovery. */
+  uploadCatalog: z.boolean().default(true),
+  /** Days a restored copy of a cold object stays readable. */
+  restoreDays: z.number().int().min(1).max(30).default(3),
+});
+
 export const configSchema = z.strictObject({
   /** Directory to back up. Relative paths are resolved against the config file's directory. */
   data: z.string().min(1),
@@ -108,6 +139,8 @@ export const configSchema = z.strictObject({
     .prefault({}),
   /** Omit to keep archives on local disk only. */
   vault: vaultSchema.optional(),
+  /** Omit to keep archives on local disk only (or in the vault); at most one of vault and s3. */
+  s3: s3Schema.optional(),
   /** Encrypt every archive and catalog snapshot with age to these recipients; omit for plain tar.gz. */
   encryption: encryptionSchema.optional(),
   /** Cron expression for `backup schedule print` and `backup daemon`. */
@@ -190,3 +223,4 @@ export const configSchema = z.strictObject({
 export type ConfigInput = z.input<typeof configSchema>;
 export type ParsedConfig = z.output<typeof configSchema>;
 export type VaultConfig = z.output<typeof vaultSchema>;
+export type S3Config = z.output<typeof s3Schema>;

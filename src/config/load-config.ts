@@ -58,7 +58,10 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   const data = abs(c.data);
   const stateDir = c.stateDir ? abs(c.stateDir) : join(env.XDG_STATE_HOME || join(home, '.local', 'state'), 'backup');
   const localDir = c.archive.localDir ? abs(c.archive.localDir) : join(stateDir, 'archives');
-  if (!c.vault && !c.archive.keepLocalCopy) {
+  if (c.vault && c.s3) {
+    throw new BackupError('CONFIG_INVALID', `config ${configPath} has both "vault" and "s3"; keep the one the archives are stored in`, { subject: configPath });
+  }
+  if (!c.vault && !c.s3 && !c.archive.keepLocalCopy) {
     throw new BackupError('CONFIG_INVALID', `config ${configPath}: archive.keepLocalCopy is false and there is no vault, so archives would be kept nowhere; add a "vault" or set keepLocalCopy to true`, { subject: configPath });
   }
   const config: Config = deepFreeze({

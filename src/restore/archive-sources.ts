@@ -124,8 +124,9 @@ export async function prepareSources(
       if (job) {
         result.jobsReused++;
       } else {
-        const jobId = await backend.warmUp({ id: a.archiveId!, size: a.size, tier: opts.tier, ...(range ? { range } : {}) });
-        recordJob(deps.db, { jobId, action: 'archive', archiveId: a.archiveId, seq: a.seq, rangeStart: range?.start ?? null, rangeEnd: range?.end ?? null, tier: opts.tier, status: 'InProgress', createdAt: new Date().toISOString() });
+        const warm = await backend.warmUp({ id: a.archiveId!, size: a.size, tier: opts.tier, ...(range ? { range } : {}) });
+        const jobId = warm.token;
+        recordJob(deps.db, { jobId, action: 'archive', archiveId: a.archiveId, seq: a.seq, rangeStart: range?.start ?? null, rangeEnd: range?.end ?? null, tier: opts.tier, status: warm.ready ? 'Succeeded' : 'InProgress', createdAt: new Date().toISOString() });
         job = findRetrievalJob(deps.db, a.archiveId!, range)!;
         result.jobsStarted++;
         deps.log(`started ${opts.tier} retrieval for archive ${a.seq}${range ? ` bytes ${range.start}-${range.end}` : ''}: ${jobId}`);

@@ -42,7 +42,7 @@ export function backendContract(name: string, open: () => Promise<ContractSubjec
       return { path, bytes };
     };
     const readBack = async (id: string, size: number, range?: { start: number; end: number }): Promise<Buffer> => {
-      const token = await s.backend.warmUp({ id, size, tier: 'Expedited', ...(range ? { range } : {}) });
+      const { token } = await s.backend.warmUp({ id, size, tier: 'Standard', ...(range ? { range } : {}) });
       await s.backend.waitWarm(token, { signal: AbortSignal.timeout(60_000) });
       const out = join(dir, `read-${id.replace(/[^A-Za-z0-9]/g, '_').slice(-40)}-${range?.start ?? 'all'}`);
       await s.backend.read({ id, token, outPath: out, size: range ? range.end - range.start + 1 : size, signal: AbortSignal.timeout(60_000), ...(range ? { range } : {}) });
@@ -131,7 +131,7 @@ export function backendContract(name: string, open: () => Promise<ContractSubjec
     test('a whole read with the wrong expected tree hash is refused and leaves no file', async () => {
       const f = await file(4000, 7);
       const stored = await s.backend.put({ path: f.path, meta: meta(), expectedBytes: 4000, journal: memoryJournal(), signal: AbortSignal.timeout(60_000) });
-      const token = await s.backend.warmUp({ id: stored.id, size: stored.size, tier: 'Expedited' });
+      const { token } = await s.backend.warmUp({ id: stored.id, size: stored.size, tier: 'Standard' });
       await s.backend.waitWarm(token, { signal: AbortSignal.timeout(60_000) });
       const out = join(dir, 'wrong');
       await assert.rejects(

@@ -125,8 +125,8 @@ export interface Backend {
   listUploads(): Promise<OpenUpload[]>;
   /** Lists stored objects; `token` continues a listing an earlier call asked to wait for. */
   list(o?: { token?: string }): Promise<Listing>;
-  /** Starts (or finds) the warm-up of an object; returns its token. */
-  warmUp(w: { id: string; size: number; range?: ByteRange; tier: Tier }): Promise<string>;
+  /** Starts (or finds) the warm-up of an object; returns its token, and whether it is readable already (no waiting). */
+  warmUp(w: { id: string; size: number; range?: ByteRange; tier: Tier }): Promise<{ token: string; ready: boolean }>;
   /** The state of a warm-up (or listing) token; VAULT_ITEM_NOT_FOUND when the service forgot it (expired). */
   warmState(token: string): Promise<{ state: 'pending' | 'ready' | 'failed'; message?: string }>;
   /** Resolves when the token is ready; throws when it failed. Polls with backoff. */

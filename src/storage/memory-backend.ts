@@ -128,7 +128,7 @@ export function memoryBackend(opts: { partSize?: number; cold?: boolean } = {}):
       if (!objects.has(w.id)) return Promise.reject(new BackupError('VAULT_ITEM_NOT_FOUND', `object ${w.id} is not stored`));
       const token = `warm:${w.id}`;
       warm.set(token, w.id);
-      return Promise.resolve(token);
+      return Promise.resolve({ token, ready: !opts.cold });
     },
     warmState(token) {
       if (!warm.has(token)) return Promise.reject(new BackupError('VAULT_ITEM_NOT_FOUND', `warm-up ${token} is unknown`));

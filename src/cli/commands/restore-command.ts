@@ -80,7 +80,7 @@ Examples:
           {
             db: ctx.db,
             stateDir: ctx.config.stateDir,
-            backend: ctx.config.vault ? () => ctx.backend() : undefined,
+            backend: ctx.config.vault || ctx.config.s3 ? () => ctx.backend() : undefined,
             signal: ctx.signal,
             log: (l) => !ctx.flags.quiet && !ctx.flags.json && say(l),
             identity: identityFile(ctx.config.encryption?.identityFile ?? defaultIdentityFile(process.env)),

@@ -28,7 +28,7 @@ export async function runCommand(ctx: CommandContext, opts: { full: boolean; dry
       config,
       db: ctx.db,
       signal: ctx.signal,
-      backend: config.vault ? () => ctx.backend() : undefined,
+      backend: config.vault || config.s3 ? () => ctx.backend() : undefined,
       console: { isTTY: !!process.stdout.isTTY, quiet: !!ctx.flags.quiet || !!ctx.flags.json },
       onLog: (line) => ctx.setVaultLog(line),
     },

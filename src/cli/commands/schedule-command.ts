@@ -52,7 +52,7 @@ export function registerSchedule(program: Command): void {
                   config: ctx.config,
                   db: ctx.db,
                   signal: ctx.signal,
-                  backend: ctx.config.vault ? () => ctx.backend() : undefined,
+                  backend: ctx.config.vault || ctx.config.s3 ? () => ctx.backend() : undefined,
                   console: { isTTY: false, quiet: !!ctx.flags.quiet },
                   onLog: (line) => ctx.setVaultLog(line),
                 },

@@ -46,6 +46,7 @@ export function registerStatus(program: Command): void {
           data: ctx.config.data,
           catalog: catalogPath(ctx.config.stateDir),
           vault: ctx.config.vault ? { name: ctx.config.vault.name, endpoint: ctx.config.vault.endpoint ?? `AWS ${ctx.config.vault.region}` } : null,
+          s3: ctx.config.s3 ? { bucket: ctx.config.s3.bucket, prefix: ctx.config.s3.prefix, storageClass: ctx.config.s3.storageClass, endpoint: ctx.config.s3.endpoint ?? `AWS ${ctx.config.s3.region}` } : null,
           lastRun: last ?? null,
           latestArchive: latest ? { seq: latest.seq, level: latest.level, createdAt: latest.createdAt, uploadState: latest.uploadState } : null,
           chain: { fullSeq: chain[0]?.seq ?? null, length: chain.length, bytes: chain.reduce((n, a) => n + a.size, 0), broken: (latest && chainBroken(ctx.db, latest.chainSeq)) ?? null },
@@ -75,7 +76,8 @@ export function registerStatus(program: Command): void {
         }
         say(`set ${status.set}: ${status.data}`);
         say(`catalog: ${status.catalog}`);
-        say(`vault: ${status.vault ? `${status.vault.name} (${status.vault.endpoint})` : 'none (local copies only)'}`);
+        if (status.s3) say(`s3: s3://${status.s3.bucket}/${status.s3.prefix} (${status.s3.storageClass}, ${status.s3.endpoint})`);
+        else say(`vault: ${status.vault ? `${status.vault.name} (${status.vault.endpoint})` : 'none (local copies only)'}`);
         say(last ? `last run: #${last.id} ${last.status} at ${last.startedAt}${last.errors.length ? ` (${last.errors[0]})` : ''}` : 'last run: never');
         say(latest ? `latest archive: #${latest.seq} level ${latest.level} at ${latest.createdAt} (${latest.uploadState})` : 'latest archive: none');
         say(`current chain: ${status.chain.length} archive(s), ${formatBytes(status.chain.bytes)}; ${archives.length} archive(s) in all`);

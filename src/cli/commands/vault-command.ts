@@ -108,7 +108,7 @@ export function registerVault(program: Command): void {
     .addHelpText('after', '\nExample:\n  backup upload   # after a run that ended with its archive saved in staging')
     .action((_o, cmd: Command) =>
       withContext(cmd, { checkDataDir: false, lock: 'upload' }, async (ctx) => {
-        if (!ctx.config.vault) throw new BackupError('CONFIG_INVALID', `config ${ctx.config.configPath} has no "vault"; nothing to upload to`);
+        if (!ctx.config.vault && !ctx.config.s3) throw new BackupError('CONFIG_INVALID', `config ${ctx.config.configPath} has neither "vault" nor "s3"; nothing to upload to`);
         const pending = pendingUploads(ctx.db);
         if (pending.length === 0) return say('nothing pending: every archive is in the vault');
         const backend = await ctx.backend();

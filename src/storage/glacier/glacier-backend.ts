@@ -61,7 +61,7 @@ export function glacierBackend(session: VaultSession, opts: { pollMs: number; on
         })),
       };
     },
-    warmUp: (w) => session.initiateRetrieval({ archiveId: w.id, tier: w.tier, range: w.range, description: 'backup restore' }),
+    warmUp: async (w) => ({ token: await session.initiateRetrieval({ archiveId: w.id, tier: w.tier, range: w.range, description: 'backup restore' }), ready: false }),
     async warmState(token) {
       const j = await session.describeJob(token);
       const state = j.statusCode === 'Succeeded' ? 'ready' : j.statusCode === 'Failed' ? 'failed' : 'pending';
