@@ -8,7 +8,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startOffsite } from './helpers/offsite.js';
+import { startOffsite, type Offsite } from './helpers/offsite.js';
+import { runCli } from './helpers/run-cli.js';
+
+/** `archive delete [flags] -- ID`: archive IDs, like Glacier's, may begin with '-' (the config comes from BACKUP_CONFIG so nothing follows the ID). */
+function deleteArchive(o: Offsite, id: string, ...flags: string[]) {
+  return runCli(['archive', 'delete', ...flags, '--', id], { env: { ...o.env, BACKUP_CONFIG: o.config } });
+}
 
 interface Listed {
   archives: Array<{ seq: number; level: number; chainSeq: number; archiveId: string; uploadState: string }>;
@@ -27,13 +33,13 @@ test('archive delete refuses an archive later ones depend on; --force marks the 
   assert.deepEqual(list.archives.map((a) => a.level), [0, 1, 2]);
   const mid = list.archives[1];
 
-  const refused = await o.cli('archive', 'delete', mid.archiveId);
+  const refused = await deleteArchive(o, mid.archiveId);
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /archive 2 \(.*\) is needed by later archive\(s\) 3 of its chain.*--force/);
   assert.equal(o.server.stats().DeleteArchive ?? 0, 0, 'nothing deleted');
   assert.equal(refused.stderr.trim().split('\n').length, 1, 'one line');
 
-  const forced = await o.cli('archive', 'delete', mid.archiveId, '--force');
+  const forced = await deleteArchive(o, mid.archiveId, '--force');
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(forced.stdout, /marked broken/);
   assert.equal(o.server.stats().DeleteArchive, 1);
@@ -60,7 +66,7 @@ test('deleting the newest archive of the current chain needs no --force but stil
     assert.equal((await o.cli('run')).code, 0);
   }
   const list = JSON.parse((await o.cli('list', '--json')).stdout) as Listed;
-  const r = await o.cli('archive', 'delete', list.archives[1].archiveId);
+  const r = await deleteArchive(o, list.archives[1].archiveId);
   assert.equal(r.code, 0, r.stderr);
   const next = await o.cli('run');
   assert.equal(next.code, 0, next.stderr);
