@@ -1,9 +1,9 @@
 /** S3 bucket operations: ListBuckets, CreateBucket, HeadBucket, DeleteBucket, GetBucketLocation. */
 import { isoDate, requireBucket } from './s3-context.js';
 import type { S3Context } from './s3-context.js';
-import { S3Error, invalidArgument, malformedXml } from './s3-error.js';
-import { child, parseXml, xmlEscape } from './s3-xml.js';
-import type { XmlElement } from './s3-xml.js';
+import { S3Error, invalidArgument } from './s3-error.js';
+import { child, xmlEscape } from './s3-xml.js';
+import { readRequestDocument } from './read-request-document.js';
 
 /** The S3 XML namespace. */
 export const S3_NS = 'http://s3.amazonaws.com/doc/2006-03-01/';
@@ -23,13 +23,7 @@ export function createBucket(ctx: S3Context): void {
   const region = ctx.config.region;
   let constraint: string | undefined;
   if (ctx.body.length > 0) {
-    let doc: XmlElement;
-    try {
-      doc = parseXml(ctx.body.toString('utf8'));
-    } catch {
-      throw malformedXml();
-    }
-    if (doc.name !== 'CreateBucketConfiguration') throw malformedXml();
+    const doc = readRequestDocument(ctx.body, 'CreateBucketConfiguration');
     constraint = child(doc, 'LocationConstraint')?.text.trim();
   }
   if (constraint === '') constraint = undefined;

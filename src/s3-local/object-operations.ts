@@ -6,8 +6,8 @@ import { S3Error, malformedXml, noSuchKey } from './s3-error.js';
 import { isReadable, objectHeaders, readObjectAttributes } from './object-attributes.js';
 import { receiveObjectBody } from './receive-object-body.js';
 import { newDataId } from './s3-ids.js';
-import { children, child, parseXml, xmlEscape } from './s3-xml.js';
-import type { XmlElement } from './s3-xml.js';
+import { children, child, xmlEscape } from './s3-xml.js';
+import { readRequestDocument } from './read-request-document.js';
 import { S3_NS } from './bucket-operations.js';
 
 /** S3's single-request (and single-part) size limit: 5 GiB. */
@@ -105,14 +105,9 @@ export async function deleteObjects(ctx: S3Context): Promise<void> {
   if (ctx.header('content-md5') === undefined && ![...ctx.headers.keys()].some((h) => h.startsWith('x-amz-checksum-'))) {
     throw new S3Error(400, 'InvalidRequest', 'Missing required header for this request: Content-MD5 (or an x-amz-checksum- header)');
   }
-  let doc: XmlElement;
-  try {
-    doc = parseXml(ctx.body.toString('utf8'));
-  } catch {
-    throw malformedXml();
-  }
+  const doc = readRequestDocument(ctx.body, 'Delete');
   const objects = children(doc, 'Object');
-  if (doc.name !== 'Delete' || objects.length === 0 || objects.length > 1000) throw malformedXml();
+  if (objects.length === 0 || objects.length > 1000) throw malformedXml();
   const quiet = child(doc, 'Quiet')?.text.trim().toLowerCase() === 'true';
   const out: string[] = [];
   for (const o of objects) {

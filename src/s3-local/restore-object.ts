@@ -10,21 +10,15 @@ import { S3Error, invalidArgument, malformedXml, noSuchKey } from './s3-error.js
 import { restoreState } from './object-attributes.js';
 import { isColdClass, restoreDelayMs, restoreExpiry, tiersOf } from './restore-timing.js';
 import type { RestoreTier } from './restore-timing.js';
-import { child, parseXml } from './s3-xml.js';
-import type { XmlElement } from './s3-xml.js';
+import { child } from './s3-xml.js';
+import { readRequestDocument } from './read-request-document.js';
 
 const TIERS: readonly string[] = ['Expedited', 'Standard', 'Bulk'];
 
 /** POST /bucket/key?restore */
 export function restoreObject(ctx: S3Context): void {
   const bucket = requireBucket(ctx);
-  let doc: XmlElement;
-  try {
-    doc = parseXml(ctx.body.toString('utf8'));
-  } catch {
-    throw malformedXml();
-  }
-  if (doc.name !== 'RestoreRequest') throw malformedXml();
+  const doc = readRequestDocument(ctx.body, 'RestoreRequest');
   if (child(doc, 'Type') !== undefined || child(doc, 'SelectParameters') !== undefined) {
     throw new S3Error(501, 'NotImplemented', 'SELECT restores are not implemented by this server');
   }

@@ -16,8 +16,8 @@ import { checksumAlgorithm, compositeChecksum, isWellFormedChecksum, multipartEt
 import type { ChecksumAlgorithm } from './s3-checksums.js';
 import { newS3UploadId } from './s3-ids.js';
 import type { ChunkRow, UploadRow } from './s3-store.js';
-import { child, children, el, parseXml } from './s3-xml.js';
-import type { XmlElement } from './s3-xml.js';
+import { child, children, el } from './s3-xml.js';
+import { readRequestDocument } from './read-request-document.js';
 import { maxParam, OWNER_XML, S3_NS } from './bucket-operations.js';
 
 /** At most 10,000 parts per upload, as in S3. */
@@ -139,14 +139,9 @@ export function listParts(ctx: S3Context): void {
  */
 export async function completeMultipartUpload(ctx: S3Context, minPartSize: number, idempotencyMs: number): Promise<void> {
   const bucket = requireBucket(ctx);
-  let doc: XmlElement;
-  try {
-    doc = parseXml(ctx.body.toString('utf8'));
-  } catch {
-    throw malformedXml();
-  }
+  const doc = readRequestDocument(ctx.body, 'CompleteMultipartUpload');
   const listed = children(doc, 'Part');
-  if (doc.name !== 'CompleteMultipartUpload' || listed.length === 0 || listed.length > MAX_PARTS) throw malformedXml();
+  if (listed.length === 0 || listed.length > MAX_PARTS) throw malformedXml();
   const partList = listed.map((p) => `${child(p, 'PartNumber')?.text.trim()}:${child(p, 'ETag')?.text.trim().replace(/^"|"$/g, '')}`).join(',');
   ctx.store.forgetCompletedUploads(ctx.now - idempotencyMs);
   const uploadId = ctx.query.get('uploadId') ?? '';
