@@ -9,6 +9,8 @@ import { encodeDescription } from '../src/storage/archive-description.js';
 import { reconcileInventory } from '../src/storage/glacier/inventory.js';
 import { memoryJournal } from '../src/storage/memory-journal.js';
 import { openVault } from '../src/storage/glacier/open-vault.js';
+import { glacierBackend } from '../src/storage/glacier/glacier-backend.js';
+import { abortStaleUploads } from '../src/storage/abort-stale-uploads.js';
 import { pseudoRandom, vaultFixture } from './vault-fixture.js';
 
 test('an inventory fetched through a job reconciles with the catalog and decodes unknown archives', async () => {
@@ -64,8 +66,10 @@ test('vault housekeeping: describe, list, stale uploads, delete', async () => {
     const listed = await fx.vault.listUploads();
     assert.deepEqual(listed.map((u) => u.uploadId).sort(), [a, b].sort());
     assert.equal(listed[0].partSize, MiB);
-    assert.deepEqual(await fx.vault.abortStaleUploads(7 * 86_400_000), [], 'nothing is a week old');
-    const aborted = await fx.vault.abortStaleUploads(0, { now: new Date(Date.now() + 1000), keep: new Set([b]) });
+    // stale uploads are aborted through the storage seam, as `backup uploads abort` does
+    const backend = glacierBackend(fx.vault, { pollMs: 5 });
+    assert.deepEqual(await abortStaleUploads(backend, { olderThanMs: 7 * 86_400_000, now: new Date(), keep: new Set() }), [], 'nothing is a week old');
+    const aborted = await abortStaleUploads(backend, { olderThanMs: 0, now: new Date(Date.now() + 1000), keep: new Set([b]) });
     assert.deepEqual(aborted.map((u) => u.uploadId), [a]);
     assert.deepEqual((await fx.vault.listUploads()).map((u) => u.uploadId), [b]);
     await fx.vault.abortUpload(b);

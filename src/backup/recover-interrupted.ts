@@ -6,6 +6,7 @@
 import { readdir, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Db } from '../catalog/open-catalog.js';
+import { stagedPaths } from '../catalog/archive-store.js';
 import { markInterruptedRuns } from '../catalog/run-store.js';
 import { clearUpload, orphanUploads } from '../catalog/upload-journal-store.js';
 import type { Backend } from '../storage/backend.js';
@@ -20,7 +21,7 @@ export interface Recovered {
 /** Recovers the state directory; `backend` is needed only when orphan uploads exist. */
 export async function recoverInterrupted(db: Db, stagingDir: string, backend: (() => Promise<Backend>) | undefined, now: Date, currentRunId: number): Promise<Recovered> {
   const interruptedRuns = markInterruptedRuns(db, now.toISOString(), currentRunId);
-  const referenced = new Set((db.prepare('SELECT staged_path FROM archives WHERE staged_path IS NOT NULL').pluck().all() as string[]));
+  const referenced = stagedPaths(db);
   const removedStagingFiles: string[] = [];
   let names: string[] = [];
   try {

@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { Db } from '../catalog/open-catalog.js';
+import { nextSeq } from '../catalog/archive-store.js';
+import { recordCatalogSnapshot } from '../catalog/inventory-store.js';
 import { clearUpload, uploadJournal } from '../catalog/upload-journal-store.js';
 import { TreeHasher } from '../treehash/tree-hash.js';
 import { encodeDescription, type ArchiveDescription } from '../storage/archive-description.js';
@@ -44,12 +46,12 @@ export async function uploadCatalogSnapshot(db: Db, backend: Backend, opts: { se
       size = hasher.size;
       treeHash = hasher.digest();
     }
-    const latestSeq = (db.prepare('SELECT MAX(seq) FROM archives').pluck().get() as number | null) ?? 0;
+    const latestSeq = nextSeq(db) - 1;
     const meta: ArchiveDescription = { kind: 'catalog', host: hostname(), set: opts.set, seq: latestSeq, level: 0, parentSeq: null, createdAt: opts.now, fileName, treeHash, size };
     const description = encodeDescription(meta);
     const done = await backend.put({ path: gzPath, meta, expectedBytes: size, journal: uploadJournal(db, fileName), signal: opts.signal });
     db.transaction(() => {
-      db.prepare('INSERT INTO catalog_backups (created_at, archive_id, size, tree_hash, description) VALUES (?, ?, ?, ?, ?)').run(opts.now.toISOString(), done.id, size, treeHash, description);
+      recordCatalogSnapshot(db, { createdAt: opts.now.toISOString(), archiveId: done.id, size, treeHash, description });
       clearUpload(db, fileName);
     })();
     return done.id;

@@ -113,6 +113,24 @@ export function nextSeq(db: Db): number {
   return ((db.prepare('SELECT MAX(seq) AS m FROM archives').get() as { m: number | null }).m ?? 0) + 1;
 }
 
+/** Staging files committed archives still refer to (everything else in staging is left over from a dead run). */
+export function stagedPaths(db: Db): Set<string> {
+  return new Set(db.prepare('SELECT staged_path FROM archives WHERE staged_path IS NOT NULL').pluck().all() as string[]);
+}
+
+/**
+ * Marks an archive deleted (gone from storage and local copies) and drops its members, block
+ * table and deletions, which serve nothing any more; one transaction.
+ */
+export function markArchivePruned(db: Db, seq: number, at: string): void {
+  db.transaction(() => {
+    updateArchive(db, seq, { uploadState: 'deleted', deletedAt: at, localPath: null, stagedPath: null });
+    db.prepare('DELETE FROM archive_files WHERE seq = ?').run(seq);
+    db.prepare('DELETE FROM archive_blocks WHERE seq = ?').run(seq);
+    db.prepare('DELETE FROM archive_deletions WHERE seq = ?').run(seq);
+  })();
+}
+
 const memberColumns = `path, type, mode, size, mtime, tar_offset AS tarOffset, link_target AS linkTarget, uid, gid, uname, gname,
   dev_major AS devMajor, dev_minor AS devMinor`;
 

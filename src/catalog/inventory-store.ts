@@ -24,6 +24,11 @@ export function latestListing(db: Db): { asOf: string; objects: ListedObject[] }
   return { asOf: j.inventoryDate ?? '', objects: (j.archives ?? []).map((a) => ({ archiveId: a.archiveId, description: a.description, size: a.size, treeHash: a.treeHash })) };
 }
 
+/** Stores a listing as fetched (`listing` is kept as JSON for latestListing and check). */
+export function recordListing(db: Db, l: { token: string; asOf: string; fetchedAt: string; objectCount: number; listing: unknown }): void {
+  db.prepare('INSERT INTO inventories (job_id, inventory_date, fetched_at, archive_count, body) VALUES (?, ?, ?, ?, ?)').run(l.token, l.asOf, l.fetchedAt, l.objectCount, JSON.stringify(l.listing));
+}
+
 /** Archive IDs of the catalog snapshots this catalog recorded uploading. */
 export function catalogSnapshotIds(db: Db): Set<string> {
   return new Set(db.prepare('SELECT archive_id FROM catalog_backups').pluck().all() as string[]);

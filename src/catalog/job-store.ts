@@ -62,3 +62,8 @@ export function listJobs(db: Db, action?: JobRecord['action']): JobRecord[] {
 export function openJobs(db: Db): JobRecord[] {
   return db.prepare(`SELECT ${columns} FROM jobs WHERE status = 'InProgress' ORDER BY created_at`).all() as JobRecord[];
 }
+
+/** Marks every job expired (a catalog restored from a snapshot: the old machine's jobs are not ours to reuse). */
+export function expireAllJobs(db: Db): void {
+  db.prepare("UPDATE jobs SET status = 'Expired' WHERE status != 'Expired'").run();
+}

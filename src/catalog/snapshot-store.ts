@@ -38,6 +38,11 @@ export function hasSnapshot(db: Db): boolean {
   return db.prepare('SELECT 1 FROM snapshot LIMIT 1').get() !== undefined;
 }
 
+/** Forgets the snapshot: the next run is a full. */
+export function clearSnapshot(db: Db): void {
+  db.prepare('DELETE FROM snapshot').run();
+}
+
 /** Replaces the whole snapshot. Call inside the transaction that commits the archive it describes. */
 export function replaceSnapshot(db: Db, entries: Iterable<TreeEntry>): void {
   db.prepare('DELETE FROM snapshot').run();

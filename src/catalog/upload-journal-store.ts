@@ -48,6 +48,11 @@ export function orphanUploads(db: Db): Array<{ fileName: string; uploadId: strin
   return db.prepare('SELECT file_name AS fileName, upload_id AS uploadId FROM uploads WHERE file_name NOT IN (SELECT file_name FROM archives)').all() as Array<{ fileName: string; uploadId: string }>;
 }
 
+/** Upload ids of every journaled upload: a pending backup or snapshot will resume them. */
+export function journaledUploadIds(db: Db): Set<string> {
+  return new Set(db.prepare('SELECT upload_id FROM uploads').pluck().all() as string[]);
+}
+
 function clear(db: Db, fileName: string): void {
   db.prepare('DELETE FROM upload_parts WHERE file_name = ?').run(fileName);
   db.prepare('DELETE FROM uploads WHERE file_name = ?').run(fileName);

@@ -14,6 +14,8 @@ import { createGunzip } from 'node:zlib';
 import type { Db } from '../catalog/open-catalog.js';
 import { catalogPath, openCatalog } from '../catalog/open-catalog.js';
 import { commitArchive, listArchives, updateArchive, type ArchiveRecord } from '../catalog/archive-store.js';
+import { expireAllJobs } from '../catalog/job-store.js';
+import { clearSnapshot } from '../catalog/snapshot-store.js';
 import { BackupError } from '../errors.js';
 import type { DecodedDescription } from '../storage/archive-description.js';
 import type { Backend, StoredObject } from '../storage/backend.js';
@@ -82,7 +84,7 @@ export async function rebuildCatalog(
       if (a.localPath && !existsSync(a.localPath)) updateArchive(db, a.seq, { localPath: null });
       if (a.stagedPath && !existsSync(a.stagedPath)) updateArchive(db, a.seq, { stagedPath: null });
     }
-    db.prepare("UPDATE jobs SET status = 'Expired' WHERE status != 'Expired'").run();
+    expireAllJobs(db);
     result = { from: 'catalog-snapshot', snapshotArchiveId: snap.archiveId, archives: 0, addedFromDescriptions: 0 };
   } else {
     deps.log('no catalog snapshot in the listing: rebuilding the archive list from the archive descriptions');
@@ -113,7 +115,7 @@ export async function rebuildCatalog(
   }
   if (result.addedFromDescriptions > 0 && result.from === 'catalog-snapshot') {
     // the snapshot's change-detection state is older than these archives: the next run must be full
-    db.prepare('DELETE FROM snapshot').run();
+    clearSnapshot(db);
   }
   result.archives = listArchives(db).length;
   return { db, result };

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { listArchives, updateArchive } from '../../catalog/archive-store.js';
 import { clearUpload } from '../../catalog/upload-journal-store.js';
-import { catalogSnapshotIds, recordCatalogSnapshot } from '../../catalog/inventory-store.js';
+import { catalogSnapshotIds, recordCatalogSnapshot, recordListing } from '../../catalog/inventory-store.js';
 import { planOrphans, type OrphanAction } from '../../recover/plan-orphans.js';
 import { listJobs, recordJob, updateJob, type JobRecord } from '../../catalog/job-store.js';
 import { BackupError, isBackupError } from '../../errors.js';
@@ -160,9 +160,7 @@ async function fetchInventoryJob(ctx: CommandContext, opts: { job?: string; wait
   }
   const token = job?.jobId ?? `list-${new Date().toISOString()}`;
   if (job && listJobs(ctx.db, 'inventory').some((j) => j.jobId === job.jobId)) updateJob(ctx.db, job.jobId, { status: 'Succeeded' });
-  ctx.db
-    .prepare('INSERT INTO inventories (job_id, inventory_date, fetched_at, archive_count, body) VALUES (?, ?, ?, ?, ?)')
-    .run(token, l.asOf, new Date().toISOString(), l.objects.length, JSON.stringify(l));
+  recordListing(ctx.db, { token, asOf: l.asOf, fetchedAt: new Date().toISOString(), objectCount: l.objects.length, listing: l });
   return l;
 }
 

@@ -1,7 +1,7 @@
 /** `backup prune`: apply the retention policy, whole chains only, minding Glacier's 90-day minimum. */
 import type { Command } from 'commander';
 import { unlink } from 'node:fs/promises';
-import { listArchives, updateArchive, type ArchiveRecord } from '../../catalog/archive-store.js';
+import { listArchives, markArchivePruned, type ArchiveRecord } from '../../catalog/archive-store.js';
 import { planPrune } from '../../retention/plan-prune.js';
 import { withContext, type CommandContext } from '../command-context.js';
 import { say, sayJson } from '../output.js';
@@ -64,13 +64,7 @@ async function prune(ctx: CommandContext, opts: { dryRun: boolean; allowEarlyDel
       const rec = bySeq.get(a.seq)!;
       if (rec.archiveId && rec.uploadState === 'uploaded') await (await ctx.backend()).delete(rec.archiveId);
       for (const p of [rec.localPath, rec.stagedPath]) if (p) await unlink(p).catch(() => undefined);
-      ctx.db.transaction(() => {
-        updateArchive(ctx.db, rec.seq, { uploadState: 'deleted', deletedAt: new Date().toISOString(), localPath: null, stagedPath: null });
-        // the members and block tables of a deleted archive serve nothing any more
-        ctx.db.prepare('DELETE FROM archive_files WHERE seq = ?').run(rec.seq);
-        ctx.db.prepare('DELETE FROM archive_blocks WHERE seq = ?').run(rec.seq);
-        ctx.db.prepare('DELETE FROM archive_deletions WHERE seq = ?').run(rec.seq);
-      })();
+      markArchivePruned(ctx.db, rec.seq, new Date().toISOString());
       deleted.push(rec.seq);
     }
   }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { listArchives, markChainBroken, pendingUploads, updateArchive } from '../../catalog/archive-store.js';
 import { planArchiveDelete } from '../../retention/plan-archive-delete.js';
+import { journaledUploadIds } from '../../catalog/upload-journal-store.js';
 import { finishUpload } from '../../backup/finish-upload.js';
 import { BackupError } from '../../errors.js';
 import { abortStaleUploads } from '../../storage/abort-stale-uploads.js';
@@ -69,7 +70,7 @@ export function registerVault(program: Command): void {
     .action((opts: { olderThan: string }, cmd: Command) =>
       withContext(cmd, { checkDataDir: false, lock: 'uploads abort' }, async (ctx) => {
         const ms = parseDuration(opts.olderThan, '--older-than');
-        const keep = new Set(ctx.db.prepare('SELECT upload_id FROM uploads').pluck().all() as string[]);
+        const keep = journaledUploadIds(ctx.db);
         const aborted = await abortStaleUploads(await ctx.backend(), { olderThanMs: ms, now: new Date(), keep });
         if (ctx.flags.json) return sayJson(aborted);
         say(`aborted ${aborted.length} upload(s) older than ${opts.olderThan}${keep.size ? `; kept ${keep.size} that a pending backup will resume` : ''}`);

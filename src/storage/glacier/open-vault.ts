@@ -24,7 +24,6 @@ import {
 } from './retrieve-archive.js';
 import { uploadArchive, type UploadArchiveOptions, type UploadResult } from './upload-archive.js';
 import {
-  abortStaleUploads,
   abortUpload,
   createVault,
   deleteArchive,
@@ -85,7 +84,6 @@ export interface VaultSession {
   listVaults(o?: CallOptions): Promise<VaultInfo[]>;
   listUploads(o?: CallOptions): Promise<UploadInfo[]>;
   abortUpload(uploadId: string, o?: CallOptions): Promise<void>;
-  abortStaleUploads(olderThanMs: number, o?: CallOptions & { keep?: ReadonlySet<string>; now?: Date }): Promise<UploadInfo[]>;
   deleteArchive(archiveId: string, o?: CallOptions): Promise<void>;
   listJobs(o?: CallOptions & { completed?: boolean; statusCode?: 'InProgress' | 'Succeeded' | 'Failed' }): Promise<JobStatus[]>;
   close(): void;
@@ -140,7 +138,6 @@ export function openVault(vault: VaultConfig, opts: OpenVaultOptions = {}): Vaul
     listVaults: (o) => listVaults(target(o)),
     listUploads: (o) => listUploads(target(o)),
     abortUpload: (uploadId, o) => abortUpload({ ...target(o), uploadId }),
-    abortStaleUploads: (olderThanMs, o = {}) => abortStaleUploads({ ...target(o), olderThanMs, keep: o.keep, now: o.now }),
     deleteArchive: (archiveId, o) => deleteArchive({ ...target(o), archiveId }),
     listJobs: (o = {}) => listJobs({ ...target(o), completed: o.completed, statusCode: o.statusCode }),
     close: () => client.destroy(),

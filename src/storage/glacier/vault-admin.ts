@@ -84,22 +84,6 @@ export async function abortUpload(o: VaultTarget & { uploadId: string }): Promis
   );
 }
 
-/**
- * Aborts every multipart upload created more than `olderThanMs` before `now`, except those in
- * `keep` (uploads the catalog still means to resume). Returns the aborted ones.
- */
-export async function abortStaleUploads(o: VaultTarget & { olderThanMs: number; now?: Date; keep?: ReadonlySet<string> }): Promise<UploadInfo[]> {
-  const cutoff = (o.now ?? new Date()).getTime() - o.olderThanMs;
-  const aborted: UploadInfo[] = [];
-  for (const u of await listUploads(o)) {
-    const created = Date.parse(u.creationDate);
-    if (Number.isNaN(created) || created > cutoff || o.keep?.has(u.uploadId)) continue;
-    await abortUpload({ ...o, uploadId: u.uploadId });
-    aborted.push(u);
-  }
-  return aborted;
-}
-
 /** Deletes an archive. VAULT_ITEM_NOT_FOUND when the vault does not know it. */
 export async function deleteArchive(o: VaultTarget & { archiveId: string }): Promise<void> {
   await vaultCall(
