@@ -1,4 +1,4 @@
-/** Console output for commands: human lines, or one JSON document with --json. */
+/** Console output for commands: human lines, or one JSON object with --json. */
 
 /** Global flags every command sees. */
 export interface GlobalOptions {
@@ -13,9 +13,13 @@ export function say(line = ''): void {
   process.stdout.write(line + '\n');
 }
 
-/** Prints a value as JSON to stdout. */
-export function sayJson(value: unknown): void {
-  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+/**
+ * Prints a command's `--json` result: one JSON object on one line of stdout, never a bare
+ * array or several documents (docs/json.md). Values use the forms of json-values.ts.
+ */
+export function sayJson<T extends object>(value: T extends readonly unknown[] ? never : T): void {
+  if (Array.isArray(value) || value === null) throw new TypeError('a --json result is one JSON object');
+  process.stdout.write(JSON.stringify(value) + '\n');
 }
 
 /** Formats a table of rows with left-aligned columns. */

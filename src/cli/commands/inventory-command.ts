@@ -18,6 +18,7 @@ import { resolve } from 'node:path';
 import { parseTier } from '../parse-options.js';
 import { withContext, type CommandContext } from '../command-context.js';
 import { say, sayJson } from '../output.js';
+import { jsonTime, jsonTimeOrNull } from '../json-values.js';
 import { defaultIdentityFile } from '../../config/load-config.js';
 import { identityFile } from '../../restore/decrypting-source.js';
 
@@ -57,7 +58,7 @@ export function registerInventory(program: Command): void {
             j.status = 'Expired';
           }
         }
-        if (ctx.flags.json) return sayJson(jobs);
+        if (ctx.flags.json) return sayJson({ jobs: jobs.map(publicJob) });
         if (jobs.length === 0) return say('no inventory jobs recorded; start one with "backup inventory request"');
         for (const j of jobs) say(`${j.jobId}  ${j.status}  requested ${j.createdAt}`);
       }),
@@ -129,6 +130,11 @@ export function registerInventory(program: Command): void {
         say(`catalog rebuilt from ${result.from === 'catalog-snapshot' ? 'the newest catalog snapshot' : 'the archive descriptions'}: ${result.archives} archives${result.addedFromDescriptions ? ` (${result.addedFromDescriptions} from descriptions)` : ''}; "backup list" shows them`);
       }),
     );
+}
+
+/** An inventory job as `inventory status --json` shows it. */
+function publicJob(j: JobRecord) {
+  return { jobId: j.jobId, status: j.status, createdAt: jsonTime(j.createdAt), completedAt: jsonTimeOrNull(j.completedAt) };
 }
 
 /** Starts a listing; returns the job token to record, or null when the backend lists at once (S3). */

@@ -9,6 +9,9 @@ import { abortStaleUploads } from '../../storage/abort-stale-uploads.js';
 import { parseDuration } from '../parse-options.js';
 import { withContext } from '../command-context.js';
 import { say, sayJson, table } from '../output.js';
+import { jsonTime, jsonTimeOrNull } from '../json-values.js';
+import type { OpenUpload } from '../../storage/backend.js';
+import type { VaultInfo } from '../../storage/glacier/vault-admin.js';
 import { formatBytes } from '../../ui/format-units.js';
 
 /** Registers the vault housekeeping commands. */
@@ -33,7 +36,7 @@ export function registerVault(program: Command): void {
     .action((_o, cmd: Command) =>
       withContext(cmd, { checkDataDir: false }, async (ctx) => {
         const info = await (await ctx.vault()).describeVault();
-        if (ctx.flags.json) return sayJson(info);
+        if (ctx.flags.json) return sayJson(publicVault(info));
         say(`${info.vaultName}: ${info.numberOfArchives} archives, ${formatBytes(info.sizeInBytes)} as of the last inventory (${info.lastInventoryDate ?? 'none yet'}); created ${info.creationDate}; ${info.vaultArn}`);
       }),
     );
@@ -44,7 +47,7 @@ export function registerVault(program: Command): void {
     .action((_o, cmd: Command) =>
       withContext(cmd, { checkDataDir: false }, async (ctx) => {
         const vaults = await (await ctx.vault()).listVaults();
-        if (ctx.flags.json) return sayJson(vaults);
+        if (ctx.flags.json) return sayJson({ vaults: vaults.map(publicVault) });
         say(table(['vault', 'archives', 'size', 'created'], vaults.map((v) => [v.vaultName, String(v.numberOfArchives), formatBytes(v.sizeInBytes), v.creationDate])));
       }),
     );
@@ -57,7 +60,7 @@ export function registerVault(program: Command): void {
     .action((_o, cmd: Command) =>
       withContext(cmd, { checkDataDir: false }, async (ctx) => {
         const list = await (await ctx.backend()).listUploads();
-        if (ctx.flags.json) return sayJson(list);
+        if (ctx.flags.json) return sayJson({ uploads: list.map(publicUpload) });
         if (list.length === 0) return say('no multipart uploads in progress');
         say(table(['upload id', 'created', 'object'], list.map((u) => [u.uploadId, u.createdAt, u.label.slice(0, 60)])));
       }),
@@ -72,7 +75,7 @@ export function registerVault(program: Command): void {
         const ms = parseDuration(opts.olderThan, '--older-than');
         const keep = journaledUploadIds(ctx.db);
         const aborted = await abortStaleUploads(await ctx.backend(), { olderThanMs: ms, now: new Date(), keep });
-        if (ctx.flags.json) return sayJson(aborted);
+        if (ctx.flags.json) return sayJson({ olderThan: opts.olderThan, aborted: aborted.map(publicUpload), kept: keep.size });
         say(`aborted ${aborted.length} upload(s) older than ${opts.olderThan}${keep.size ? `; kept ${keep.size} that a pending backup will resume` : ''}`);
       }),
     );
@@ -119,4 +122,14 @@ export function registerVault(program: Command): void {
         }
       }),
     );
+}
+
+/** A vault as `vault describe|list --json` show it. */
+function publicVault(v: VaultInfo) {
+  return { vaultName: v.vaultName, vaultArn: v.vaultArn, createdAt: jsonTime(v.creationDate), lastInventoryAt: jsonTimeOrNull(v.lastInventoryDate), archives: v.numberOfArchives, bytes: v.sizeInBytes };
+}
+
+/** An open multipart upload as `uploads list|abort --json` show it. */
+function publicUpload(u: OpenUpload) {
+  return { uploadId: u.uploadId, createdAt: jsonTime(u.createdAt), label: u.label };
 }
