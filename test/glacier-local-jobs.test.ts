@@ -5,7 +5,6 @@
  * output expiry, and the inventory's refresh lag.
  */
 import assert from 'node:assert/strict';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import {
   CompleteMultipartUploadCommand,
@@ -267,7 +266,8 @@ describe('archive retrieval and inventories (jobs complete at once)', () => {
 
 describe('job timing, output expiry and inventory refresh', () => {
   test('a job takes its tier delay: InProgress (no output yet), then Succeeded', async (t) => {
-    const s = await startTestServer({ jobDelaysMs: { Expedited: 800, Standard: 60_000 } });
+    let now = Date.now();
+    const s = await startTestServer({ clock: () => now, jobDelaysMs: { Expedited: 800, Standard: 60_000 } });
     t.after(() => s.cleanup());
     const c = s.client;
     await c.send(new CreateVaultCommand({ accountId: '-', vaultName: 'slow' }));
@@ -281,7 +281,7 @@ describe('job timing, output expiry and inventory refresh', () => {
     assert.equal(d.SHA256TreeHash, undefined, 'no tree hash for a whole-archive job in progress');
     await expectGlacierError(output(c, 'slow', fast), 'InvalidParameterValueException', 400, /not currently available/);
     assert.deepEqual((await c.send(new ListJobsCommand({ accountId: '-', vaultName: 'slow', completed: 'false' }))).JobList!.map((j) => j.JobId), [fast, standard]);
-    await sleep(900);
+    now += 900;
     const done = await c.send(new DescribeJobCommand({ accountId: '-', vaultName: 'slow', jobId: fast }));
     assert.equal(done.StatusCode, 'Succeeded');
     assert.equal(Date.parse(done.CompletionDate!) - Date.parse(done.CreationDate!), 800);
@@ -290,14 +290,15 @@ describe('job timing, output expiry and inventory refresh', () => {
   });
 
   test('job output expires after the output TTL: the job is gone', async (t) => {
-    const s = await startTestServer({ jobOutputTtlMs: 300 });
+    let now = Date.now();
+    const s = await startTestServer({ clock: () => now, jobOutputTtlMs: 300 });
     t.after(() => s.cleanup());
     const c = s.client;
     await c.send(new CreateVaultCommand({ accountId: '-', vaultName: 'ttl' }));
     const a = await upload(c, 'ttl', pattern(5000, 1));
     const jobId = await startJob(c, 'ttl', { Type: 'archive-retrieval', ArchiveId: a });
     assert.equal((await output(c, 'ttl', jobId)).bytes.length, 5000);
-    await sleep(400);
+    now += 400;
     await expectGlacierError(c.send(new DescribeJobCommand({ accountId: '-', vaultName: 'ttl', jobId })), 'ResourceNotFoundException', 404);
     await expectGlacierError(output(c, 'ttl', jobId), 'ResourceNotFoundException', 404);
     assert.deepEqual((await c.send(new ListJobsCommand({ accountId: '-', vaultName: 'ttl' }))).JobList, []);
@@ -305,12 +306,15 @@ describe('job timing, output expiry and inventory refresh', () => {
 
   test('with a refresh period the inventory lags: counts, inventory jobs and DeleteVault follow the last refresh', async (t) => {
     const period = 1500;
-    const s = await startTestServer({ inventoryRefreshMs: period });
+    let now = Date.now();
+    const s = await startTestServer({ clock: () => now, inventoryRefreshMs: period });
     t.after(() => s.cleanup());
     const c = s.client;
     await c.send(new CreateVaultCommand({ accountId: '-', vaultName: 'lag' }));
     const created = Date.parse((await c.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'lag' }))).CreationDate!);
-    const untilRefresh = async (k: number) => sleep(Math.max(0, created + k * period - Date.now() + 100));
+    const untilRefresh = (k: number) => {
+      now = created + k * period + 100;
+    };
 
     const a = await upload(c, 'lag', pattern(4000, 1));
     let d = await c.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'lag' }));
@@ -318,7 +322,7 @@ describe('job timing, output expiry and inventory refresh', () => {
     assert.equal(d.LastInventoryDate, undefined);
     await expectGlacierError(startJob(c, 'lag', { Type: 'inventory-retrieval' }), 'ResourceNotFoundException', 404, /Inventory not found/);
 
-    await untilRefresh(1);
+    untilRefresh(1);
     d = await c.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'lag' }));
     assert.equal(d.NumberOfArchives, 1);
     assert.equal(d.SizeInBytes, 4000);
@@ -331,7 +335,7 @@ describe('job timing, output expiry and inventory refresh', () => {
     assert.deepEqual(inv.ArchiveList.map((x) => x.ArchiveId), [a]);
     await expectGlacierError(c.send(new DeleteVaultCommand({ accountId: '-', vaultName: 'lag' })), 'InvalidParameterValueException', 400, /recently written/);
 
-    await untilRefresh(2);
+    untilRefresh(2);
     d = await c.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'lag' }));
     assert.equal(d.NumberOfArchives, 0);
     assert.equal(Date.parse(d.LastInventoryDate!), created + 2 * period);

@@ -38,7 +38,7 @@ export async function uploadArchive(ctx: OperationContext): Promise<void> {
       treeHash: body.treeHash,
       chunkSize: body.size,
       uploadRow: null,
-      createdAt: Math.max(ctx.now, Date.now()),
+      createdAt: Math.max(ctx.now, ctx.clock()),
     });
     ctx.reply(201, {
       Location: locationOf(ctx.config, vault.name, 'archives', archiveId),
@@ -56,7 +56,7 @@ export async function deleteArchive(ctx: OperationContext): Promise<void> {
   const vault = requireVault(ctx);
   const archive = findArchive(ctx, vault, ctx.route.archiveId!);
   if (archive.deletedAt === null) {
-    ctx.store.markArchiveDeleted(archive, Math.max(ctx.now, Date.now()));
+    ctx.store.markArchiveDeleted(archive, Math.max(ctx.now, ctx.clock()));
     for (const id of ctx.store.takePurgeableArchives()) await ctx.files.removeArchive(id);
   }
   ctx.reply(204, {});

@@ -64,6 +64,8 @@ export interface ServerParts {
   stats: ServerStats;
   config: ServerConfig;
   credentials: Credentials;
+  /** The server's clock (epoch ms) for everything it records and times; signatures are checked against the real clock. */
+  clock: () => number;
   /** Fires when the server closes: pending fault delays end and their connections are dropped. */
   shutdown: AbortSignal;
 }
@@ -71,7 +73,7 @@ export interface ServerParts {
 /** Serves one request. Never rejects: failures become Glacier error responses or dropped connections. */
 export async function handleGlacierRequest(parts: ServerParts, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const { stats, faults, config } = parts;
-  const now = Date.now();
+  const now = parts.clock();
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const rawPath = q < 0 ? url : url.slice(0, q);
@@ -142,7 +144,7 @@ export async function handleGlacierRequest(parts: ServerParts, req: IncomingMess
     const headers = headerMap(req.rawHeaders);
     const header = (name: string): string | undefined => headers.get(name)?.join(',');
     const sigReq = { method: req.method ?? 'GET', rawPath, rawQuery, headers };
-    const expectation = { credentials: parts.credentials, region: config.region, service: 'glacier', now: new Date(now) };
+    const expectation = { credentials: parts.credentials, region: config.region, service: 'glacier', now: new Date(Date.now()) };
     const declared = header('x-amz-content-sha256');
     let body: Buffer = Buffer.alloc(0);
     if (streaming) {
@@ -177,6 +179,7 @@ export async function handleGlacierRequest(parts: ServerParts, req: IncomingMess
       route,
       query,
       now,
+      clock: parts.clock,
       store: parts.store,
       files: parts.files,
       config,

@@ -123,7 +123,7 @@ export async function completeMultipartUpload(ctx: OperationContext): Promise<vo
       treeHash: computed,
       chunkSize: upload.partSize,
       uploadRow: upload.id,
-      createdAt: Math.max(ctx.now, Date.now()),
+      createdAt: Math.max(ctx.now, ctx.clock()),
     });
   } catch (err) {
     // a concurrent Complete (or Abort) of the same upload won the race

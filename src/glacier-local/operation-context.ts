@@ -29,6 +29,8 @@ export interface OperationContext {
   query: URLSearchParams;
   /** Request arrival time (epoch ms); every timestamp the request records uses it. */
   now: number;
+  /** The server's clock, for the instant a long request (an upload) finishes. */
+  clock: () => number;
   store: GlacierStore;
   files: ArchiveFiles;
   config: ServerConfig;

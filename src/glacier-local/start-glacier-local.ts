@@ -66,9 +66,10 @@ export interface GlacierLocalOptions {
   /** S3: the smallest part CompleteMultipartUpload accepts before the last; default 5 MiB as in S3 (tests may lower it). */
   s3MinPartSize?: number;
   /**
-   * S3: the server's clock (epoch ms) for object times and restore timing, so tests
-   * can move time forward; default Date.now. Signatures are always checked against
-   * the real clock.
+   * The server's clock (epoch ms) for everything both sides record and time (vault,
+   * archive, upload and job times, job completion and output expiry, inventory
+   * refreshes, S3 object times and restores), so tests move time forward instead of
+   * sleeping; default Date.now. Signatures are always checked against the real clock.
    */
   clock?: () => number;
 }
@@ -136,6 +137,7 @@ export async function startGlacierLocal(opts: GlacierLocalOptions): Promise<Glac
   const shutdown = new AbortController();
   const stats = new ServerStats();
   const faults = new FaultInjector(opts.faults ?? []);
+  const clock = opts.clock ?? Date.now;
   const parts: ServerParts = {
     store,
     files,
@@ -143,6 +145,7 @@ export async function startGlacierLocal(opts: GlacierLocalOptions): Promise<Glac
     stats,
     credentials,
     shutdown: shutdown.signal,
+    clock,
     config: {
       region,
       accountId,
@@ -160,7 +163,7 @@ export async function startGlacierLocal(opts: GlacierLocalOptions): Promise<Glac
     stats,
     credentials,
     shutdown: shutdown.signal,
-    clock: opts.clock ?? Date.now,
+    clock,
     config: {
       region,
       restoreDelaysMs: structuredClone(opts.restoreDelaysMs ?? {}),
@@ -172,7 +175,7 @@ export async function startGlacierLocal(opts: GlacierLocalOptions): Promise<Glac
   const inflight = new Set<Promise<void>>();
   let server: Server;
   try {
-    await recover(store, files);
+    await recover(store, files, clock());
     await objectFiles.sweep(new Map([...s3Store.liveDataIds(), ...s3Store.openUploadFiles()]));
     server = createServer({ requestTimeout: 0, headersTimeout: 60_000, keepAliveTimeout: 5_000 }, (req, res) => {
       const handled = isS3Request(req) ? handleS3Request(s3Parts, req, res) : handleGlacierRequest(parts, req, res);
@@ -225,9 +228,9 @@ export function isS3Request(req: IncomingMessage): boolean {
 }
 
 /** Finishes what a crash interrupted: a completed upload whose directory was not yet renamed; then removes orphaned files. */
-async function recover(store: GlacierStore, files: ArchiveFiles): Promise<void> {
-  store.settleJobs(Date.now());
-  for (const job of store.expireJobs(Date.now())) {
+async function recover(store: GlacierStore, files: ArchiveFiles, now: number): Promise<void> {
+  store.settleJobs(now);
+  for (const job of store.expireJobs(now)) {
     if (job.action === 'InventoryRetrieval') await files.removeJobOutput(job.jobId);
   }
   for (const archiveId of store.takePurgeableArchives()) await files.removeArchive(archiveId);
