@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'DATA_DIR_MISSING'
   | 'STATE_DIR_UNWRITABLE'
   | 'TARGET_NOT_EMPTY'
+  /** Something the user named (a seq, a point in time, a --path, a directory) does not exist. Never a storage 404: that is VAULT_ITEM_NOT_FOUND. */
   | 'NOT_FOUND'
   | 'IDENTITY'
   // the catalog does not know archives that exist: it was lost or replaced (the message gives the recovery command)
@@ -46,7 +47,7 @@ export type ErrorCode =
   | 'VAULT'
   | 'VAULT_AUTH'
   | 'VAULT_NOT_FOUND'
-  /** An archive, job or upload the vault does not know (a 404 mid-command: a failure, not bad usage). */
+  /** An object, job or upload the vault or bucket does not know (a 404 mid-command: a failure, not bad usage). */
   | 'VAULT_ITEM_NOT_FOUND'
   | 'NETWORK'
   | 'UPLOAD_FAILED'

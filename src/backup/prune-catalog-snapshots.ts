@@ -2,11 +2,10 @@
  * Catalog snapshots pile up, one per run; only the newest few are worth keeping (a rebuild
  * uses the newest). This deletes the older ones from storage, then forgets them. Idempotent:
  * a crash between the two leaves a row whose object is gone, and the next prune's delete
- * finds nothing (NOT_FOUND) and forgets it.
+ * (idempotent, see Backend.delete) finds nothing and forgets it.
  */
 import type { Db } from '../catalog/open-catalog.js';
 import { forgetCatalogSnapshot, listCatalogSnapshots } from '../catalog/inventory-store.js';
-import { isBackupError } from '../errors.js';
 import type { Backend } from '../storage/backend.js';
 
 /** Snapshots kept when vault.keepCatalogSnapshots is not set: a few, in case the newest is damaged. */
@@ -16,11 +15,7 @@ export const DEFAULT_KEEP_CATALOG_SNAPSHOTS = 3;
 export async function pruneCatalogSnapshots(db: Db, backend: Pick<Backend, 'delete'>, keep: number): Promise<number> {
   const old = listCatalogSnapshots(db).slice(keep);
   for (const s of old) {
-    try {
-      await backend.delete(s.archiveId);
-    } catch (err) {
-      if (!isBackupError(err, 'NOT_FOUND')) throw err;
-    }
+    await backend.delete(s.archiveId);
     forgetCatalogSnapshot(db, s.archiveId);
   }
   return old.length;

@@ -121,7 +121,7 @@ export interface VaultErrorContext {
   endpoint: string;
   /** The operation, e.g. "UploadMultipartPart". */
   operation: string;
-  /** The sub-resource addressed, e.g. "job abc" or "archive xyz"; a 404 on it is NOT_FOUND rather than VAULT_NOT_FOUND. */
+  /** The sub-resource addressed, e.g. "job abc" or "archive xyz"; a 404 on it is VAULT_ITEM_NOT_FOUND rather than VAULT_NOT_FOUND. */
   resource?: string;
 }
 
@@ -140,8 +140,8 @@ const authNames = new Set([
 
 /**
  * Maps the error a vault request finally failed with to a BackupError: VAULT_AUTH for
- * signature/credential failures, VAULT_NOT_FOUND for a missing vault, NOT_FOUND for a missing
- * job/upload/archive, NETWORK for connection failures (naming the endpoint), ABORTED stays,
+ * signature/credential failures, VAULT_NOT_FOUND for a missing vault, VAULT_ITEM_NOT_FOUND for a
+ * missing job/upload/archive (exit 1: never the user's NOT_FOUND, exit 2), NETWORK for connection failures (naming the endpoint), ABORTED stays,
  * VAULT otherwise. Never includes credentials: only the error's name and message.
  */
 export function toVaultError(err: unknown, ctx: VaultErrorContext): BackupError {

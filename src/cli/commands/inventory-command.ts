@@ -193,9 +193,8 @@ async function settleOrphans(ctx: CommandContext, unknown: Reconciliation['unkno
     } else if (o.action === 'adopt-snapshot') {
       recordCatalogSnapshot(ctx.db, { ...o, description: unknown.find((u) => u.archiveId === o.archiveId)!.description });
     } else {
-      await backend.delete(o.archiveId).catch((err: unknown) => {
-        if (!isBackupError(err, 'NOT_FOUND')) throw err;
-      });
+      // idempotent: an object already gone is not an error
+      await backend.delete(o.archiveId);
     }
   }
   return plan;

@@ -61,7 +61,7 @@ export type SessionUploadOptions = Omit<UploadArchiveOptions, keyof VaultTarget 
 
 /**
  * A vault bound to its client, retry policy and limiter. Every operation throws BackupError
- * (VAULT_AUTH, VAULT_NOT_FOUND, NOT_FOUND, NETWORK, VAULT, UPLOAD_FAILED, CHECKSUM_MISMATCH,
+ * (VAULT_AUTH, VAULT_NOT_FOUND, VAULT_ITEM_NOT_FOUND, NETWORK, VAULT, UPLOAD_FAILED, CHECKSUM_MISMATCH,
  * ABORTED). close() releases the client's sockets; the session is unusable afterwards.
  */
 export interface VaultSession {
