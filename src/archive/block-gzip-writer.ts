@@ -109,6 +109,20 @@ export class BlockGzipWriter {
     }
   }
 
+  /**
+   * Like write, without a promise when none is needed: when `data` fits in the block being
+   * filled it is copied and null is returned; otherwise the write's promise (a block is cut).
+   * Callers must await a returned promise before the next put or write.
+   */
+  put(data: Uint8Array): Promise<void> | null {
+    this.check();
+    if (data.length >= this.blockSize - this.fill) return this.write(data);
+    this.block.set(data, this.fill);
+    this.fill += data.length;
+    this.raw += data.length;
+    return null;
+  }
+
   /** Compresses what is left, writes every block, fsyncs the file and returns the result. */
   async finish(): Promise<BlockGzipResult> {
     this.check();

@@ -45,7 +45,7 @@ const SPARSE_IN_EXTENSION = 21;
 
 /** Tar block size: headers and bodies are padded to multiples of it. */
 export const BLOCK = 512;
-const GNU_MAGIC = 'ustar  \0';
+const GNU_MAGIC_BYTES = Buffer.from('ustar  \0', 'latin1');
 const LONG_LINK_NAME = '././@LongLink';
 
 /** Zero bytes that pad a body of `size` bytes to the next 512-byte boundary. */
@@ -115,9 +115,9 @@ function encodeBlock(f: Omit<GnuHeaderFields, 'name' | 'linkname'> & { name: Buf
   writeNumber(b, 116, 8, f.gid);
   writeNumber(b, 124, 12, f.size);
   writeNumber(b, 136, 12, f.mtime);
-  b.write(f.typeflag, 156, 'latin1');
+  b[156] = f.typeflag.charCodeAt(0);
   f.linkname.copy(b, 157, 0, 100);
-  b.write(GNU_MAGIC, 257, 'latin1');
+  GNU_MAGIC_BYTES.copy(b, 257);
   writeString(b, 265, 32, f.uname ?? '');
   writeString(b, 297, 32, f.gname ?? '');
   if (f.devMajor !== undefined) writeNumber(b, 329, 8, f.devMajor);
@@ -136,20 +136,43 @@ function encodeBlock(f: Omit<GnuHeaderFields, 'name' | 'linkname'> & { name: Buf
 
 /** The header checksum: the sum of all 512 bytes with the checksum field read as spaces. */
 export function headerChecksum(block: Uint8Array): number {
-  let sum = 0;
-  for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 0x20 : block[i];
+  let sum = 8 * 0x20;
+  for (let i = 0; i < 148; i++) sum += block[i];
+  for (let i = 156; i < BLOCK; i++) sum += block[i];
   return sum;
 }
 
 function writeChecksum(b: Buffer): void {
   // six octal digits, NUL, space: what GNU tar writes
-  b.write(`${headerChecksum(b).toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  writeOctal(b, 148, 7, headerChecksum(b));
+  b[155] = 0x20;
 }
 
 /** Up to `width - 1` bytes of a string, NUL-terminated (the field is zero-filled). */
 function writeString(b: Buffer, offset: number, width: number, value: string): void {
+  if (value === '') return;
+  // owner names are ASCII nearly always: written in place, no intermediate buffer
+  if (value.length < width && isAscii(value)) {
+    b.write(value, offset, 'latin1');
+    return;
+  }
   const bytes = Buffer.from(value, 'utf8');
   bytes.copy(b, offset, 0, Math.min(bytes.length, width - 1));
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
+  return true;
+}
+
+/** `width - 1` octal digits of a non-negative safe integer that fits them, then a NUL. */
+function writeOctal(b: Buffer, offset: number, width: number, value: number): void {
+  let v = value;
+  for (let i = offset + width - 2; i >= offset; i--) {
+    b[i] = 0x30 + (v % 8);
+    v = Math.floor(v / 8);
+  }
+  b[offset + width - 1] = 0;
 }
 
 /**
@@ -158,6 +181,11 @@ function writeString(b: Buffer, offset: number, width: number, value: string): v
  */
 function writeNumber(b: Buffer, offset: number, width: number, value: number | bigint): void {
   if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new RangeError(`tar header number out of range: ${value}`);
+  // the common case without BigInt: a non-negative number that fits the octal digits
+  if (typeof value === 'number' && value >= 0 && value < 8 ** (width - 1)) {
+    writeOctal(b, offset, width, value);
+    return;
+  }
   const n = BigInt(value);
   if (n >= 0n && n < 8n ** BigInt(width - 1)) {
     b.write(`${n.toString(8).padStart(width - 1, '0')}\0`, offset, 'latin1');
