@@ -3,14 +3,23 @@
  * is one, otherwise verified reads from the backend after warming the objects up (a Glacier
  * retrieval job per archive or MiB-aligned byte range, an S3 restore per object). Warm-ups
  * for every archive are started at once and recorded in the catalog; a later invocation
- * reuses them. Unverified bytes are never handed out: a local copy is checked against the
- * catalog's block hashes (or tree hash) first, and a damaged one is replaced by a retrieval
- * when there is offsite storage; every read is then verified block by block.
+ * reuses them. Unverified bytes are never handed out, and each block is hashed once:
+ *
+ * - a local copy is checked against the catalog's block hashes (or tree hash) before the
+ *   restore writes anything, and a damaged one is replaced by a retrieval when there is
+ *   offsite storage. The copy stays open from that check on and reads of the checked
+ *   blocks come from that descriptor without a second SHA-256: the state directory is the
+ *   backup user's own, so only that user could change the file in between, and a block
+ *   changed by accident (bit rot, a full disk) still fails gzip's CRC-32 and length check
+ *   of its inflated bytes, which lie inside the bytes that were hashed. Blocks outside the
+ *   checked ranges are verified as they are read;
+ * - retrieved bytes are verified block by block as they are read, before any of a block
+ *   is handed out.
  */
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Db } from '../catalog/open-catalog.js';
 import type { ArchiveRecord } from '../catalog/archive-store.js';
 import { findRetrievalJob, recordJob, updateJob, type JobRecord } from '../catalog/job-store.js';
@@ -18,9 +27,12 @@ import { BackupError, isBackupError } from '../errors.js';
 import type { Backend, Tier } from '../storage/backend.js';
 import type { ByteRange } from './plan-byte-ranges.js';
 import type { GzipBlock } from '../archive/gzip-block.js';
-import { blockChecks, findDamage, verifiedBlocks } from './verify-blocks.js';
+import { blockChecks, openChecked, verifiedBlocks } from './verify-blocks.js';
 
 export type { Tier } from '../storage/backend.js';
+
+/** Bytes per read of a local copy: one gzip block's worth, so blocks reach the inflater in few pieces. */
+const READ_CHUNK = 1024 * 1024;
 
 /** Compressed bytes of one archive, readable by range. */
 export interface ArchiveSource {
@@ -47,6 +59,8 @@ export interface PreparedSources {
   retrievedBytes: number;
   jobsStarted: number;
   jobsReused: number;
+  /** Local copies held open since they were checked (see closeSources). */
+  held: FileHandle[];
 }
 
 /** A local file holding an archive, if it still exists. */
@@ -60,11 +74,20 @@ export function localCopyOf(a: ArchiveRecord): string | undefined {
  * warm-ups are started (or reused) all at once. Without `wait`, throws RETRIEVAL_PENDING
  * while any is still in progress.
  */
-export async function prepareSources(
-  deps: { db: Db; stateDir: string; backend?: () => Promise<Backend>; signal: AbortSignal; log: (line: string) => void },
-  needs: readonly ArchiveNeed[],
-  opts: { tier: Tier; wait: boolean },
-): Promise<PreparedSources> {
+export async function prepareSources(deps: SourceDeps, needs: readonly ArchiveNeed[], opts: { tier: Tier; wait: boolean }): Promise<PreparedSources> {
+  const held: FileHandle[] = [];
+  try {
+    return await prepare(deps, needs, opts, held);
+  } catch (err) {
+    await Promise.all(held.map((fh) => fh.close()));
+    throw err;
+  }
+}
+
+/** What preparing sources uses. */
+type SourceDeps = { db: Db; stateDir: string; backend?: () => Promise<Backend>; signal: AbortSignal; log: (line: string) => void };
+
+async function prepare(deps: SourceDeps, needs: readonly ArchiveNeed[], opts: { tier: Tier; wait: boolean }, held: FileHandle[]): Promise<PreparedSources> {
   const sources = new Map<number, ArchiveSource>();
   const readers = new Map<number, (input: Readable, r: ByteRange) => Readable>();
   const remote: Array<{ need: ArchiveNeed; ranges: Array<ByteRange | null> }> = [];
@@ -75,15 +98,26 @@ export async function prepareSources(
     const verified = (input: Readable, r: ByteRange) => (checks.length ? verifiedBlocks(input, checks, r, `archive ${a.seq} (${a.fileName})`) : input);
     readers.set(a.seq, verified);
     const local = localCopyOf(a);
-    const damage = local ? await findDamage(local, { size: a.size, treeHash: a.treeHash, blocks: need.blocks ?? [] }, need.ranges) : undefined;
+    const copy = local ? await openChecked(local, { size: a.size, treeHash: a.treeHash, blocks: need.blocks ?? [] }, need.ranges) : undefined;
+    if (copy) held.push(copy.fh);
+    const damage = copy?.damage;
     if (local && damage) {
       if (!deps.backend || !a.archiveId) {
         throw new BackupError('CHECKSUM_MISMATCH', `the local copy ${local} of archive ${a.seq} is damaged (${damage.what}) and ${a.archiveId ? 'the config has no offsite storage' : 'it was never uploaded'}; nothing was restored from it`, { subject: local });
       }
       deps.log(`the local copy ${local} of archive ${a.seq} is damaged (${damage.what}); retrieving the archive from offsite storage instead`);
     }
-    if (local && !damage) {
-      sources.set(a.seq, { from: 'local', read: (r) => verified(createReadStream(local, { start: r.start, end: r.end }), r) });
+    if (copy && !damage) {
+      const checked = need.ranges ?? [{ start: 0, end: a.size - 1 }];
+      const fh = copy.fh;
+      sources.set(a.seq, {
+        from: 'local',
+        read: (r) => {
+          const input = Readable.from(readRange(fh, r), { objectMode: false });
+          // checked blocks were hashed when the copy was opened; anything else is hashed now
+          return checked.some((c) => c.start <= r.start && r.end <= c.end) ? input : verified(input, r);
+        },
+      });
     } else {
       if (!need.archive.archiveId) {
         throw new BackupError('NOT_FOUND', `archive ${need.archive.seq} (${need.archive.fileName}) has no local copy and was never uploaded; it cannot be restored`);
@@ -91,7 +125,7 @@ export async function prepareSources(
       remote.push({ need, ranges: need.ranges ?? [null] });
     }
   }
-  const result: PreparedSources = { sources, downloads: [], retrievedBytes: 0, jobsStarted: 0, jobsReused: 0 };
+  const result: PreparedSources = { sources, downloads: [], retrievedBytes: 0, jobsStarted: 0, jobsReused: 0, held };
   if (remote.length === 0) return result;
   if (!deps.backend) throw new BackupError('CONFIG_INVALID', 'archives must be retrieved from offsite storage but the config has neither "vault" nor "s3"; add the one they were stored in, or restore with --from-archives');
   const backend = await deps.backend();
@@ -187,6 +221,22 @@ export async function discardDownloads(db: Db, prepared: PreparedSources): Promi
     await rm(d.path, { force: true });
     updateJob(db, d.jobId, { status: 'Succeeded', outputPath: null });
   }
+}
+
+/** Bytes [start, end] of an open file, read 1 MiB at a time into fresh buffers (a stream over a held descriptor that never closes it). */
+async function* readRange(fh: FileHandle, r: ByteRange): AsyncGenerator<Buffer> {
+  for (let pos = r.start; pos <= r.end; ) {
+    const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, r.end - pos + 1));
+    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+    if (bytesRead === 0) throw new BackupError('CHECKSUM_MISMATCH', `the local copy ended at byte ${pos} while it was read; it changed after it was checked`);
+    pos += bytesRead;
+    yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
+  }
+}
+
+/** Closes the local copies the sources read from; call it once the restore is done with them, whether or not it succeeded. */
+export async function closeSources(prepared: PreparedSources): Promise<void> {
+  await Promise.all(prepared.held.splice(0).map((fh) => fh.close()));
 }
 
 function tierHours(tier: Tier): string {

@@ -18,7 +18,7 @@ import type { TreeNode } from './tree-at.js';
 import { compareUtf8 } from '../scan/compare-utf8.js';
 import type { Backend } from '../storage/backend.js';
 import { isSpecialType } from '../scan/tree-entry.js';
-import { discardDownloads, prepareSources, type ArchiveNeed, type Tier } from './archive-sources.js';
+import { closeSources, discardDownloads, prepareSources, type ArchiveNeed, type Tier } from './archive-sources.js';
 import { extractSpan, type Span } from './extract-span.js';
 import { prepareTarget } from './prepare-target.js';
 import { RestoreTarget, type RestoreTargetOptions } from '../archive/restore-target.js';
@@ -79,7 +79,6 @@ export async function restoreFromCatalog(
   deps.log(`restoring archive ${target.seq} (${target.createdAt}): ${files.length} files from ${plans.length} of the chain's ${chain.length} archives; ${needBytes} of ${chainBytes} compressed bytes needed`);
 
   const prepared = await prepareSources(deps, plans.map((p) => p.need), { tier: req.tier, wait: req.wait });
-  throwIfAborted(signal);
   for (const [seq, sa] of sealed) prepared.sources.set(seq, decryptingSource(prepared.sources.get(seq)!, archives.get(seq)!, sa));
 
   const out = new RestoreTarget(req.to, targetOpts);
@@ -89,6 +88,7 @@ export async function restoreFromCatalog(
   let written = 0;
   let bytes = 0;
   try {
+    throwIfAborted(signal);
     for (const n of nodes) {
       if (n.type === 'dir') {
         await out.ensureDir(n.path);
@@ -121,6 +121,7 @@ export async function restoreFromCatalog(
     await out.setDirTimes(nodes.filter((n) => n.type === 'dir'));
   } finally {
     out.close();
+    await closeSources(prepared);
   }
   await discardDownloads(db, prepared);
   return {
@@ -271,6 +272,7 @@ async function restoreWholeChain(
     }
   } finally {
     out.close();
+    await closeSources(prepared);
   }
   await discardDownloads(deps.db, prepared);
   return { seq: target.seq, createdAt: target.createdAt, archivesUsed: chain.length, ...total, bytes: 0, retrievedBytes: prepared.retrievedBytes, chainBytes, jobsStarted: prepared.jobsStarted };

@@ -7,7 +7,7 @@
  * hash instead.
  */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { GzipBlock } from '../archive/gzip-block.js';
 import { BackupError } from '../errors.js';
@@ -45,31 +45,60 @@ export function hasBlockHashes(blocks: readonly GzipBlock[]): boolean {
 export async function findDamage(path: string, a: { size: number; treeHash: string; blocks: readonly GzipBlock[] }, ranges: readonly ByteRange[] | null): Promise<Damage | undefined> {
   const fh = await open(path, 'r');
   try {
-    const size = (await fh.stat()).size;
-    if (size !== a.size) return { what: `it is ${size} bytes, the catalog says ${a.size}` };
-    if (!hasBlockHashes(a.blocks)) {
-      const hasher = new TreeHasher();
-      const buf = Buffer.allocUnsafe(1024 * 1024);
-      for (let pos = 0; pos < size; ) {
-        const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - pos), pos);
-        if (bytesRead === 0) return { what: 'it ended early' };
-        hasher.update(buf.subarray(0, bytesRead));
-        pos += bytesRead;
-      }
-      return hasher.digest() === a.treeHash ? undefined : { what: 'its tree hash differs from the catalog' };
-    }
-    for (const c of blockChecks(a.blocks, a.size)) {
-      if (ranges && !ranges.some((r) => c.start <= r.end && r.start < c.end)) continue;
-      const buf = Buffer.allocUnsafe(c.end - c.start);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, c.start);
-      if (bytesRead !== buf.length || createHash('sha256').update(buf).digest('hex') !== c.sha256) {
-        return { what: `gzip block ${c.index} (bytes ${c.start}-${c.end - 1}) differs from the catalog` };
-      }
-    }
-    return undefined;
+    return await damageIn(fh, a, ranges);
   } finally {
     await fh.close();
   }
+}
+
+/** A local copy checked against the catalog and held open, so that later reads come from the very file that was checked. */
+export interface CheckedCopy {
+  /** Open for reading; the caller closes it. */
+  fh: FileHandle;
+  /** What is wrong with it; undefined when it matches. */
+  damage?: Damage;
+}
+
+/**
+ * findDamage on a file that stays open: each checked block's SHA-256 is computed once,
+ * here, and a read of those blocks through `fh` later needs no second hash (see
+ * prepareSources for why that read can be trusted).
+ */
+export async function openChecked(path: string, a: { size: number; treeHash: string; blocks: readonly GzipBlock[] }, ranges: readonly ByteRange[] | null): Promise<CheckedCopy> {
+  const fh = await open(path, 'r');
+  try {
+    return { fh, damage: await damageIn(fh, a, ranges) };
+  } catch (err) {
+    await fh.close();
+    throw err;
+  }
+}
+
+async function damageIn(fh: FileHandle, a: { size: number; treeHash: string; blocks: readonly GzipBlock[] }, ranges: readonly ByteRange[] | null): Promise<Damage | undefined> {
+  const size = (await fh.stat()).size;
+  if (size !== a.size) return { what: `it is ${size} bytes, the catalog says ${a.size}` };
+  if (!hasBlockHashes(a.blocks)) {
+    const hasher = new TreeHasher();
+    const buf = Buffer.allocUnsafe(1024 * 1024);
+    for (let pos = 0; pos < size; ) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, size - pos), pos);
+      if (bytesRead === 0) return { what: 'it ended early' };
+      hasher.update(buf.subarray(0, bytesRead));
+      pos += bytesRead;
+    }
+    return hasher.digest() === a.treeHash ? undefined : { what: 'its tree hash differs from the catalog' };
+  }
+  let buf = Buffer.allocUnsafe(0);
+  for (const c of blockChecks(a.blocks, a.size)) {
+    if (ranges && !ranges.some((r) => c.start <= r.end && r.start < c.end)) continue;
+    if (buf.length < c.end - c.start) buf = Buffer.allocUnsafe(c.end - c.start);
+    const block = buf.subarray(0, c.end - c.start);
+    const { bytesRead } = await fh.read(block, 0, block.length, c.start);
+    if (bytesRead !== block.length || createHash('sha256').update(block).digest('hex') !== c.sha256) {
+      return { what: `gzip block ${c.index} (bytes ${c.start}-${c.end - 1}) differs from the catalog` };
+    }
+  }
+  return undefined;
 }
 
 /**
