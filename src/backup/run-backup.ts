@@ -15,7 +15,8 @@ import type { Config } from '../config/load-config.js';
 import type { Db } from '../catalog/open-catalog.js';
 import { chainBroken, commitArchive, getArchive, latestArchive, listArchives, nextSeq, pendingUploads } from '../catalog/archive-store.js';
 import { catalogPath } from '../catalog/open-catalog.js';
-import { guardLostCatalog } from './lost-catalog-guard.js';
+import { guardLostCatalog, guardLostCatalogOffsite } from './lost-catalog-guard.js';
+import { latestListing } from '../catalog/inventory-store.js';
 import { hasSnapshot, loadSnapshot } from '../catalog/snapshot-store.js';
 import { updateRun } from '../catalog/run-store.js';
 import { BackupError, throwIfAborted } from '../errors.js';
@@ -36,7 +37,7 @@ import { formatArchiveName, newChainId } from './archive-name.js';
 import { chooseLevel } from './choose-level.js';
 import type { Backend, Stored, UploadSource } from '../storage/backend.js';
 import { finishUpload, recordUploaded, settleStagedFile } from './finish-upload.js';
-import { uploadJournal } from '../catalog/upload-journal-store.js';
+import { orphanUploads, uploadJournal } from '../catalog/upload-journal-store.js';
 import { recoverInterrupted } from './recover-interrupted.js';
 import { checkLocal } from '../check/check-local.js';
 import { formatDuration } from '../ui/format-units.js';
@@ -108,6 +109,16 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
     configPath: config.configPath,
     hasVault: !!(config.vault ?? config.s3),
   });
+  if (deps.backend && listArchives(db).length === 0) {
+    await guardLostCatalogOffsite({
+      set: config.set,
+      fetchedDescriptions: (latestListing(db)?.objects ?? []).map((o) => o.description),
+      journaled: orphanUploads(db),
+      backend: await deps.backend(),
+      catalogPath: catalogPath(config.stateDir),
+      configPath: config.configPath,
+    });
+  }
   if (!opts.dryRun) {
     await mkdir(stagingDir, { recursive: true });
     const r = await recoverInterrupted(db, stagingDir, deps.backend, now(), deps.runId);

@@ -103,6 +103,8 @@ export interface BackendInfo {
   minimumStorageDays: number;
   /** Whether warming up works per byte range (Glacier) or only for whole objects (S3). */
   rangedWarmUp: boolean;
+  /** Whether list() answers at once (S3, memory) rather than by starting an inventory job that takes hours (Glacier). */
+  listsAtOnce: boolean;
 }
 
 /**

@@ -41,7 +41,7 @@ export function memoryBackend(opts: { partSize?: number; cold?: boolean } = {}):
   let failPart: number | undefined;
 
   return {
-    info: { kind: 'memory', location: 'memory', minimumStorageDays: 0, rangedWarmUp: false },
+    info: { kind: 'memory', location: 'memory', minimumStorageDays: 0, rangedWarmUp: false, listsAtOnce: true },
     ids: () => [...objects.keys()],
     partsReceived: () => partsReceived,
     failPart(index) {

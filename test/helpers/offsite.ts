@@ -17,8 +17,13 @@ export interface Offsite {
   close(): Promise<void>;
 }
 
-/** Starts a server over its own directory (outside stateDir, so a lost stateDir keeps the vault) and writes a config. */
-export async function startOffsite(opts: { vault?: Record<string, unknown>; archive?: Record<string, unknown>; faults?: FaultRule[]; jobDelaysMs?: Record<string, number>; extra?: Record<string, unknown> } = {}): Promise<Offsite> {
+/**
+ * Starts a server over its own directory (outside stateDir, so a lost stateDir keeps the vault) and writes a config:
+ * a vault, or with `s3` a bucket "backups" on the server's S3 side (the caller creates it).
+ */
+export async function startOffsite(
+  opts: { vault?: Record<string, unknown>; s3?: Record<string, unknown>; archive?: Record<string, unknown>; faults?: FaultRule[]; jobDelaysMs?: Record<string, number>; extra?: Record<string, unknown> } = {},
+): Promise<Offsite> {
   const root = mkdtempSync(join(tmpdir(), 'backup-offsite-'));
   const data = join(root, 'data');
   const stateDir = join(root, 'state');
@@ -32,7 +37,9 @@ export async function startOffsite(opts: { vault?: Record<string, unknown>; arch
       set: 'offsite',
       stateDir,
       archive: { blockSizeKiB: 64, ...opts.archive },
-      vault: { name: 'test-vault', endpoint: server.endpoint, partSizeMiB: 1, concurrency: 4, maxRetries: 10, ...opts.vault },
+      ...(opts.s3
+        ? { s3: { bucket: 'backups', prefix: 'pre/', endpoint: server.endpoint, partSizeMiB: 5, concurrency: 2, maxRetries: 3, ...opts.s3 } }
+        : { vault: { name: 'test-vault', endpoint: server.endpoint, partSizeMiB: 1, concurrency: 4, maxRetries: 10, ...opts.vault } }),
       ...opts.extra,
     }),
   );

@@ -17,6 +17,7 @@ export function glacierBackend(session: VaultSession, opts: { pollMs: number; on
     location: `vault ${session.vaultName} (${session.endpoint})`,
     minimumStorageDays: 90,
     rangedWarmUp: true,
+    listsAtOnce: false,
   };
   return {
     info,

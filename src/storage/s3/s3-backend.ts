@@ -141,7 +141,7 @@ export function openS3(cfg: S3Config, opts: OpenS3Options = {}, client = createS
     call('HeadObject', (signal) => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }), { abortSignal: signal }), `object ${key}`);
 
   const backend: Backend = {
-    info: { kind: 's3', location: `s3://${bucket}/${cfg.prefix} (${where})`, storageClass: cfg.storageClass, minimumStorageDays: minimumStorageDays(cfg.storageClass), rangedWarmUp: false },
+    info: { kind: 's3', location: `s3://${bucket}/${cfg.prefix} (${where})`, storageClass: cfg.storageClass, minimumStorageDays: minimumStorageDays(cfg.storageClass), rangedWarmUp: false, listsAtOnce: true },
 
     put: (p) => put(p),
 
