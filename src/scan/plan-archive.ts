@@ -46,109 +46,177 @@ export function snapshotEntryEqual(a: TreeEntry, b: TreeEntry): boolean {
   );
 }
 
-/** Plans one archive: dumpdir listings, the files to store, deletions, the next snapshot and counts. */
-export function planArchive(input: PlanInput): ArchivePlan {
-  const incremental = input.level > 0 && input.previous !== null;
-  const previous: ReadonlyMap<string, TreeEntry> = incremental ? input.previous! : new Map();
-  const current = input.current.entries;
-  if (current.length === 0 || current[0].path !== '') {
-    throw new BackupError('INTERNAL', 'planArchive: the scan has no entry for the data directory itself');
+/** Where the planner's decisions go, as they are made. */
+export interface PlanSink {
+  /** Every entry of the next snapshot, in path order (carried ones included), with what was decided for it. */
+  entry?(e: TreeEntry, d: { status: 'added' | 'changed' | 'unchanged'; stored: boolean; carried: boolean }): void;
+  /**
+   * A directory whose listing is complete, after everything below it (so in post-order);
+   * `ord` numbers directories in path order (0 is the data directory). `changed`: its
+   * snapshot record differs from the previous one.
+   */
+  dir(d: PlannedDir & { ord: number; changed: boolean }): void;
+  /** A previous path that is gone or whose type changed, in path order. */
+  deleted(path: string): void;
+}
+
+/**
+ * The planner, streaming: `push` the scanned entries in path order (compareUtf8), say which
+ * paths were `unreadable` before pushing anything that sorts after them, then `end`. The
+ * previous snapshot comes as an iterator in the same order and is read as far as the scan
+ * has come, so memory holds the listings of the open directories, not the tree.
+ */
+export class ArchivePlanner {
+  readonly counts = { added: 0, changed: 0, unchanged: 0, deleted: 0, bytes: 0 };
+  /** Entries of the next snapshot so far. */
+  entries = 0;
+  private readonly previous: Iterator<TreeEntry> | null;
+  private prevHead: TreeEntry | undefined;
+  private readonly unreadableRoots = new Set<string>();
+  private readonly open: Array<PlannedDir & { ord: number; changed: boolean }> = [];
+  private dirs = 0;
+  private started = false;
+
+  constructor(
+    previous: Iterable<TreeEntry> | null,
+    readonly level: number,
+    private readonly sink: PlanSink,
+  ) {
+    this.previous = level > 0 && previous ? previous[Symbol.iterator]() : null;
+    this.advance();
   }
 
-  const carried = incremental ? carriedOver(current, input.current.unreadableDirs, previous) : new Set<TreeEntry>();
-  const merged = carried.size === 0 ? current : mergeSorted(current, [...carried].sort((a, b) => compareUtf8(a.path, b.path)));
+  /** A path whose contents could not be read: what the previous snapshot had at and below it is kept. */
+  unreadable(path: string): void {
+    this.unreadableRoots.add(path);
+  }
 
-  const dirs: PlannedDir[] = [];
-  const listings = new Map<string, PlannedDir['listing']>();
-  const files: TreeEntry[] = [];
-  const snapshot: TreeEntry[] = [];
-  const counts = { added: 0, changed: 0, unchanged: 0, deleted: 0, bytes: 0 };
-  const added: string[] = [];
-  const changed: string[] = [];
-  // previous entries seen again here with the same type: when that is all of them, nothing was deleted
-  let seenAgain = 0;
+  /** The next scanned entry; entries come in path order, the data directory ("") first. */
+  push(e: TreeEntry): void {
+    if (!this.started) {
+      if (e.path !== '') throw new BackupError('INTERNAL', 'planArchive: the scan has no entry for the data directory itself');
+      this.started = true;
+    }
+    while (this.prevHead !== undefined && compareUtf8(this.prevHead.path, e.path) < 0) this.unseen();
+    let prev: TreeEntry | undefined;
+    if (this.prevHead !== undefined && this.prevHead.path === e.path) {
+      prev = this.prevHead;
+      this.advance();
+    }
+    if (prev !== undefined && prev.type !== e.type && e.path !== '') this.deletedPath(prev.path);
+    this.place(e, prev, false);
+  }
 
-  for (const e of merged) {
-    const isCarried = carried.has(e);
-    let listing: PlannedDir['listing'] | undefined;
+  /** After the last entry: the rest of the previous snapshot, then the open directories. */
+  end(): void {
+    if (!this.started) throw new BackupError('INTERNAL', 'planArchive: the scan has no entry for the data directory itself');
+    while (this.prevHead !== undefined) this.unseen();
+    while (this.open.length > 0) this.close();
+  }
+
+  private advance(): void {
+    const r = this.previous?.next();
+    this.prevHead = r && !r.done ? r.value : undefined;
+  }
+
+  /** A previous entry the scan did not see: carried when it is under an unreadable path, otherwise deleted. */
+  private unseen(): void {
+    const p = this.prevHead!;
+    this.advance();
+    if (p.path === '') return;
+    if (atOrBelowAny(p.path, this.unreadableRoots) && this.place(p, p, true)) return;
+    this.deletedPath(p.path);
+  }
+
+  private deletedPath(path: string): void {
+    this.counts.deleted++;
+    this.sink.deleted(path);
+  }
+
+  private close(): void {
+    this.sink.dir(this.open.pop()!);
+  }
+
+  /** Records one entry of the next snapshot; false when it has no parent directory (only a carried entry may not). */
+  private place(e: TreeEntry, prev: TreeEntry | undefined, carried: boolean): boolean {
+    while (this.open.length > 0 && !isBelow(e.path, this.open[this.open.length - 1].entry.path)) this.close();
+    let parent: PlannedDir | undefined;
     let name = '';
     if (e.path !== '') {
       const slash = e.path.lastIndexOf('/');
-      listing = listings.get(slash === -1 ? '' : e.path.slice(0, slash));
-      name = e.path.slice(slash + 1);
-      if (!listing) {
+      parent = this.open[this.open.length - 1];
+      if (parent === undefined || parent.entry.path !== (slash === -1 ? '' : e.path.slice(0, slash))) {
         // a carried entry whose parent is no longer a directory here has nowhere to go
-        if (isCarried) continue;
+        if (carried) return false;
         throw new BackupError('INTERNAL', `planArchive: ${e.path} has no parent directory in the scan`);
       }
+      name = e.path.slice(slash + 1);
     }
-    snapshot.push(e);
-    const prev = isCarried ? e : previous.get(e.path);
-    if (prev !== undefined && prev.type === e.type) seenAgain++;
+    this.entries++;
     let flag: DumpdirFlag;
+    let stored = false;
     if (e.type === 'dir') {
       flag = 'D';
-      const own: PlannedDir['listing'] = [];
-      listings.set(e.path, own);
-      dirs.push({ entry: e, listing: own });
+      this.open.push({ entry: e, listing: [], ord: this.dirs++, changed: !carried && (prev === undefined || !snapshotEntryEqual(prev, e)) });
     } else {
-      flag = prev !== undefined && (isCarried || snapshotEntryEqual(prev, e)) ? 'N' : 'Y';
+      flag = prev !== undefined && (carried || snapshotEntryEqual(prev, e)) ? 'N' : 'Y';
       if (flag === 'Y') {
-        files.push(e);
-        counts.bytes += e.size;
+        stored = true;
+        this.counts.bytes += e.size;
       }
     }
-    // names are appended in full-path byte order, which is name byte order among siblings
-    listing?.push({ name, flag });
-    if (e.path === '') continue;
-    if (prev === undefined) added.push(e.path);
-    else if (prev.type !== e.type || flag === 'Y') changed.push(e.path);
-    else counts.unchanged++;
-  }
-
-  const deleted: string[] = [];
-  if (incremental && seenAgain < previous.size) {
-    const now = new Map<string, TreeEntry['type']>();
-    for (const e of snapshot) now.set(e.path, e.type);
-    for (const p of previous.values()) {
-      if (p.path !== '' && now.get(p.path) !== p.type) deleted.push(p.path);
+    parent?.listing.push({ name, flag });
+    let status: 'added' | 'changed' | 'unchanged' = 'unchanged';
+    if (e.path !== '') {
+      if (prev === undefined) status = 'added';
+      else if (prev.type !== e.type || flag === 'Y') status = 'changed';
+      this.counts[status]++;
     }
-    deleted.sort(compareUtf8);
+    this.sink.entry?.(e, { status, stored, carried });
+    return true;
   }
-  counts.added = added.length;
-  counts.changed = changed.length;
-  counts.deleted = deleted.length;
-
-  return { level: input.level, dirs, files, deleted, snapshot, counts, added, changed };
 }
 
-/** Previous entries at or below an unreadable path that this scan could not see. */
-function carriedOver(current: TreeEntry[], unreadable: string[], previous: ReadonlyMap<string, TreeEntry>): Set<TreeEntry> {
-  const carried = new Set<TreeEntry>();
-  if (unreadable.length === 0) return carried;
-  const roots = new Set(unreadable);
-  const seen = new Set<string>();
-  for (const e of current) seen.add(e.path);
-  for (const p of previous.values()) {
-    if (!seen.has(p.path) && atOrBelowAny(p.path, roots)) carried.add(p);
-  }
-  return carried;
+/** Plans one archive in memory (the streaming planner collected): dumpdir listings, the files to store, deletions, the next snapshot and counts. */
+export function planArchive(input: PlanInput): ArchivePlan {
+  const incremental = input.level > 0 && input.previous !== null;
+  const previous = incremental ? [...input.previous!.values()].sort((a, b) => compareUtf8(a.path, b.path)) : null;
+  const dirs: PlannedDir[] = [];
+  const files: TreeEntry[] = [];
+  const snapshot: TreeEntry[] = [];
+  const deleted: string[] = [];
+  const added: string[] = [];
+  const changed: string[] = [];
+  const planner = new ArchivePlanner(previous, input.level, {
+    entry(e, d) {
+      snapshot.push(e);
+      if (d.stored) files.push(e);
+      if (d.status === 'added') added.push(e.path);
+      else if (d.status === 'changed') changed.push(e.path);
+    },
+    dir(d) {
+      dirs[d.ord] = { entry: d.entry, listing: d.listing };
+    },
+    deleted(path) {
+      deleted.push(path);
+    },
+  });
+  if (incremental) for (const p of input.current.unreadableDirs) planner.unreadable(p);
+  for (const e of input.current.entries) planner.push(e);
+  planner.end();
+  return { level: input.level, dirs, files, deleted, snapshot, counts: { ...planner.counts }, added, changed };
+}
+
+/** True when `path` is strictly below the directory `dir` ("" is the data directory). */
+function isBelow(path: string, dir: string): boolean {
+  return dir === '' ? path !== '' : path.length > dir.length && path.charCodeAt(dir.length) === 0x2f && path.startsWith(dir);
 }
 
 function atOrBelowAny(path: string, roots: ReadonlySet<string>): boolean {
+  if (roots.size === 0) return false;
   if (roots.has('') || roots.has(path)) return true;
   for (let i = path.lastIndexOf('/'); i > 0; i = path.lastIndexOf('/', i - 1)) {
     if (roots.has(path.slice(0, i))) return true;
   }
   return false;
-}
-
-function mergeSorted(a: TreeEntry[], b: TreeEntry[]): TreeEntry[] {
-  const out: TreeEntry[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) out.push(compareUtf8(a[i].path, b[j].path) <= 0 ? a[i++] : b[j++]);
-  while (i < a.length) out.push(a[i++]);
-  while (j < b.length) out.push(b[j++]);
-  return out;
 }

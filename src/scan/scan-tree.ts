@@ -2,27 +2,27 @@
  * Walks the data directory and records what change detection compares: type, permission
  * bits, size, mtime/ctime in nanoseconds, device, inode, owner, symlink target.
  *
- * The walk is a queue drained by a bounded number of concurrent tasks (a directory listing
- * or one lstat each), so neither the JS stack nor the number of open requests grows with
- * the depth or width of the tree. Trouble with one entry is a warning and the walk goes on;
- * only a missing data directory, an abort or an unexpected internal error stops it.
+ * The walk streams: entries come out one at a time in full-path UTF-8 byte order (the
+ * order of the snapshot table), so the planner merges them with the previous snapshot as
+ * they come and nothing holds the whole tree. Memory holds the listings of the directories
+ * on the way down (and, rarely, of a directory whose subtree sorts after a sibling's), not
+ * the tree. Full-path order is not plain depth-first order: "a-b" and its subtree sort
+ * before "a/x" ('-' < '/'), so each directory's names are sorted together with "name/"
+ * keys standing for the subtrees, and a subtree is walked when its key comes up.
+ *
+ * Trouble with one entry is a warning and the walk goes on; only a missing data directory,
+ * an abort or an unexpected internal error stops it.
  */
-import { lstatSync } from 'node:fs';
-import { readdir, readlink, stat } from 'node:fs/promises';
+import { lstatSync, readlinkSync } from 'node:fs';
+import { readdir, stat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import { resolve } from 'node:path';
-import { asError, BackupError, throwIfAborted } from '../errors.js';
+import { BackupError, throwIfAborted } from '../errors.js';
 import { compareUtf8 } from './compare-utf8.js';
 import { fsPath, nameFromBytes } from './name-bytes.js';
 import type { ExcludeMatcher } from './exclude-matcher.js';
 import type { EntryType, TreeEntry } from './tree-entry.js';
 
-/**
- * Concurrent filesystem requests. libuv runs them on its thread pool (4 threads by default),
- * so on a local disk 4 to 64 measure the same (scan-tree-scale.test.ts prints the figures);
- * a deeper queue pays off on storage with long round trips (network filesystems, cold disks).
- */
-const SCAN_CONCURRENCY = 32;
 /** Entries between two onProgress calls. */
 const PROGRESS_EVERY = 1000;
 
@@ -66,37 +66,32 @@ export interface ScanOptions {
   onProgress?: (entries: number) => void;
 }
 
-interface DirTask {
-  kind: 'dir';
-  rel: string;
-  abs: string;
-  entry: TreeEntry;
-  /** Set when lstat of its entries is refused: the directory is reported unreadable once. */
-  denied?: boolean;
+/** One name of a directory being walked: the entry itself, or (key ending in "/") the subtree below it. */
+interface Item {
+  key: string;
+  entry?: TreeEntry;
+  /** For a subtree: the directory's absolute path and its names, read when its entry came up. */
+  dir?: { rel: string; abs: string; names: Buffer[] };
 }
 
-interface StatTask {
-  kind: 'stat';
-  parent: DirTask;
-  name: string;
-}
-
-type Task = DirTask | StatTask;
-
-
-/** Scans the tree under `root`. Throws DATA_DIR_MISSING when root is not a directory, ABORTED on abort. */
-export async function scanTree(root: string, opts: ScanOptions = {}): Promise<ScanResult> {
+/**
+ * Walks the tree under `root`, calling `onEntry` for every recorded entry in full-path UTF-8
+ * byte order (the data directory first, as ""), and `onUnreadable` for each path whose
+ * contents could not be read, before any entry that sorts after it. Both are synchronous:
+ * the walk awaits only to list a directory. Throws DATA_DIR_MISSING when root is not a
+ * directory, ABORTED on abort.
+ */
+export async function walkTree(root: string, opts: ScanOptions, onEntry: (e: TreeEntry) => void, onUnreadable: (path: string) => void): Promise<void> {
   const rootAbs = resolve(root);
   const exclude = opts.exclude ?? (() => false);
   const warn = (path: string, code: ScanWarning['code'], message: string) => opts.onWarning?.({ path, code, message });
-  const entries: TreeEntry[] = [];
-  const unreadableDirs: string[] = [];
+  let recorded = 0;
   let nextProgress = PROGRESS_EVERY;
   const record = (e: TreeEntry) => {
-    entries.push(e);
-    if (entries.length >= nextProgress) {
+    onEntry(e);
+    if (++recorded >= nextProgress) {
       nextProgress += PROGRESS_EVERY;
-      opts.onProgress?.(entries.length);
+      opts.onProgress?.(recorded);
     }
   };
   const missingRoot = (why: string, cause?: unknown) =>
@@ -113,135 +108,141 @@ export async function scanTree(root: string, opts: ScanOptions = {}): Promise<Sc
   }
   if (!rootStat.isDirectory()) throw missingRoot('is not a directory');
 
-  const listDir = async (dir: DirTask, queue: Task[]) => {
-    let names: Buffer[];
+  /** The names in a directory, or null when it cannot be listed (reported; an unreadable one is recorded by the caller). */
+  const listNames = async (rel: string, abs: string): Promise<Buffer[] | 'vanished' | 'unreadable'> => {
+    throwIfAborted(opts.signal);
     try {
-      names = await readdir(fsPath(dir.abs), { encoding: 'buffer' });
+      return await readdir(fsPath(abs), { encoding: 'buffer' });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') {
-        if (dir.rel === '') throw missingRoot('disappeared during the scan', err);
-        warn(dir.rel, 'vanished', 'directory disappeared during the scan; skipped');
-        return;
+        if (rel === '') throw missingRoot('disappeared during the scan', err);
+        warn(rel, 'vanished', 'directory disappeared during the scan; skipped');
+        return 'vanished';
       }
-      record(dir.entry);
-      unreadableDirs.push(dir.rel);
-      warn(dir.rel, 'unreadable-dir', `cannot list this directory (${code ?? (err as Error).message}); its previous backup is kept`);
-      return;
+      onUnreadable(rel);
+      warn(rel, 'unreadable-dir', `cannot list this directory (${code ?? (err as Error).message}); its previous backup is kept`);
+      return 'unreadable';
     }
-    record(dir.entry);
+  };
+
+  /** The sorted items of one directory: an entry per name, and a subtree item after each directory to descend into. */
+  const itemsOf = (rel: string, abs: string, names: Buffer[]): Item[] => {
+    const items: Item[] = [];
+    let denied = false;
     for (const raw of names) {
       // a name that is not valid UTF-8 keeps its bytes (see name-bytes.ts)
       const name = nameFromBytes(raw);
-      queue.push({ kind: 'stat', parent: dir, name });
-    }
-  };
-
-  const statEntry = async (task: StatTask, queue: Task[]) => {
-    const { parent, name } = task;
-    const rel = join(parent.rel, name);
-    const abs = parent.abs === '/' ? `/${name}` : `${parent.abs}/${name}`;
-    let st: BigIntStats;
-    try {
-      // synchronous: a thread-pool round trip costs more than the lstat itself (100,000 files:
-      // 2.2 s of async lstat → under 0.6 s); readdir stays async, so the event loop still turns once per directory
-      st = lstatSync(fsPath(abs), { bigint: true });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') {
-        if (!exclude(rel, false)) warn(rel, 'vanished', 'disappeared during the scan; skipped');
-      } else if (code === 'EACCES' || code === 'EPERM') {
-        // no search permission on the parent: none of its entries can be examined
-        if (!parent.denied) {
-          parent.denied = true;
-          unreadableDirs.push(parent.rel);
-          warn(parent.rel, 'unreadable-dir', `cannot examine the entries of this directory (${code}); its previous backup is kept`);
-        }
-      } else {
-        unreadableDirs.push(rel);
-        warn(rel, 'unreadable-dir', `cannot be examined (${code ?? (err as Error).message}); its previous backup is kept`);
-      }
-      return;
-    }
-    const isDir = st.isDirectory();
-    if (exclude(rel, isDir)) return;
-    if (isDir) {
-      if (opts.oneFileSystem && st.dev !== rootStat.dev) record(toEntry(rel, 'dir', st));
-      else queue.push({ kind: 'dir', rel, abs, entry: toEntry(rel, 'dir', st) });
-    } else if (st.isFile()) {
-      record(toEntry(rel, 'file', st));
-    } else if (st.isSymbolicLink()) {
-      let target: Buffer;
+      const childRel = join(rel, name);
+      const childAbs = abs === '/' ? `/${name}` : `${abs}/${name}`;
+      let st: BigIntStats;
       try {
-        target = await readlink(fsPath(abs), { encoding: 'buffer' });
+        // synchronous: a thread-pool round trip costs more than the lstat itself
+        st = lstatSync(fsPath(childAbs), { bigint: true });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        // EINVAL: no longer a symlink (replaced between lstat and readlink)
-        if (code === 'ENOENT' || code === 'EINVAL') warn(rel, 'vanished', 'symlink disappeared during the scan; skipped');
-        else {
-          unreadableDirs.push(rel);
-          warn(rel, 'unreadable-dir', `cannot read this symlink (${code ?? (err as Error).message}); its previous backup is kept`);
+        if (code === 'ENOENT' || code === 'ENOTDIR') {
+          if (!exclude(childRel, false)) warn(childRel, 'vanished', 'disappeared during the scan; skipped');
+        } else if (code === 'EACCES' || code === 'EPERM') {
+          // no search permission on the directory: none of its entries can be examined
+          if (!denied) {
+            denied = true;
+            onUnreadable(rel);
+            warn(rel, 'unreadable-dir', `cannot examine the entries of this directory (${code}); its previous backup is kept`);
+          }
+        } else {
+          onUnreadable(childRel);
+          warn(childRel, 'unreadable-dir', `cannot be examined (${code ?? (err as Error).message}); its previous backup is kept`);
         }
-        return;
+        continue;
       }
-      const linkTarget = nameFromBytes(target);
-      record(toEntry(rel, 'symlink', st, linkTarget));
-    } else if (st.isFIFO()) {
-      record(toEntry(rel, 'fifo', st));
-    } else if (st.isCharacterDevice()) {
-      record(toEntry(rel, 'chardev', st));
-    } else if (st.isBlockDevice()) {
-      record(toEntry(rel, 'blockdev', st));
-    } else if (!st.isSocket()) {
-      warn(rel, 'special', 'is a special file tar cannot store; skipped');
+      const isDir = st.isDirectory();
+      if (exclude(childRel, isDir)) continue;
+      if (isDir) {
+        const entry = toEntry(childRel, 'dir', st);
+        if (opts.oneFileSystem && st.dev !== rootStat.dev) items.push({ key: name, entry });
+        else items.push({ key: name, entry, dir: { rel: childRel, abs: childAbs, names: [] } });
+      } else if (st.isFile()) {
+        items.push({ key: name, entry: toEntry(childRel, 'file', st) });
+      } else if (st.isSymbolicLink()) {
+        let target: Buffer;
+        try {
+          target = readlinkSync(fsPath(childAbs), { encoding: 'buffer' });
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          // EINVAL: no longer a symlink (replaced between lstat and readlink)
+          if (code === 'ENOENT' || code === 'EINVAL') warn(childRel, 'vanished', 'symlink disappeared during the scan; skipped');
+          else {
+            onUnreadable(childRel);
+            warn(childRel, 'unreadable-dir', `cannot read this symlink (${code ?? (err as Error).message}); its previous backup is kept`);
+          }
+          continue;
+        }
+        items.push({ key: name, entry: toEntry(childRel, 'symlink', st, nameFromBytes(target)) });
+      } else if (st.isFIFO()) {
+        items.push({ key: name, entry: toEntry(childRel, 'fifo', st) });
+      } else if (st.isCharacterDevice()) {
+        items.push({ key: name, entry: toEntry(childRel, 'chardev', st) });
+      } else if (st.isBlockDevice()) {
+        items.push({ key: name, entry: toEntry(childRel, 'blockdev', st) });
+      } else if (!st.isSocket()) {
+        warn(childRel, 'special', 'is a special file tar cannot store; skipped');
+      }
     }
+    // a directory's subtree sorts right after "name/": after "name-x" and "name.x", before "name0"
+    const withSubtrees: Item[] = [];
+    for (const it of items) {
+      withSubtrees.push(it);
+      if (it.dir) withSubtrees.push({ key: `${it.key}/`, dir: it.dir });
+    }
+    withSubtrees.sort((x, y) => compareUtf8(x.key, y.key));
+    return withSubtrees;
   };
 
-  const rootTask: DirTask = { kind: 'dir', rel: '', abs: rootAbs, entry: toEntry('', 'dir', rootStat) };
-  await drain([rootTask], (task, queue) => (task.kind === 'dir' ? listDir(task, queue) : statEntry(task, queue)), opts.signal);
-  opts.onProgress?.(entries.length);
-  entries.sort((a, b) => compareUtf8(a.path, b.path));
-  unreadableDirs.sort(compareUtf8);
-  return { entries, unreadableDirs };
+  const rootNames = await listNames('', rootAbs);
+  if (rootNames === 'vanished') return;
+  record(toEntry('', 'dir', rootStat));
+  if (rootNames === 'unreadable') {
+    opts.onProgress?.(recorded);
+    return;
+  }
+  // one frame per directory being walked: its sorted items and the next one to take
+  const stack: Array<{ items: Item[]; next: number }> = [{ items: itemsOf('', rootAbs, rootNames), next: 0 }];
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1];
+    if (top.next === top.items.length) {
+      stack.pop();
+      continue;
+    }
+    const it = top.items[top.next++];
+    if (it.key.endsWith('/')) {
+      // the subtree of a directory whose entry came up earlier (and was listed then)
+      const d = it.dir!;
+      if (d.names.length > 0) stack.push({ items: itemsOf(d.rel, d.abs, d.names), next: 0 });
+      d.names = [];
+      continue;
+    }
+    if (it.dir) {
+      // listed when its entry comes up: one that vanished has no entry, an unreadable one no subtree
+      const names = await listNames(it.dir.rel, it.dir.abs);
+      if (names === 'vanished') {
+        it.dir.names = [];
+        continue;
+      }
+      it.dir.names = names === 'unreadable' ? [] : names;
+    }
+    record(it.entry!);
+  }
+  opts.onProgress?.(recorded);
 }
 
-/**
- * Runs tasks from `queue` (last in, first out: depth first, which keeps the queue short)
- * with at most SCAN_CONCURRENCY in flight; tasks may push more. Resolves when the queue is
- * empty and nothing is running; rejects on the first task error or on abort.
- */
-function drain(queue: Task[], run: (task: Task, queue: Task[]) => Promise<void>, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolveAll, rejectAll) => {
-    let active = 0;
-    let settled = false;
-    const fail = (err: unknown) => {
-      if (settled) return;
-      settled = true;
-      rejectAll(asError(err));
-    };
-    const pump = () => {
-      if (settled) return;
-      try {
-        throwIfAborted(signal);
-      } catch (err) {
-        fail(err);
-        return;
-      }
-      while (active < SCAN_CONCURRENCY && queue.length > 0) {
-        const task = queue.pop()!;
-        active++;
-        run(task, queue).then(() => {
-          active--;
-          pump();
-        }, fail);
-      }
-      if (active === 0 && queue.length === 0) {
-        settled = true;
-        resolveAll();
-      }
-    };
-    pump();
-  });
+/** Scans the whole tree into memory (walkTree collected): for tests and small trees; runs stream instead. */
+export async function scanTree(root: string, opts: ScanOptions = {}): Promise<ScanResult> {
+  const entries: TreeEntry[] = [];
+  const unreadableDirs: string[] = [];
+  await walkTree(root, opts, (e) => entries.push(e), (p) => unreadableDirs.push(p));
+  unreadableDirs.sort(compareUtf8);
+  return { entries, unreadableDirs };
 }
 
 function toEntry(path: string, type: EntryType, st: BigIntStats, linkTarget?: string): TreeEntry {
