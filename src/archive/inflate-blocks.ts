@@ -9,7 +9,7 @@
  * one are yielded first.
  */
 import { promisify } from 'node:util';
-import { gunzip as gunzipCallback } from 'node:zlib';
+import { constants, gunzip as gunzipCallback } from 'node:zlib';
 
 const gunzip = promisify(gunzipCallback);
 
@@ -23,19 +23,33 @@ const DEFAULT_IN_FLIGHT = 4;
 const MIN_CHUNK = 16 * 1024;
 const MAX_CHUNK = 64 * 1024 * 1024;
 
+/** How to inflate. */
+export interface InflateOptions {
+  maxInFlight?: number;
+  /**
+   * The input past `lengths` is only the start of the last member (a range cut inside a
+   * gzip block): it is inflated as far as it goes, with no trailer to check. Only for input
+   * authenticated otherwise (age chunks).
+   */
+  lastIsCut?: boolean;
+}
+
 /**
  * The inflated bytes of the gzip members in `input`, in order. `lengths` are the members'
  * compressed lengths; input beyond their sum belongs to one more member (the last one,
  * whose length need not be known). The caller may stop iterating at any time; it owns
  * (and destroys) `input`.
  */
-export async function* inflateBlocks(input: AsyncIterable<Uint8Array>, lengths: readonly number[], maxInFlight = DEFAULT_IN_FLIGHT): AsyncGenerator<Buffer> {
+export async function* inflateBlocks(input: AsyncIterable<Uint8Array>, lengths: readonly number[], opts: InflateOptions = {}): AsyncGenerator<Buffer> {
+  const maxInFlight = opts.maxInFlight ?? DEFAULT_IN_FLIGHT;
   const pending: Array<Promise<Buffer>> = [];
-  const start = (member: Buffer) => {
+  const start = (member: Buffer, cut = false) => {
     // an output buffer the size the member's trailer announces (ISIZE, the input size mod 2^32):
-    // one trip to the thread pool per member instead of one per 16 KiB, each waiting for the event loop
-    const isize = member.length >= 18 ? member.readUInt32LE(member.length - 4) : 0;
-    const p = gunzip(member, { chunkSize: Math.min(Math.max(isize, MIN_CHUNK), MAX_CHUNK) });
+    // one trip to the thread pool per member instead of one per 16 KiB, each waiting for the event loop;
+    // a cut member has no trailer, and stored data (the most it can hold) inflates to about its own size
+    const isize = cut ? member.length : member.length >= 18 ? member.readUInt32LE(member.length - 4) : 0;
+    const chunkSize = Math.min(Math.max(isize, MIN_CHUNK), MAX_CHUNK);
+    const p = gunzip(member, cut ? { chunkSize, finishFlush: constants.Z_SYNC_FLUSH } : { chunkSize });
     // awaited in order below; this keeps a failure from counting as unhandled if the caller stops first
     p.catch(() => undefined);
     pending.push(p);
@@ -60,6 +74,6 @@ export async function* inflateBlocks(input: AsyncIterable<Uint8Array>, lengths: 
       }
     }
   }
-  if (have > 0) start(Buffer.concat(parts, have));
+  if (have > 0) start(Buffer.concat(parts, have), opts.lastIsCut);
   while (pending.length > 0) yield await pending.shift()!;
 }

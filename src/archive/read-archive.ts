@@ -21,6 +21,8 @@ export interface ReadArchiveOptions extends TarReadOptions {
    * the input past their sum is one more member. Given, the members inflate in parallel.
    */
   memberLengths?: readonly number[];
+  /** With memberLengths: the input past them is only the start of a member (see InflateOptions.lastIsCut). */
+  lastIsCut?: boolean;
 }
 
 /**
@@ -79,7 +81,7 @@ function tarBytes(input: Readable, opts: ReadArchiveOptions): { bytes: AsyncIter
     return { bytes: mapErrors(input), close: () => input.destroy() };
   }
   if (opts.memberLengths) {
-    const inflated = inflateBlocks(input, opts.memberLengths);
+    const inflated = inflateBlocks(input, opts.memberLengths, { lastIsCut: opts.lastIsCut });
     return {
       bytes: mapErrors(inflated),
       close: () => {

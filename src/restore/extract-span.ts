@@ -18,6 +18,8 @@ export interface Span {
   members: TreeNode[];
   /** Compressed lengths of the span's gzip blocks but the last (which ends at gzEnd): they inflate in parallel. */
   memberLengths: number[];
+  /** gzEnd lies inside the last block, far enough to read the wanted members (an encrypted archive's ranged read). */
+  lastIsCut?: boolean;
 }
 
 /** Writes one member's body (with a sparse file's map and any extended attributes) where the node says. */
@@ -27,7 +29,7 @@ export type WriteMember = (node: TreeNode, member: Pick<ArchiveMemberRead, 'body
 export async function extractSpan(compressed: Readable, span: Span, write: WriteMember, signal: AbortSignal): Promise<number> {
   const byOffset = new Map(span.members.map((m) => [m.tarOffset, m]));
   let written = 0;
-  for await (const m of readMembersAt(compressed, { rawStart: span.rawStart, offsets: [...byOffset.keys()], memberLengths: span.memberLengths })) {
+  for await (const m of readMembersAt(compressed, { rawStart: span.rawStart, offsets: [...byOffset.keys()], memberLengths: span.memberLengths, lastIsCut: span.lastIsCut })) {
     throwIfAborted(signal);
     await write(byOffset.get(m.tarOffset)!, m);
     written++;

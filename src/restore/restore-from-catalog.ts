@@ -12,7 +12,7 @@ import type { GzipBlock } from '../archive/gzip-block.js';
 import { BackupError, throwIfAborted } from '../errors.js';
 import { loadTreeAt } from './load-tree.js';
 import type { RestorePoint } from './plan-chain.js';
-import { blockIndexFor, memberExtents, rangeBytes, retrievalRanges } from './plan-byte-ranges.js';
+import { blockIndexFor, gzEndFor, memberExtents, rangeBytes, retrievalRanges } from './plan-byte-ranges.js';
 import { selectNodes } from './select-paths.js';
 import type { TreeNode } from './tree-at.js';
 import { compareUtf8 } from '../scan/compare-utf8.js';
@@ -206,7 +206,19 @@ export function planArchiveSpans(archive: ArchiveRecord, blocks: readonly GzipBl
       lastBlock = last;
     }
   }
-  for (const span of spans) span.memberLengths = memberLengthsWithin(blocks, span);
+  // an encrypted archive's chunks authenticate themselves: a span need not run to the end of its last block
+  const cut = !!sealed && partial;
+  for (const span of spans) {
+    if (cut) {
+      const lastMember = span.members[span.members.length - 1];
+      const end = gzEndFor(blocks, gzSize, extents.get(lastMember.tarOffset)!.end, true);
+      if (end < span.gzEnd) {
+        span.gzEnd = end;
+        span.lastIsCut = true;
+      }
+    }
+    span.memberLengths = memberLengthsWithin(blocks, span);
+  }
   const ranges = partial ? retrievalRanges(blocks, gzSize, sorted.map((m) => extents.get(m.tarOffset)!), sealed?.layout) : null;
   // retrieving nearly all of an archive by ranges costs more requests for nothing
   const whole = !ranges || rangeBytes(ranges) > archive.size * 0.9;
