@@ -9,6 +9,7 @@ import type { Config } from '../config/load-config.js';
 import type { Db } from '../catalog/open-catalog.js';
 import { markEmailed, startRun, unsentRuns, updateRun } from '../catalog/run-store.js';
 import { asError, BackupError } from '../errors.js';
+import { catalogFull } from '../catalog/catalog-full.js';
 import { createRunLogger } from '../logs/run-logger.js';
 import { shouldSendEmail } from '../notify/email-policy.js';
 import { renderReport } from '../notify/render-report.js';
@@ -85,8 +86,8 @@ export async function recordedRun(deps: RecordedRunDeps, opts: { full: boolean; 
       }
     }
   } catch (err) {
-    failure = asError(err);
-    log.error(err instanceof BackupError ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`);
+    failure = asError(catalogFull(err, config.stateDir) ?? err);
+    log.error(failure instanceof BackupError ? failure.message : `internal error: ${failure.stack ?? String(failure)}`);
   }
   const status = failure ? (signal.aborted ? 'interrupted' : 'failed') : outcome!.status;
   const summary = summaryLine({
@@ -109,7 +110,13 @@ export async function recordedRun(deps: RecordedRunDeps, opts: { full: boolean; 
   if (!opts.dryRun) log.info(summary);
   if (pingUrl) pingProblem(await sendPing(pingUrl, failure ? 'fail' : 'success', summary));
   if (!opts.dryRun) {
-    updateRun(db, runId, { status, endedAt: new Date().toISOString(), warnings: log.warnings, errors: log.errors, logPath: log.path });
+    try {
+      updateRun(db, runId, { status, endedAt: new Date().toISOString(), warnings: log.warnings, errors: log.errors, logPath: log.path });
+    } catch (err) {
+      // a full disk can refuse the run's record too: the failure stays the news (the next run marks this one interrupted)
+      if (!failure) throw catalogFull(err, config.stateDir) ?? err;
+      log.error(`the run's record could not be written: ${(catalogFull(err, config.stateDir) ?? asError(err)).message}`);
+    }
     // the log file is attached to the email: get every line so far onto disk first
     await log.flush();
     await maybeEmail(config, db, (line) => log.warn(line));

@@ -3,6 +3,7 @@
  * the global flags, and (lazily) the offsite backend. Built in one place so commands stay thin.
  */
 import type { Command } from 'commander';
+import { catalogFull } from '../catalog/catalog-full.js';
 import { loadConfig, type Config } from '../config/load-config.js';
 import { catalogPath, isUnusableCatalog, moveCatalogAside, openCatalog, type Db } from '../catalog/open-catalog.js';
 import { interruptSignal } from './interrupt.js';
@@ -107,14 +108,4 @@ export async function withContext(cmd: Command, opts: ContextOptions, fn: (ctx: 
   } finally {
     await ctx.close();
   }
-}
-
-/** SQLite's "database or disk is full" as the same DISK_FULL error the archive path gives, naming stateDir. */
-function catalogFull(err: unknown, stateDir: string): BackupError | undefined {
-  for (let e = err, depth = 0; e && depth < 4; e = (e as Error).cause, depth++) {
-    if ((e as { code?: unknown }).code === 'SQLITE_FULL') {
-      return new BackupError('DISK_FULL', `no space left on the device holding ${stateDir} (the catalog could not be written); free space or point stateDir elsewhere`, { cause: err, subject: stateDir });
-    }
-  }
-  return undefined;
 }
