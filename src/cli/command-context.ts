@@ -12,7 +12,7 @@ import { acquireRunLock, type RunLock } from '../state/run-lock.js';
 import { BackupError } from '../errors.js';
 import type { Backend } from '../storage/backend.js';
 import type { VaultSession } from '../storage/glacier/open-vault.js';
-import { connectBackend, type ConnectedBackend } from './connect-backend.js';
+import type { ConnectedBackend } from './connect-backend.js';
 
 /** Dependencies a command runs with. `close()` releases them; call it in `finally`. */
 export interface CommandContext {
@@ -70,7 +70,8 @@ async function openContext(cmd: Command, opts: ContextOptions = {}): Promise<Com
   let vaultLog = (line: string) => {
     if (flags.debug) process.stderr.write(`vault: ${line}\n`);
   };
-  const connect = () => (connected ??= connectBackend(config, { signal, log: (l) => vaultLog(l) }));
+  // loaded on first use: the storage clients take a tenth of a second to load, which commands working locally never need
+  const connect = () => (connected ??= import('./connect-backend.js').then((m) => m.connectBackend(config, { signal, log: (l) => vaultLog(l) })));
   const ctx: CommandContext = {
     config,
     db,
