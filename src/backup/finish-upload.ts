@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import type { Db } from '../catalog/open-catalog.js';
-import { updateArchive, type ArchiveRecord } from '../catalog/archive-store.js';
+import { updateArchive, type ArchiveRecord, type Store } from '../catalog/archive-store.js';
 import { clearUpload, uploadJournal } from '../catalog/upload-journal-store.js';
 import { BackupError } from '../errors.js';
 import { decodeDescription } from '../storage/archive-description.js';
@@ -40,17 +40,17 @@ export async function finishUpload(
     signal: opts.signal,
     onProgress: opts.onProgress,
   });
-  await recordUploaded(db, a, done, opts.placement);
+  await recordUploaded(db, a, done, opts.placement, backend.info.kind);
   return done;
 }
 
 /** Records a finished upload (after checking its tree hash) and settles the staged file. */
-export async function recordUploaded(db: Db, a: ArchiveRecord, done: Stored, placement: Placement): Promise<void> {
+export async function recordUploaded(db: Db, a: ArchiveRecord, done: Stored, placement: Placement, store: Store): Promise<void> {
   if (done.treeHash !== a.treeHash) {
     throw new BackupError('CHECKSUM_MISMATCH', `stored tree hash ${done.treeHash} of archive ${a.seq} differs from the local ${a.treeHash}; the staged file may be damaged`);
   }
   db.transaction(() => {
-    updateArchive(db, a.seq, { uploadState: 'uploaded', archiveId: done.id, uploadedAt: new Date().toISOString(), uploadRequests: done.requests });
+    updateArchive(db, a.seq, { uploadState: 'uploaded', archiveId: done.id, store, uploadedAt: new Date().toISOString(), uploadRequests: done.requests });
     clearUpload(db, a.fileName);
   })();
   await settleStagedFile(db, { ...a, uploadState: 'uploaded' }, placement);

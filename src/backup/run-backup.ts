@@ -298,7 +298,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
       let done: Stored;
       try {
         done = await upload;
-        await recordUploaded(db, record, done, placement);
+        await recordUploaded(db, record, done, placement, backend.info.kind);
       } catch (err) {
         if (signal.aborted || (err instanceof BackupError && err.code === 'CHECKSUM_MISMATCH')) throw err;
         // one more attempt through the same journal: it resumes, sending only the missing parts

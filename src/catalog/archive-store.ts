@@ -8,6 +8,14 @@ import { nameColumn, nameFromColumn } from './name-column.js';
 
 export type UploadState = 'none' | 'pending' | 'uploaded' | 'deleted';
 
+/** Which storage holds an archive (the Backend's info.kind when it was put there). */
+export type Store = 'glacier' | 's3' | 'memory';
+
+/** The store an id names, for rows recorded without one (catalog rebuilds): an S3 key (or memory id) holds a '/', a Glacier archive id never does. */
+export function storeOfId(id: string): Store {
+  return id.includes('/') ? 's3' : 'glacier';
+}
+
 /** An archive as the catalog records it. */
 export interface ArchiveRecord {
   seq: number;
@@ -32,16 +40,18 @@ export interface ArchiveRecord {
   runId: number | null;
   /** The chain's random identity (in the file name and description); null for archives from before it existed. */
   chainId: string | null;
+  /** Where archiveId lives; null while the archive is not uploaded. */
+  store: Store | null;
 }
 
 const columns = `seq, level, parent_seq AS parentSeq, chain_seq AS chainSeq, created_at AS createdAt, file_name AS fileName,
   size, raw_size AS rawSize, tree_hash AS treeHash, block_size AS blockSize, file_count AS fileCount, staged_path AS stagedPath,
   local_path AS localPath, upload_state AS uploadState, archive_id AS archiveId, description, uploaded_at AS uploadedAt,
-  upload_requests AS uploadRequests, deleted_at AS deletedAt, run_id AS runId, chain_id AS chainId`;
+  upload_requests AS uploadRequests, deleted_at AS deletedAt, run_id AS runId, chain_id AS chainId, store`;
 
 /** Everything recorded about one newly written archive, committed atomically. */
 export interface NewArchive {
-  record: Omit<ArchiveRecord, 'uploadedAt' | 'uploadRequests' | 'deletedAt' | 'archiveId' | 'chainId'> & { archiveId?: string | null; chainId?: string | null };
+  record: Omit<ArchiveRecord, 'uploadedAt' | 'uploadRequests' | 'deletedAt' | 'archiveId' | 'chainId' | 'store'> & { archiveId?: string | null; chainId?: string | null; store?: Store | null };
   members: readonly ArchivedMember[];
   blocks: readonly GzipBlock[];
   deleted: readonly string[];
@@ -57,10 +67,11 @@ export function commitArchive(db: Db, a: NewArchive): void {
   db.transaction(() => {
     db.prepare(
       `INSERT INTO archives (seq, level, parent_seq, chain_seq, created_at, file_name, size, raw_size, tree_hash, block_size,
-        file_count, staged_path, local_path, upload_state, archive_id, description, run_id, chain_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        file_count, staged_path, local_path, upload_state, archive_id, description, run_id, chain_id, store)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(r.seq, r.level, r.parentSeq, r.chainSeq, r.createdAt, r.fileName, r.size, r.rawSize, r.treeHash, r.blockSize,
-      r.fileCount, r.stagedPath, r.localPath, r.uploadState, r.archiveId ?? null, r.description, r.runId, r.chainId ?? null);
+      r.fileCount, r.stagedPath, r.localPath, r.uploadState, r.archiveId ?? null, r.description, r.runId, r.chainId ?? null,
+      r.store ?? (r.archiveId ? storeOfId(r.archiveId) : null));
     const file = db.prepare(
       `INSERT INTO archive_files (seq, path, type, mode, size, mtime, tar_offset, link_target, uid, gid, uname, gname, dev_major, dev_minor)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -78,10 +89,10 @@ export function commitArchive(db: Db, a: NewArchive): void {
 }
 
 /** Updates some fields of an archive row. */
-export function updateArchive(db: Db, seq: number, fields: Partial<Pick<ArchiveRecord, 'stagedPath' | 'localPath' | 'uploadState' | 'archiveId' | 'description' | 'uploadedAt' | 'uploadRequests' | 'deletedAt'>>): void {
+export function updateArchive(db: Db, seq: number, fields: Partial<Pick<ArchiveRecord, 'stagedPath' | 'localPath' | 'uploadState' | 'archiveId' | 'description' | 'uploadedAt' | 'uploadRequests' | 'deletedAt' | 'store'>>): void {
   const map: Record<string, string> = {
     stagedPath: 'staged_path', localPath: 'local_path', uploadState: 'upload_state', archiveId: 'archive_id',
-    description: 'description', uploadedAt: 'uploaded_at', uploadRequests: 'upload_requests', deletedAt: 'deleted_at',
+    description: 'description', uploadedAt: 'uploaded_at', uploadRequests: 'upload_requests', deletedAt: 'deleted_at', store: 'store',
   };
   const keys = Object.keys(fields) as Array<keyof typeof fields>;
   if (keys.length === 0) return;

@@ -1,5 +1,6 @@
 /** Vault listings fetched earlier (inventories), and the catalog snapshots this catalog uploaded. */
 import type { Db } from './open-catalog.js';
+import { storeOfId, type Store } from './archive-store.js';
 
 /** One stored object of a listing, as check and reconciliation read it. */
 export interface ListedObject {
@@ -44,7 +45,7 @@ export function forgetCatalogSnapshot(db: Db, archiveId: string): void {
   db.prepare('DELETE FROM catalog_backups WHERE archive_id = ?').run(archiveId);
 }
 
-/** Records a catalog snapshot found in storage (an upload whose record a crash lost). */
-export function recordCatalogSnapshot(db: Db, s: { archiveId: string; createdAt: string; size: number; treeHash: string; description: string }): void {
-  db.prepare('INSERT INTO catalog_backups (created_at, archive_id, size, tree_hash, description) VALUES (?, ?, ?, ?, ?)').run(s.createdAt, s.archiveId, s.size, s.treeHash, s.description);
+/** Records a catalog snapshot uploaded to `store` (or found in storage: an upload whose record a crash lost; then the id tells the store). */
+export function recordCatalogSnapshot(db: Db, s: { archiveId: string; createdAt: string; size: number; treeHash: string; description: string; store?: Store }): void {
+  db.prepare('INSERT INTO catalog_backups (created_at, archive_id, size, tree_hash, description, store) VALUES (?, ?, ?, ?, ?, ?)').run(s.createdAt, s.archiveId, s.size, s.treeHash, s.description, s.store ?? storeOfId(s.archiveId));
 }

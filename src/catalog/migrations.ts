@@ -229,4 +229,29 @@ export const migrations: readonly string[] = [
     age_prefix BLOB NOT NULL
   );
   `,
+  /* 5 */ `
+  -- Which storage holds each archive and catalog snapshot ('glacier': a vault, 's3': a bucket,
+  -- 'memory': tests), so a vault moved to S3 one archive at a time always says where each one
+  -- is. Rows from before this column are told apart by the id: an S3 key holds a '/', a
+  -- Glacier archive id (138 URL-safe characters) never does.
+  ALTER TABLE archives ADD COLUMN store TEXT CHECK (store IN ('glacier', 's3', 'memory'));
+  UPDATE archives SET store = CASE WHEN archive_id IS NULL THEN NULL WHEN instr(archive_id, '/') > 0 THEN 's3' ELSE 'glacier' END;
+  ALTER TABLE catalog_backups ADD COLUMN store TEXT CHECK (store IN ('glacier', 's3', 'memory'));
+  UPDATE catalog_backups SET store = CASE WHEN instr(archive_id, '/') > 0 THEN 's3' ELSE 'glacier' END;
+
+  -- Vault archives "backup migrate --to-s3" has moved (data: now at target_id in the bucket;
+  -- catalog: a snapshot naming vault ids, superseded by a fresh one in the bucket), kept until
+  -- they are deleted from the vault (--delete-source, past the minimum storage duration
+  -- counted from stored_at).
+  CREATE TABLE moved_archives (
+    source_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('data', 'catalog')),
+    seq INTEGER,
+    target_id TEXT,
+    size INTEGER NOT NULL,
+    stored_at TEXT NOT NULL,
+    moved_at TEXT NOT NULL,
+    source_deleted_at TEXT
+  ) WITHOUT ROWID;
+  `,
 ];

@@ -8,6 +8,7 @@
  */
 import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import type { VaultConfig } from '../config/config-schema.js';
 import type { Config } from '../config/load-config.js';
 import { BackupError, isBackupError } from '../errors.js';
 import { startGlacierLocal, type GlacierLocal } from '../glacier-local/start-glacier-local.js';
@@ -22,6 +23,8 @@ export interface ConnectedBackend {
   session?: VaultSession;
   /** True when this is the bundled server started in-process. */
   embedded: boolean;
+  /** The bundled server started in-process, if any (closed by close()). */
+  server?: GlacierLocal;
   close(): Promise<void>;
 }
 
@@ -30,10 +33,19 @@ export async function connectBackend(config: Config, opts: { signal: AbortSignal
   if (config.s3) return connectS3(config, config.s3, opts);
   const vault = config.vault;
   if (!vault) throw new BackupError('CONFIG_INVALID', `config ${config.configPath} has no "vault" (or "s3"); add one (see config.example.json) to store archives offsite`);
+  return connectVault(config, vault, opts);
+}
+
+/**
+ * Connects to a vault: the configured one, or the one a migration moves from
+ * (`migrate.fromVault`). `server` is an already started bundled server to use for endpoint
+ * "local" (a migration whose vault and bucket are both local shares one).
+ */
+export async function connectVault(config: Config, vault: VaultConfig, opts: { signal: AbortSignal; log?: (line: string) => void; server?: GlacierLocal }): Promise<ConnectedBackend> {
   let server: GlacierLocal | undefined;
   let session: VaultSession;
   if (vault.endpoint === 'local') {
-    server = await startGlacierLocal({ dir: join(config.stateDir, 'local-vault'), region: vault.region });
+    server = opts.server ?? (await startGlacierLocal({ dir: join(config.stateDir, 'local-vault'), region: vault.region }));
     session = openVault(vault, { endpoint: server.endpoint, credentials: server.credentials, log: opts.log, signal: opts.signal });
     try {
       await session.describeVault();
@@ -44,10 +56,30 @@ export async function connectBackend(config: Config, opts: { signal: AbortSignal
   } else {
     session = openVault(vault, { log: opts.log, signal: opts.signal });
   }
+  const owned = opts.server ? undefined : server;
   // AWS jobs take hours: poll every minute at first; other endpoints answer in seconds
   const pollMs = vault.endpoint === undefined ? 60_000 : 500;
-  const backend = glacierBackend(session, { pollMs, onClose: async () => server?.close() });
+  const backend = glacierBackend(session, { pollMs, onClose: async () => owned?.close() });
   return { backend, session, embedded: !!server, close: () => backend.close() };
+}
+
+/**
+ * Connects both sides of a vault-to-S3 migration: the vault in `migrate.fromVault` and the
+ * bucket in `s3`. When both use endpoint "local" they share one bundled server.
+ */
+export async function connectMigration(config: Config, opts: { signal: AbortSignal; log?: (line: string) => void }): Promise<{ source: ConnectedBackend; target: ConnectedBackend; close(): Promise<void> }> {
+  const from = config.migrate?.fromVault;
+  if (!from || !config.s3) {
+    throw new BackupError('CONFIG_INVALID', `config ${config.configPath} needs "migrate": { "fromVault": { …the vault… } } and "s3" (the bucket) to move a vault to S3; see README "Moving a vault to S3"`);
+  }
+  const target = await connectS3(config, config.s3, opts);
+  try {
+    const source = await connectVault(config, from, { ...opts, server: target.server });
+    return { source, target, close: async () => { await source.close(); await target.close(); } };
+  } catch (err) {
+    await target.close();
+    throw err;
+  }
 }
 
 /** Opens the configured bucket; for endpoint "local" the bundled server's S3 side, with the bucket created on first use. */
@@ -71,5 +103,5 @@ async function connectS3(config: Config, s3: NonNullable<Config['s3']>, opts: { 
     admin.destroy();
   }
   const backend = openS3(s3, { ...where, log: opts.log, signal: opts.signal, onClose: () => server.close() });
-  return { backend, embedded: true, close: () => backend.close() };
+  return { backend, embedded: true, server, close: () => backend.close() };
 }

@@ -141,6 +141,12 @@ export const configSchema = z.strictObject({
   vault: vaultSchema.optional(),
   /** Omit to keep archives on local disk only (or in the vault); at most one of vault and s3. */
   s3: s3Schema.optional(),
+  /**
+   * Only while moving a vault to S3 (`backup migrate --to-s3`): the vault the archives come
+   * from, with "s3" naming the bucket they go to (and where every other command already
+   * works). Remove it once the migration has finished.
+   */
+  migrate: z.strictObject({ fromVault: vaultSchema }).optional(),
   /** Encrypt every archive and catalog snapshot with age to these recipients; omit for plain tar.gz. */
   encryption: encryptionSchema.optional(),
   /** Cron expression for `backup schedule print` and `backup daemon`. */

@@ -61,6 +61,12 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   if (c.vault && c.s3) {
     throw new BackupError('CONFIG_INVALID', `config ${configPath} has both "vault" and "s3"; keep the one the archives are stored in`, { subject: configPath });
   }
+  if (c.migrate && !c.s3) {
+    throw new BackupError('CONFIG_INVALID', `config ${configPath} has "migrate.fromVault" but no "s3": add the bucket the archives move to (see README "Moving a vault to S3")`, { subject: configPath });
+  }
+  if (c.migrate && c.vault) {
+    throw new BackupError('CONFIG_INVALID', `config ${configPath} has both "vault" and "migrate.fromVault"; while moving to S3 the vault belongs in "migrate.fromVault" only`, { subject: configPath });
+  }
   if (!c.vault && !c.s3 && !c.archive.keepLocalCopy) {
     throw new BackupError('CONFIG_INVALID', `config ${configPath}: archive.keepLocalCopy is false and there is no vault, so archives would be kept nowhere; add a "vault" or set keepLocalCopy to true`, { subject: configPath });
   }

@@ -13,7 +13,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import type { Db } from '../catalog/open-catalog.js';
 import { catalogPath, openCatalog } from '../catalog/open-catalog.js';
-import { commitArchive, listArchives, updateArchive, type ArchiveRecord } from '../catalog/archive-store.js';
+import { commitArchive, listArchives, storeOfId, updateArchive, type ArchiveRecord } from '../catalog/archive-store.js';
 import { expireAllJobs } from '../catalog/job-store.js';
 import { clearSnapshot } from '../catalog/snapshot-store.js';
 import { BackupError } from '../errors.js';
@@ -64,7 +64,7 @@ export async function rebuildCatalog(
     const pseudo: ArchiveRecord = {
       seq: 0, level: 0, parentSeq: null, chainSeq: 0, createdAt: snap.d.createdAt.toISOString(), fileName: snap.d.fileName, size: snap.size,
       rawSize: 0, treeHash: snap.treeHash ?? '', blockSize: 0, fileCount: 0, stagedPath: null, localPath: null, uploadState: 'uploaded',
-      archiveId: snap.archiveId, description: null, uploadedAt: null, uploadRequests: null, deletedAt: null, runId: null, chainId: null,
+      archiveId: snap.archiveId, description: null, uploadedAt: null, uploadRequests: null, deletedAt: null, runId: null, chainId: null, store: storeOfId(snap.archiveId),
     };
     deps.log(`restoring the catalog from snapshot ${snap.d.fileName} (${snap.d.createdAt.toISOString()})`);
     const prepared = await prepareSources({ db, stateDir: deps.stateDir, backend: deps.backend, signal: deps.signal, log: deps.log }, [{ archive: pseudo, ranges: null }], opts);

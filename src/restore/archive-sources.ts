@@ -24,6 +24,7 @@ import type { Db } from '../catalog/open-catalog.js';
 import type { ArchiveRecord } from '../catalog/archive-store.js';
 import { findRetrievalJob, recordJob, updateJob, type JobRecord } from '../catalog/job-store.js';
 import { BackupError, isBackupError } from '../errors.js';
+import { assertStoredIn } from '../storage/assert-stored-in.js';
 import type { Backend, Tier } from '../storage/backend.js';
 import type { ByteRange } from './plan-byte-ranges.js';
 import type { GzipBlock } from '../archive/gzip-block.js';
@@ -129,6 +130,7 @@ async function prepare(deps: SourceDeps, needs: readonly ArchiveNeed[], opts: { 
   if (remote.length === 0) return result;
   if (!deps.backend) throw new BackupError('CONFIG_INVALID', 'archives must be retrieved from offsite storage but the config has neither "vault" nor "s3"; add the one they were stored in, or restore with --from-archives');
   const backend = await deps.backend();
+  for (const { need } of remote) assertStoredIn(need.archive, backend.info);
   const dir = join(deps.stateDir, 'retrieved');
   await mkdir(dir, { recursive: true });
 

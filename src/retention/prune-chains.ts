@@ -13,6 +13,7 @@ import { markArchivePruned, listArchives, type ArchiveRecord } from '../catalog/
 import type { Db } from '../catalog/open-catalog.js';
 import type { Config } from '../config/load-config.js';
 import { throwIfAborted } from '../errors.js';
+import { assertStoredIn } from '../storage/assert-stored-in.js';
 import type { Backend } from '../storage/backend.js';
 import { formatBytes } from '../ui/format-units.js';
 import { planPrune, type PrunePlan } from './plan-prune.js';
@@ -22,7 +23,7 @@ export interface PruneDeps {
   db: Db;
   config: Pick<Config, 'retention' | 'prices'>;
   /** Offsite storage, opened on first use; only asked for when an uploaded archive is deleted. */
-  backend: () => Promise<Pick<Backend, 'delete'>>;
+  backend: () => Promise<Pick<Backend, 'delete' | 'info'>>;
   now: () => Date;
   /** One line per decision (a chain kept for its early-deletion charge, a chain deleted). */
   line: (text: string) => void;
@@ -67,6 +68,12 @@ export async function pruneChains(deps: PruneDeps, opts: { dryRun: boolean; allo
     deps.line(`keeping chain ${s.chain.fullSeq} (${s.chain.archives.length} archives): deleting it now would incur the early-deletion charge of about $${s.earlyDeletionCharge.toFixed(4)}; "backup prune --allow-early-delete" deletes it anyway`);
   }
   const bySeq = new Map(live.map((a) => [a.seq, a]));
+  // while a vault moves to a bucket, an archive id never goes to the storage that lacks it
+  const offsite = opts.dryRun ? [] : plan.delete.flatMap((d) => d.archives.map((a) => bySeq.get(a.seq)!)).filter((a) => a.archiveId && a.uploadState === 'uploaded');
+  if (offsite.length) {
+    const info = (await deps.backend()).info;
+    for (const a of offsite) assertStoredIn(a, info);
+  }
   const deleted: number[] = [];
   let deletedBytes = 0;
   for (const d of plan.delete) {

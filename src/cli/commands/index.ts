@@ -14,6 +14,7 @@ import { registerSchedule } from './schedule-command.js';
 import { registerEmail } from './email-command.js';
 import { registerGlacierLocal } from './glacier-local-command.js';
 import { registerKey } from './key-command.js';
+import { registerMigrate } from './migrate-command.js';
 
 /** Adds all commands to the program. */
 export function registerCommands(program: Command): void {
@@ -27,6 +28,7 @@ export function registerCommands(program: Command): void {
   registerVault(program);
   registerPrune(program);
   registerCost(program);
+  registerMigrate(program);
   registerSchedule(program);
   registerEmail(program);
   registerKey(program);

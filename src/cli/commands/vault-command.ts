@@ -1,4 +1,4 @@
-/** Storage housekeeping: `backup vault` (vault only), `backup uploads`, `backup archive delete`, `backup upload`. */
+/** Storage housekeeping: `backup vault` (vault only), `backup uploads`, `backup archive get|delete`, `backup upload`. */
 import type { Command } from 'commander';
 import { listArchives, markChainBroken, pendingUploads, updateArchive } from '../../catalog/archive-store.js';
 import { planArchiveDelete } from '../../retention/plan-archive-delete.js';
@@ -13,6 +13,7 @@ import { jsonTime, jsonTimeOrNull } from '../json-values.js';
 import type { OpenUpload } from '../../storage/backend.js';
 import type { VaultInfo } from '../../storage/glacier/vault-admin.js';
 import { formatBytes } from '../../ui/format-units.js';
+import { registerArchiveGet } from './archive-get-command.js';
 
 /** Registers the vault housekeeping commands. */
 export function registerVault(program: Command): void {
@@ -80,9 +81,9 @@ export function registerVault(program: Command): void {
       }),
     );
 
-  program
-    .command('archive')
-    .description('single archives')
+  const archive = program.command('archive').description('single archives');
+  registerArchiveGet(archive);
+  archive
     .command('delete')
     .argument('<archive-id>', 'the archive ID: a Glacier archive ID or an S3 key (see "backup list --json")')
     .option('--force', 'delete it even though later archives of its chain depend on it (the chain is then marked broken)')

@@ -1,0 +1,19 @@
+/**
+ * Refuses to hand an archive id to a backend that does not hold it: while a vault moves to
+ * a bucket (`backup migrate --to-s3`) the catalog records some archives in each, and the
+ * config's storage is the bucket. Pure.
+ */
+import { BackupError } from '../errors.js';
+import type { BackendInfo } from './backend.js';
+
+/** Throws CONFIG_INVALID (exit 2) when archive `a` is recorded in the vault and `info` is a bucket, or the other way round. */
+export function assertStoredIn(a: { seq: number; fileName: string; store: string | null }, info: Pick<BackendInfo, 'kind' | 'location'>): void {
+  const offsite = (k: string | null) => k === 'glacier' || k === 's3';
+  if (!offsite(a.store) || !offsite(info.kind) || a.store === info.kind) return;
+  throw new BackupError(
+    'CONFIG_INVALID',
+    a.store === 'glacier'
+      ? `archive ${a.seq} (${a.fileName}) is still in the vault, not yet moved to ${info.location}; finish the move with "backup migrate --to-s3 --wait", then run this again`
+      : `archive ${a.seq} (${a.fileName}) is in an S3 bucket and the config names ${info.location}; put the bucket in "s3" (see README "Moving a vault to S3")`,
+  );
+}
