@@ -5,6 +5,7 @@
  * between two of these steps leaves either the old location or the new one recorded, never
  * an archive at a place that was not verified.
  */
+import type { Store } from './archive-store.js';
 import type { Db } from './open-catalog.js';
 import { clearUpload } from './upload-journal-store.js';
 
@@ -28,10 +29,10 @@ export interface VaultSnapshot {
 }
 
 /** Switches archive `seq` from its vault id to its verified copy in the bucket, in one transaction. */
-export function recordMove(db: Db, m: { seq: number; fileName: string; sourceId: string; targetId: string; size: number; storedAt: string; movedAt: string; requests: number }): void {
+export function recordMove(db: Db, m: { seq: number; fileName: string; sourceId: string; targetId: string; store: Store; size: number; storedAt: string; movedAt: string; requests: number }): void {
   db.transaction(() => {
-    db.prepare("UPDATE archives SET archive_id = ?, store = 's3', uploaded_at = ?, upload_requests = ? WHERE seq = ? AND archive_id = ?")
-      .run(m.targetId, m.movedAt, m.requests, m.seq, m.sourceId);
+    db.prepare('UPDATE archives SET archive_id = ?, store = ?, uploaded_at = ?, upload_requests = ? WHERE seq = ? AND archive_id = ?')
+      .run(m.targetId, m.store, m.movedAt, m.requests, m.seq, m.sourceId);
     db.prepare("INSERT OR IGNORE INTO moved_archives (source_id, kind, seq, target_id, size, stored_at, moved_at) VALUES (?, 'data', ?, ?, ?, ?, ?)")
       .run(m.sourceId, m.seq, m.targetId, m.size, m.storedAt, m.movedAt);
     clearUpload(db, m.fileName);

@@ -135,7 +135,7 @@ export async function migrateToS3(deps: MigrateDeps, opts: MigrateOptions): Prom
     if (stored.treeHash !== a.treeHash || stored.size !== a.size) {
       throw new BackupError('CHECKSUM_MISMATCH', `archive ${a.seq} (${a.fileName}) arrived in the bucket as ${stored.size} bytes with tree hash ${stored.treeHash}, the catalog says ${a.size} bytes and ${a.treeHash}; it stays recorded in the vault (run the migration again)`);
     }
-    recordMove(db, { seq: a.seq, fileName: a.fileName, sourceId: a.archiveId!, targetId: stored.id, size: a.size, storedAt: a.uploadedAt ?? a.createdAt, movedAt: deps.now().toISOString(), requests: stored.requests });
+    recordMove(db, { seq: a.seq, fileName: a.fileName, sourceId: a.archiveId!, targetId: stored.id, store: target.info.kind, size: a.size, storedAt: a.uploadedAt ?? a.createdAt, movedAt: deps.now().toISOString(), requests: stored.requests });
     summary.moved.push({ seq: a.seq, from, bytes: a.size, key: stored.id });
     summary.bytes += a.size;
     summary.requests += stored.requests;
