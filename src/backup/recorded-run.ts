@@ -20,6 +20,7 @@ import { notOffsite } from '../notify/not-offsite.js';
 import { summaryLine } from '../notify/summary-line.js';
 import { sendPing } from '../notify/send-ping.js';
 import { runBackup, type RunOutcome } from './run-backup.js';
+import { pruneAfterRun } from './prune-after-run.js';
 import { uploadCatalogSnapshot } from './upload-catalog-snapshot.js';
 import { DEFAULT_KEEP_CATALOG_SNAPSHOTS, pruneCatalogSnapshots } from './prune-catalog-snapshots.js';
 import { parseRecipient } from '../age/age-keys.js';
@@ -59,6 +60,7 @@ export async function recordedRun(deps: RecordedRunDeps, opts: { full: boolean; 
   deps.onLog?.((line) => log.info(`storage: ${line}`));
   let outcome: RunOutcome | undefined;
   let failure: Error | undefined;
+  let retentionNote: string | undefined;
   log.info(`backup ${opts.dryRun ? 'dry run' : 'run'} of ${config.data} (set ${config.set}) on ${hostname()}`);
   const offsite = notOffsite(config);
   if (offsite) log.info(`note: ${offsite.long}`);
@@ -67,6 +69,15 @@ export async function recordedRun(deps: RecordedRunDeps, opts: { full: boolean; 
   if (pingUrl) pingProblem(await sendPing(pingUrl, 'start'));
   try {
     outcome = await runBackup({ config, db, runId, signal, log, progress, backend: deps.backend }, opts);
+    // before the catalog snapshot, so the snapshot offsite already knows what was pruned
+    if (!opts.dryRun && config.retention.afterRun) {
+      const p = await pruneAfterRun({ db, config, backend: deps.backend, signal, now: () => new Date(), info: (l) => log.info(l), warn: (l) => log.warn(l) });
+      retentionNote = p.note;
+      if (p.warning) {
+        outcome.warnings.push(p.warning);
+        outcome.status = 'warnings';
+      }
+    }
     if (!opts.dryRun && deps.backend && (config.vault ?? config.s3)?.uploadCatalog) {
       try {
         const id = await uploadCatalogSnapshot(db, await deps.backend(), { set: config.set, stagingDir: join(config.stateDir, 'staging'), signal, now: new Date(), encryptTo: config.encryption?.recipients.map(parseRecipient) });
@@ -104,6 +115,7 @@ export async function recordedRun(deps: RecordedRunDeps, opts: { full: boolean; 
     uploadMs: outcome?.uploadMs,
     durationMs: Date.now() - startedAt.getTime(),
     fullEvery: config.archive.fullEvery,
+    retention: retentionNote,
     notOffsite: offsite?.short,
     error: failure ? (failure instanceof BackupError ? failure.message : 'internal error') : undefined,
   });

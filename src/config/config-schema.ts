@@ -194,6 +194,8 @@ export const configSchema = z.strictObject({
       keepDays: z.number().int().min(1).optional(),
       /** Never go below this many chains, whatever the other rules say. */
       minChains: z.number().int().min(1).default(2),
+      /** Prune with these rules after every run that made a restorable point (as \`backup prune\` does, never deleting early). */
+      afterRun: z.boolean().default(false),
     })
     .prefault({}),
   notify: z

@@ -19,6 +19,8 @@ export interface SummaryInput {
   durationMs: number;
   /** archive.fullEvery: how many incrementals a chain has before the next full. */
   fullEvery: number;
+  /** What retention.afterRun did, in a few words (e.g. `pruned 4 archives of 2 chains (1.2 GiB)`). */
+  retention?: string;
   /** Set when the copy is not offsite (a bundled local vault, or local copies only): why, in a few words. */
   notOffsite?: string;
   /** The first error of a failed run. */
@@ -49,6 +51,7 @@ export function summaryLine(s: SummaryInput): string {
   }
   if (!s.dryRun) rest.push(`took ${formatDuration(s.durationMs / 1000)}`);
   if (s.level !== undefined && (s.status === 'ok' || s.status === 'warnings')) rest.push(nextFull(s.level, s.fullEvery, s.dryRun));
+  if (s.retention) rest.push(s.retention);
   if (s.error) rest.push(s.error);
   if (s.notOffsite) rest.push(`NOT OFFSITE (${s.notOffsite})`);
   return `${head}${first ? `: ${first}` : ''}${rest.length ? `${first ? '; ' : ': '}${rest.join('; ')}` : ''}`;
