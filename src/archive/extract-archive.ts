@@ -49,7 +49,9 @@ export async function extractArchive(input: Readable, target: RestoreTarget | st
   if (typeof target !== 'string') return extractInto(input, target, opts);
   const own = new RestoreTarget(target);
   try {
-    return await extractInto(input, own, opts);
+    const r = await extractInto(input, own, opts);
+    for (const line of own.skipped) opts.onWarning?.({ path: '', message: line });
+    return r;
   } finally {
     own.close();
   }
@@ -96,8 +98,9 @@ async function extractInto(input: Readable, target: RestoreTarget, opts: Extract
       written.add(m.path);
       result.others++;
     } else {
+      const skippedBefore = target.skipped.length;
       await target.writeSpecialEntry(m.path, m.type, { major: m.devMajor ?? 0, minor: m.devMinor ?? 0 }, attrs);
-      result.others++;
+      if (target.skipped.length === skippedBefore) result.others++;
     }
   }
   await target.setDirTimes(dirs.values());

@@ -113,6 +113,8 @@ export class RestoreTarget {
   private readonly created = new Set<string>();
   /** Entries this restore wrote whose names look like its temporary names (never swept). */
   private readonly restoredTmpLike = new Set<string>();
+  /** One line per member not made and left out, as GNU tar reports it (device nodes as another user than root). */
+  readonly skipped: string[] = [];
 
   constructor(
     readonly root: string,
@@ -265,8 +267,9 @@ export class RestoreTarget {
   /**
    * Makes a FIFO or a device node with mknod(1) (run without a shell, on this process's
    * /proc path of the held directory), with mode, mtime and (as root) owner, replacing
-   * whatever is at `path`. A device node needs root: as another user that fails with one
-   * line naming the path, as GNU tar reports it.
+   * whatever is at `path`. A device node needs root: as another user (mknod refused with
+   * EPERM) it is left out with one line in `skipped` naming the path, and the restore goes
+   * on, as GNU tar does (which then exits 2; the CLI exits 3, completed with warnings).
    */
   async writeSpecialEntry(path: string, type: 'fifo' | 'chardev' | 'blockdev', dev: { major: number; minor: number }, attrs: EntryAttrs): Promise<void> {
     checkMemberPath(path);
@@ -279,6 +282,10 @@ export class RestoreTarget {
     } catch (err) {
       const why = ((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split('\n')[0];
       const what = type === 'fifo' ? 'FIFO' : 'device node';
+      if (type !== 'fifo' && /Operation not permitted/.test(why)) {
+        this.skipped.push(`cannot make the device node ${this.show(path)} (${why.replace(/^mknod: [^:]*: /, '')}); device nodes are restored only as root`);
+        return;
+      }
       throw new BackupError('IO', `cannot make the ${what} ${this.show(path)} (${why})${type === 'fifo' ? '' : '; device nodes are restored only as root'}`, { cause: err, subject: this.show(path) });
     }
     this.guard(path, () => {

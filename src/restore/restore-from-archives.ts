@@ -87,7 +87,7 @@ export async function restoreFromArchives(opts: {
   log: (line: string) => void;
   onWarning: (line: string) => void;
   identity?: IdentitySource;
-}): Promise<{ archives: number; files: number }> {
+}): Promise<{ archives: number; files: number; warnings: string[] }> {
   const targetOpts = await prepareTarget(opts.to, opts.force);
   const chain = chainFromNames(await findArchives(opts.dir, opts.set), opts.point);
   const target = new RestoreTarget(opts.to, targetOpts);
@@ -109,5 +109,5 @@ export async function restoreFromArchives(opts: {
     target.close();
   }
   if (opts.filter && selected === 0) throw new BackupError('NOT_FOUND', `nothing in the chain up to ${chain[chain.length - 1].fileName} matches --path; list it with "tar -tzf"`);
-  return { archives: chain.length, files };
+  return { archives: chain.length, files, warnings: target.skipped };
 }

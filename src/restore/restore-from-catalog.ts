@@ -46,6 +46,8 @@ export interface CatalogRestoreResult {
   symlinks: number;
   /** Hard links, FIFOs and device nodes made. */
   others: number;
+  /** Members left out with the reason, one line each (device nodes when not restoring as root). */
+  warnings: string[];
   bytes: number;
   retrievedBytes: number;
   chainBytes: number;
@@ -100,8 +102,9 @@ export async function restoreFromCatalog(
         await out.writeSymlinkEntry(n.path, n.linkTarget ?? '', n);
         symlinks++;
       } else if (isSpecialType(n.type)) {
+        const skippedBefore = out.skipped.length;
         await out.writeSpecialEntry(n.path, n.type, { major: n.devMajor ?? 0, minor: n.devMinor ?? 0 }, n);
-        others++;
+        if (out.skipped.length === skippedBefore) others++;
       }
     }
     for (const p of plans) {
@@ -132,6 +135,7 @@ export async function restoreFromCatalog(
     dirs,
     symlinks,
     others,
+    warnings: out.skipped,
     bytes,
     retrievedBytes: prepared.retrievedBytes,
     chainBytes,
@@ -287,7 +291,7 @@ async function restoreWholeChain(
     await closeSources(prepared);
   }
   await discardDownloads(deps.db, prepared);
-  return { seq: target.seq, createdAt: target.createdAt, archivesUsed: chain.length, ...total, bytes: 0, retrievedBytes: prepared.retrievedBytes, chainBytes, jobsStarted: prepared.jobsStarted };
+  return { seq: target.seq, createdAt: target.createdAt, archivesUsed: chain.length, ...total, warnings: out.skipped, bytes: 0, retrievedBytes: prepared.retrievedBytes, chainBytes, jobsStarted: prepared.jobsStarted };
 }
 
 /** Opens every encrypted archive among `archives` whose age prefix the catalog holds (throws IDENTITY when the identity does not fit). */

@@ -11,6 +11,7 @@ import { parsePoint, parseTier } from '../parse-options.js';
 import { globalFlags, withContext } from '../command-context.js';
 import { say, sayJson } from '../output.js';
 import { formatBytes } from '../../ui/format-units.js';
+import { ExitCode } from '../../errors.js';
 
 interface RestoreOptions {
   to: string;
@@ -71,8 +72,10 @@ Examples:
           onWarning: (l) => process.stderr.write(`warning: ${l}\n`),
           identity,
         });
+        for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
         if (flags.json) sayJson(r);
         else say(`restored ${r.files} files from ${r.archives} archive(s) into ${to}`);
+        if (r.warnings.length) process.exitCode = ExitCode.warnings;
         return;
       }
       return withContext(cmd, { checkDataDir: false }, async (ctx) => {
@@ -87,8 +90,10 @@ Examples:
           },
           { to, point, filter, force: !!opts.force, tier, wait: !!opts.wait },
         );
-        if (ctx.flags.json) return sayJson(r);
-        say(`restored archive ${r.seq} (${r.createdAt}) into ${to}: ${r.files} files (${formatBytes(r.bytes)}), ${r.dirs} directories, ${r.symlinks} symlinks${r.others ? `, ${r.others} hard links, FIFOs and device nodes` : ''}, from ${r.archivesUsed} archive(s)${r.retrievedBytes ? `; retrieved ${formatBytes(r.retrievedBytes)} of the chain's ${formatBytes(r.chainBytes)}` : ''}`);
+        for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+        if (ctx.flags.json) sayJson(r);
+        else say(`restored archive ${r.seq} (${r.createdAt}) into ${to}: ${r.files} files (${formatBytes(r.bytes)}), ${r.dirs} directories, ${r.symlinks} symlinks${r.others ? `, ${r.others} hard links, FIFOs and device nodes` : ''}, from ${r.archivesUsed} archive(s)${r.retrievedBytes ? `; retrieved ${formatBytes(r.retrievedBytes)} of the chain's ${formatBytes(r.chainBytes)}` : ''}`);
+        return r.warnings.length ? ExitCode.warnings : undefined;
       });
     });
 }
