@@ -153,7 +153,7 @@ export const configSchema = z.strictObject({
   schedule: cronField.default('30 2 * * *'),
   logs: z
     .strictObject({
-      /** Run log files kept under stateDir/logs. */
+      /** Run log files kept under stateDir/logs, and generations of its cron.log (rotated as each run starts). */
       keep: z.number().int().min(1).default(60),
     })
     .prefault({}),

@@ -1,5 +1,5 @@
-/** Rotation of run log files: the newest `keep` stay, older ones are deleted. */
-import { readdirSync, unlinkSync } from 'node:fs';
+/** Rotation of run log files (the newest `keep` stay, older ones are deleted) and of the crontab line's cron.log (`keep` generations). */
+import { fstatSync, readdirSync, renameSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { LOG_FILE_NAME } from './log-file-name.js';
 
@@ -31,4 +31,64 @@ export function rotateLogs(dir: string, keep: number, current?: string): { delet
     }
   }
   return { deleted, failed };
+}
+
+/** The file the crontab line of `backup schedule print` appends a run's console output to, in the log directory. */
+export const CRON_LOG = 'cron.log';
+
+const CRON_GENERATION = /^cron\.log\.(\d+)$/;
+
+/**
+ * Rotates `cron.log` as a run starts: older generations shift up (`cron.log.1` → `cron.log.2`
+ * …), those beyond `keep` are deleted, and `cron.log` becomes `cron.log.1`. Renaming loses
+ * nothing: a process still writing to the file (this run, whose output cron redirected there)
+ * goes on writing to it under its new name, so `cron.log.1` ends with the newest run, and
+ * `cron.log` holds only what came later (another cron job, a run that stopped before its log
+ * began) until the next run moves it. An absent `cron.log` is left alone, and so is an
+ * empty one unless it is this process's stdout or stderr (the shell cron started created it
+ * for this run).
+ */
+export function rotateCronLog(dir: string, keep: number): { rotated: boolean; failed: string[] } {
+  const failed: string[] = [];
+  const cron = join(dir, CRON_LOG);
+  try {
+    const st = statSync(cron);
+    if (st.size === 0 && !isOwnOutput(st)) return { rotated: false, failed };
+  } catch {
+    return { rotated: false, failed };
+  }
+  const generations = readdirSync(dir)
+    .map((name) => Number(CRON_GENERATION.exec(name)?.[1]))
+    .filter((n) => Number.isInteger(n) && n > 0)
+    .sort((a, b) => b - a);
+  const attempt = (what: string, fn: () => void) => {
+    try {
+      fn();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') failed.push(`${what}: ${(err as Error).message}`);
+    }
+  };
+  for (const n of generations) {
+    const from = join(dir, `${CRON_LOG}.${n}`);
+    if (n >= keep) attempt(`${CRON_LOG}.${n}`, () => unlinkSync(from));
+    else attempt(`${CRON_LOG}.${n}`, () => renameSync(from, join(dir, `${CRON_LOG}.${n + 1}`)));
+  }
+  let rotated = false;
+  attempt(CRON_LOG, () => {
+    renameSync(cron, join(dir, `${CRON_LOG}.1`));
+    rotated = true;
+  });
+  return { rotated, failed };
+}
+
+/** Whether `st` is the file this process's stdout or stderr writes to. */
+function isOwnOutput(st: Stats): boolean {
+  return [1, 2].some((fd) => {
+    try {
+      const o = fstatSync(fd);
+      return o.ino === st.ino && o.dev === st.dev;
+    } catch {
+      return false;
+    }
+  });
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { writeConsoleLine, type LineWriter } from '../ui/console-line.js';
 import { logFileName } from './log-file-name.js';
 import { redact } from './redact.js';
-import { rotateLogs } from './rotate-logs.js';
+import { rotateCronLog, rotateLogs } from './rotate-logs.js';
 
 export { redact } from './redact.js';
 
@@ -20,7 +20,7 @@ export interface RunLoggerOptions {
   runId: number;
   /** isTTY: short lines for a person; otherwise timestamped lines without escape codes. quiet: warnings and errors only. */
   console: { isTTY: boolean; quiet: boolean };
-  /** How many run log files stay in logDir, this one included (at least 1 is kept). */
+  /** How many run log files stay in logDir, this one included (at least 1 is kept); also how many generations of cron.log. */
   keep: number;
   /** false (a dry run) writes no file and rotates nothing; default true. */
   writeFile?: boolean;
@@ -117,6 +117,8 @@ export function createRunLogger(opts: RunLoggerOptions): RunLogger {
       try {
         const r = rotateLogs(opts.logDir, Math.max(1, opts.keep), name);
         for (const f of r.failed) emit('warn', `old run log not deleted: ${f}`);
+        const c = rotateCronLog(opts.logDir, Math.max(1, opts.keep));
+        for (const f of c.failed) emit('warn', `cron.log not rotated: ${f}`);
       } catch (err) {
         emit('warn', `old run logs not rotated: ${(err as Error).message}`);
       }

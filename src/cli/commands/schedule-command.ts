@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { cronLine } from '../../schedule/cron-line.js';
+import { CRON_LOG } from '../../logs/rotate-logs.js';
 import { runDaemon } from '../../schedule/run-daemon.js';
 import { loadConfig } from '../../config/load-config.js';
 import { ExitCode, isBackupError } from '../../errors.js';
@@ -27,7 +28,7 @@ export function registerSchedule(program: Command): void {
         nodePath: process.execPath,
         binPath: resolve(process.argv[1]),
         configPath: config.configPath,
-        logFile: join(config.stateDir, 'logs', 'cron.log'),
+        logFile: join(config.stateDir, 'logs', CRON_LOG),
       }));
     });
 
