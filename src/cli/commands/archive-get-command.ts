@@ -7,7 +7,6 @@ import { BackupError } from '../../errors.js';
 import { getVaultArchive } from '../../storage/glacier/get-vault-archive.js';
 import type { VaultSession } from '../../storage/glacier/open-vault.js';
 import { withContext, type CommandContext } from '../command-context.js';
-import { connectVault } from '../connect-backend.js';
 import { say, sayJson } from '../output.js';
 import { parseTier } from '../parse-options.js';
 
@@ -35,7 +34,7 @@ async function get(ctx: CommandContext, archiveId: string, opts: { to: string; t
   const from = config.vault ?? config.migrate?.fromVault;
   if (config.vault) session = await ctx.vault();
   else if (from) {
-    const c = await connectVault(config, from, { signal: ctx.signal });
+    const c = await (await import('../connect-backend.js')).connectVault(config, from, { signal: ctx.signal });
     session = c.session!;
     close = () => c.close();
   } else {

@@ -8,7 +8,7 @@ import { BackupError } from '../../errors.js';
 import { migrateToS3, type MigrateSummary } from '../../migrate/migrate-to-s3.js';
 import { formatBytes } from '../../ui/format-units.js';
 import { withContext, type CommandContext } from '../command-context.js';
-import { connectMigration } from '../connect-backend.js';
+import type { connectMigration } from '../connect-backend.js';
 import { say, sayJson } from '../output.js';
 import { parseTier } from '../parse-options.js';
 
@@ -44,7 +44,8 @@ async function migrate(ctx: CommandContext, opts: MigrateFlags): Promise<void> {
   const { config } = ctx;
   const tier = parseTier(opts.tier);
   let connected: ReturnType<typeof connectMigration> | undefined;
-  const connect = () => (connected ??= connectMigration(config, { signal: ctx.signal, log: (l) => ctx.flags.debug && process.stderr.write(`storage: ${l}\n`) }));
+  // the storage clients load on first use (a dry run never needs them)
+  const connect = () => (connected ??= import('../connect-backend.js').then((m) => m.connectMigration(config, { signal: ctx.signal, log: (l) => ctx.flags.debug && process.stderr.write(`storage: ${l}\n`) })));
   if (!config.migrate || !config.s3) await connect();
   const stagingDir = join(config.stateDir, 'staging');
   let summary: MigrateSummary;
