@@ -9,9 +9,11 @@ import { registerCommands } from './commands/index.js';
 import { interruptSignal } from './interrupt.js';
 import { quietOnClosedPipe } from './closed-pipe.js';
 import { showError } from './report-error.js';
+import { readCmdline, withRawArgs } from './raw-argv.js';
 
 /** Runs the CLI with `argv` (process.argv form) and sets process.exitCode. */
-export async function main(argv: string[]): Promise<void> {
+export async function main(nodeArgv: string[]): Promise<void> {
+  const argv = withRawArgs(nodeArgv, readCmdline());
   // everything this tool creates (catalog, logs, local copies, retrieved data, state) is
   // private to its owner whatever the caller's umask; restored entries get their archived
   // modes explicitly
