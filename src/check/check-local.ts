@@ -4,14 +4,13 @@
  */
 import type { Db } from '../catalog/open-catalog.js';
 import { catalogIntegrity } from '../catalog/open-catalog.js';
-import { archiveBlocks, archiveMembers, brokenChains, listArchives } from '../catalog/archive-store.js';
+import { brokenChains, listArchives } from '../catalog/archive-store.js';
 import { localCopyOf } from '../restore/archive-sources.js';
 import { throwIfAborted } from '../errors.js';
 import { chainProblems, type CheckProblem } from './chain-problems.js';
-import { checkLocalCopy } from './check-local-copy.js';
-import { existsSync } from 'node:fs';
-import { agePrefixOf } from '../catalog/encryption-store.js';
-import { decryptWhole, type IdentitySource } from '../restore/decrypting-source.js';
+import { checkArchiveFile } from './check-archive-file.js';
+import { expectedArchive } from './expected-archive.js';
+import type { IdentitySource } from '../restore/decrypting-source.js';
 
 /** What the local check looked at. */
 export interface LocalCheckCounts {
@@ -32,16 +31,7 @@ export async function checkLocal(db: Db, opts: { signal: AbortSignal; onProgress
     if (!path) continue;
     throwIfAborted(opts.signal);
     opts.onProgress?.(`checking the local copy of archive ${a.seq} (${a.fileName})`);
-    // an encrypted copy: its tree hash always; its members only where the identity file is (a host may hold only recipients)
-    const encrypted = agePrefixOf(db, a.seq) !== undefined || a.fileName.endsWith('.age');
-    const identity = encrypted && opts.identity && existsSync(opts.identity.file) ? opts.identity : undefined;
-    const found = await checkLocalCopy(path, {
-      size: a.size,
-      treeHash: a.treeHash,
-      blocks: encrypted ? [] : archiveBlocks(db, a.seq),
-      members: a.fileCount < 0 || (encrypted && !identity) ? null : archiveMembers(db, a.seq),
-      decrypt: identity && ((stored) => decryptWhole(stored, a, identity)),
-    }, opts.signal);
+    const found = await checkArchiveFile(path, expectedArchive(db, a, opts.identity), { label: `local copy ${path}`, signal: opts.signal });
     problems.push(...found.map((what) => ({ seq: a.seq, what })));
     counts.localCopies++;
     counts.bytesVerified += a.size;

@@ -22,8 +22,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { Db } from '../catalog/open-catalog.js';
 import type { ArchiveRecord } from '../catalog/archive-store.js';
-import { findRetrievalJob, recordJob, updateJob, type JobRecord } from '../catalog/job-store.js';
-import { BackupError, isBackupError } from '../errors.js';
+import { updateJob } from '../catalog/job-store.js';
+import { tierHours, waitForPiece, warmUpPieces } from './warm-up-jobs.js';
+import { BackupError } from '../errors.js';
 import { assertStoredIn } from '../storage/assert-stored-in.js';
 import type { Backend, Tier } from '../storage/backend.js';
 import type { ByteRange } from './plan-byte-ranges.js';
@@ -135,52 +136,18 @@ async function prepare(deps: SourceDeps, needs: readonly ArchiveNeed[], opts: { 
   await mkdir(dir, { recursive: true });
 
   // 1. make sure a job exists for every piece, starting all missing ones before waiting on any
-  const pieces: Array<{ a: ArchiveRecord; range: ByteRange | null; job: JobRecord }> = [];
-  for (const { need, ranges } of remote) {
-    for (const range of ranges) {
-      const a = need.archive;
-      let job = findRetrievalJob(deps.db, a.archiveId!, range);
-      if (job && job.status !== 'Downloaded') {
-        const jobId = job.jobId;
-        try {
-          const d = await backend.warmState(jobId);
-          const status = d.state === 'ready' ? 'Succeeded' : d.state === 'failed' ? 'Failed' : 'InProgress';
-          updateJob(deps.db, jobId, { status });
-          job = status === 'Failed' ? undefined : { ...job, status };
-        } catch (err) {
-          if (!isBackupError(err, 'VAULT_ITEM_NOT_FOUND')) throw err;
-          updateJob(deps.db, jobId, { status: 'Expired' });
-          job = undefined;
-        }
-      }
-      if (job && job.status === 'Downloaded' && !(job.outputPath && existsSync(job.outputPath))) {
-        updateJob(deps.db, job.jobId, { status: 'Expired' });
-        job = undefined;
-      }
-      if (job) {
-        result.jobsReused++;
-      } else {
-        const warm = await backend.warmUp({ id: a.archiveId!, size: a.size, tier: opts.tier, ...(range ? { range } : {}) });
-        const jobId = warm.token;
-        recordJob(deps.db, { jobId, action: 'archive', archiveId: a.archiveId, seq: a.seq, rangeStart: range?.start ?? null, rangeEnd: range?.end ?? null, tier: opts.tier, status: warm.ready ? 'Succeeded' : 'InProgress', createdAt: new Date().toISOString() });
-        job = findRetrievalJob(deps.db, a.archiveId!, range)!;
-        result.jobsStarted++;
-        deps.log(`started ${opts.tier} retrieval for archive ${a.seq}${range ? ` bytes ${range.start}-${range.end}` : ''}: ${jobId}`);
-      }
-      pieces.push({ a, range, job });
-    }
-  }
+  const warmDeps = { db: deps.db, backend, log: deps.log };
+  const warm = await warmUpPieces(warmDeps, remote.flatMap(({ need, ranges }) => ranges.map((range) => ({ archive: need.archive, range }))), opts.tier);
+  result.jobsStarted = warm.started;
+  result.jobsReused = warm.reused;
 
   // 2. wait, or tell the user to come back
-  const pending = pieces.filter((p) => p.job.status === 'InProgress');
+  const pending = warm.pieces.filter((p) => p.job.status === 'InProgress');
   if (pending.length > 0 && !opts.wait) {
     throw new BackupError('RETRIEVAL_PENDING', `${pending.length} retrieval job(s) in progress (${result.jobsStarted} started now, ${result.jobsReused} already running; ${opts.tier} takes ${tierHours(opts.tier)} on AWS); run the same command again later, or add --wait`);
   }
-  for (const p of pending) {
-    deps.log(`waiting for retrieval ${p.job.jobId} (archive ${p.a.seq})`);
-    await backend.waitWarm(p.job.jobId, { signal: deps.signal });
-    updateJob(deps.db, p.job.jobId, { status: 'Succeeded', completedAt: new Date().toISOString() });
-  }
+  for (const p of pending) await waitForPiece(warmDeps, p, deps.signal);
+  const pieces = warm.pieces.map((p) => ({ a: p.archive, range: p.range, job: p.job }));
 
   // 3. download and verify each piece, then serve reads from the verified files
   const files = new Map<number, Array<{ range: ByteRange; path: string }>>();
@@ -239,8 +206,4 @@ async function* readRange(fh: FileHandle, r: ByteRange): AsyncGenerator<Buffer> 
 /** Closes the local copies the sources read from; call it once the restore is done with them, whether or not it succeeded. */
 export async function closeSources(prepared: PreparedSources): Promise<void> {
   await Promise.all(prepared.held.splice(0).map((fh) => fh.close()));
-}
-
-function tierHours(tier: Tier): string {
-  return tier === 'Expedited' ? '1-5 minutes' : tier === 'Bulk' ? '5-12 hours' : '3-5 hours';
 }

@@ -163,6 +163,8 @@ export function backendContract(name: string, open: () => Promise<ContractSubjec
 
     async function listed() {
       let l = await s.backend.list();
+      // info.listsAtOnce promises a listing without waiting (check compares it at once)
+      assert.equal(l.ready, s.backend.info.listsAtOnce);
       while (!l.ready) {
         await s.backend.waitWarm(l.token, { signal: AbortSignal.timeout(60_000) });
         l = await s.backend.list({ token: l.token });
