@@ -39,7 +39,13 @@ test('archive delete refuses an archive later ones depend on; --force marks the 
   assert.equal(o.server.stats().DeleteArchive ?? 0, 0, 'nothing deleted');
   assert.equal(refused.stderr.trim().split('\n').length, 1, 'one line');
 
-  const forced = await deleteArchive(o, mid.archiveId, '--force');
+  // the vault bills every archive for 90 days: deleting a young one is refused on its own grounds too
+  const young = await deleteArchive(o, mid.archiveId, '--force');
+  assert.equal(young.code, 2);
+  assert.match(young.stderr, /early-deletion charge, about \$[\d.]+ for the remaining 90 of the 90 days a vault bills at least; add --allow-early-delete/);
+  assert.equal(o.server.stats().DeleteArchive ?? 0, 0, 'nothing deleted');
+
+  const forced = await deleteArchive(o, mid.archiveId, '--force', '--allow-early-delete');
   assert.equal(forced.code, 0, forced.stderr);
   assert.match(forced.stdout, /marked broken/);
   assert.equal(o.server.stats().DeleteArchive, 1);
@@ -66,7 +72,7 @@ test('deleting the newest archive of the current chain needs no --force but stil
     assert.equal((await o.cli('run')).code, 0);
   }
   const list = JSON.parse((await o.cli('list', '--json')).stdout) as Listed;
-  const r = await deleteArchive(o, list.archives[1].archiveId);
+  const r = await deleteArchive(o, list.archives[1].archiveId, '--allow-early-delete');
   assert.equal(r.code, 0, r.stderr);
   const next = await o.cli('run');
   assert.equal(next.code, 0, next.stderr);

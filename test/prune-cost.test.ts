@@ -58,11 +58,15 @@ test('cost estimates storage, upload requests and restoring the latest point per
   assert.equal((await o.cli('run')).code, 0);
   const r = await o.cli('cost', '--json');
   assert.equal(r.code, 0, r.stderr);
-  const est = JSON.parse(r.stdout) as { storedBytes: number; archives: number; uploadRequests: number; restoreLatest: { bytes: number; Standard: number; Bulk: number; Expedited: number } };
+  type Money = { amount: number; currency: string };
+  const est = JSON.parse(r.stdout) as { backend: string; storedBytes: number; archives: number; uploadRequests: number; monthlyStorage: Money; restoreLatest: { bytes: number; Standard: Money; Bulk: Money; Expedited: Money } };
+  assert.equal(est.backend, 'glacier');
   assert.equal(est.archives, 1);
   assert.ok(est.storedBytes > 0);
   assert.ok(est.uploadRequests >= 1);
-  assert.ok(est.restoreLatest.Expedited > est.restoreLatest.Standard && est.restoreLatest.Standard > est.restoreLatest.Bulk);
+  assert.deepEqual(est.monthlyStorage, { amount: 0, currency: 'USD' }, 'money in cents with its currency');
+  // 3 MiB: an Expedited job alone is $0.01; Standard and Bulk round to nothing
+  assert.deepEqual([est.restoreLatest.Expedited.amount, est.restoreLatest.Standard.amount, est.restoreLatest.Bulk.amount], [0.01, 0, 0]);
   const human = await o.cli('cost');
   assert.match(human.stdout, /\$/);
 });

@@ -50,7 +50,7 @@ export async function recordUploaded(db: Db, a: ArchiveRecord, done: Stored, pla
     throw new BackupError('CHECKSUM_MISMATCH', `stored tree hash ${done.treeHash} of archive ${a.seq} differs from the local ${a.treeHash}; the staged file may be damaged`);
   }
   db.transaction(() => {
-    updateArchive(db, a.seq, { uploadState: 'uploaded', archiveId: done.id, store, uploadedAt: new Date().toISOString(), uploadRequests: done.requests });
+    updateArchive(db, a.seq, { uploadState: 'uploaded', archiveId: done.id, store, uploadedAt: new Date().toISOString(), uploadRequests: done.requests, storageClass: done.storageClass ?? null });
     clearUpload(db, a.fileName);
   })();
   await settleStagedFile(db, { ...a, uploadState: 'uploaded' }, placement);

@@ -51,7 +51,7 @@ export async function uploadCatalogSnapshot(db: Db, backend: Backend, opts: { se
     const description = encodeDescription(meta);
     const done = await backend.put({ path: gzPath, meta, expectedBytes: size, journal: uploadJournal(db, fileName), signal: opts.signal });
     db.transaction(() => {
-      recordCatalogSnapshot(db, { createdAt: opts.now.toISOString(), archiveId: done.id, size, treeHash, description, store: backend.info.kind });
+      recordCatalogSnapshot(db, { createdAt: opts.now.toISOString(), archiveId: done.id, size, treeHash, description, store: backend.info.kind, storageClass: done.storageClass ?? null });
       clearUpload(db, fileName);
     })();
     return done.id;

@@ -42,16 +42,18 @@ export interface ArchiveRecord {
   chainId: string | null;
   /** Where archiveId lives; null while the archive is not uploaded. */
   store: Store | null;
+  /** The S3 storage class the object was stored in; null for a vault archive or when not known. */
+  storageClass: string | null;
 }
 
 const columns = `seq, level, parent_seq AS parentSeq, chain_seq AS chainSeq, created_at AS createdAt, file_name AS fileName,
   size, raw_size AS rawSize, tree_hash AS treeHash, block_size AS blockSize, file_count AS fileCount, staged_path AS stagedPath,
   local_path AS localPath, upload_state AS uploadState, archive_id AS archiveId, description, uploaded_at AS uploadedAt,
-  upload_requests AS uploadRequests, deleted_at AS deletedAt, run_id AS runId, chain_id AS chainId, store`;
+  upload_requests AS uploadRequests, deleted_at AS deletedAt, run_id AS runId, chain_id AS chainId, store, storage_class AS storageClass`;
 
 /** Everything recorded about one newly written archive, committed atomically. */
 export interface NewArchive {
-  record: Omit<ArchiveRecord, 'uploadedAt' | 'uploadRequests' | 'deletedAt' | 'archiveId' | 'chainId' | 'store'> & { archiveId?: string | null; chainId?: string | null; store?: Store | null };
+  record: Omit<ArchiveRecord, 'uploadedAt' | 'uploadRequests' | 'deletedAt' | 'archiveId' | 'chainId' | 'store' | 'storageClass'> & { archiveId?: string | null; chainId?: string | null; store?: Store | null };
   members: readonly ArchivedMember[];
   blocks: readonly GzipBlock[];
   deleted: readonly string[];
@@ -89,10 +91,10 @@ export function commitArchive(db: Db, a: NewArchive): void {
 }
 
 /** Updates some fields of an archive row. */
-export function updateArchive(db: Db, seq: number, fields: Partial<Pick<ArchiveRecord, 'stagedPath' | 'localPath' | 'uploadState' | 'archiveId' | 'description' | 'uploadedAt' | 'uploadRequests' | 'deletedAt' | 'store'>>): void {
+export function updateArchive(db: Db, seq: number, fields: Partial<Pick<ArchiveRecord, 'stagedPath' | 'localPath' | 'uploadState' | 'archiveId' | 'description' | 'uploadedAt' | 'uploadRequests' | 'deletedAt' | 'store' | 'storageClass'>>): void {
   const map: Record<string, string> = {
     stagedPath: 'staged_path', localPath: 'local_path', uploadState: 'upload_state', archiveId: 'archive_id',
-    description: 'description', uploadedAt: 'uploaded_at', uploadRequests: 'upload_requests', deletedAt: 'deleted_at', store: 'store',
+    description: 'description', uploadedAt: 'uploaded_at', uploadRequests: 'upload_requests', deletedAt: 'deleted_at', store: 'store', storageClass: 'storage_class',
   };
   const keys = Object.keys(fields) as Array<keyof typeof fields>;
   if (keys.length === 0) return;

@@ -35,9 +35,17 @@ export function catalogSnapshotIds(db: Db): Set<string> {
   return new Set(db.prepare('SELECT archive_id FROM catalog_backups').pluck().all() as string[]);
 }
 
+/** A catalog snapshot as recorded; `storageClass` is null for a vault or when not known. */
+export interface CatalogSnapshotRecord {
+  archiveId: string;
+  createdAt: string;
+  size: number;
+  storageClass: string | null;
+}
+
 /** The catalog snapshots recorded, newest first. */
-export function listCatalogSnapshots(db: Db): Array<{ archiveId: string; createdAt: string; size: number }> {
-  return db.prepare('SELECT archive_id AS archiveId, created_at AS createdAt, size FROM catalog_backups ORDER BY created_at DESC, id DESC').all() as Array<{ archiveId: string; createdAt: string; size: number }>;
+export function listCatalogSnapshots(db: Db): CatalogSnapshotRecord[] {
+  return db.prepare('SELECT archive_id AS archiveId, created_at AS createdAt, size, storage_class AS storageClass FROM catalog_backups ORDER BY created_at DESC, id DESC').all() as CatalogSnapshotRecord[];
 }
 
 /** Forgets a catalog snapshot (after it was deleted from storage). */
@@ -46,6 +54,6 @@ export function forgetCatalogSnapshot(db: Db, archiveId: string): void {
 }
 
 /** Records a catalog snapshot uploaded to `store` (or found in storage: an upload whose record a crash lost; then the id tells the store). */
-export function recordCatalogSnapshot(db: Db, s: { archiveId: string; createdAt: string; size: number; treeHash: string; description: string; store?: Store }): void {
-  db.prepare('INSERT INTO catalog_backups (created_at, archive_id, size, tree_hash, description, store) VALUES (?, ?, ?, ?, ?, ?)').run(s.createdAt, s.archiveId, s.size, s.treeHash, s.description, s.store ?? storeOfId(s.archiveId));
+export function recordCatalogSnapshot(db: Db, s: { archiveId: string; createdAt: string; size: number; treeHash: string; description: string; store?: Store; storageClass?: string | null }): void {
+  db.prepare('INSERT INTO catalog_backups (created_at, archive_id, size, tree_hash, description, store, storage_class) VALUES (?, ?, ?, ?, ?, ?, ?)').run(s.createdAt, s.archiveId, s.size, s.treeHash, s.description, s.store ?? storeOfId(s.archiveId), s.storageClass ?? null);
 }

@@ -254,4 +254,11 @@ export const migrations: readonly string[] = [
     source_deleted_at TEXT
   ) WITHOUT ROWID;
   `,
+  /* 6 */ `
+  -- The S3 storage class each object was stored in (STANDARD, GLACIER_IR, DEEP_ARCHIVE, …),
+  -- which sets its price and its minimum storage duration; NULL for vault archives and rows
+  -- recorded before classes were.
+  ALTER TABLE archives ADD COLUMN storage_class TEXT;
+  ALTER TABLE catalog_backups ADD COLUMN storage_class TEXT;
+  `,
 ];

@@ -194,8 +194,14 @@ export const configSchema = z.strictObject({
       keepDays: z.number().int().min(1).optional(),
       /** Never go below this many chains, whatever the other rules say. */
       minChains: z.number().int().min(1).default(2),
-      /** Prune with these rules after every run that made a restorable point (as \`backup prune\` does, never deleting early). */
+      /** Prune with these rules after every run that made a restorable point (as \`backup prune\` does, deleting early only with allowEarlyDelete). */
       afterRun: z.boolean().default(false),
+      /**
+       * Delete archives younger than their storage's minimum storage duration (vault 90 days;
+       * S3 by class: STANDARD_IA 30, GLACIER_IR and GLACIER 90, DEEP_ARCHIVE 180), paying the
+       * early-deletion charge, in prune and archive delete as if --allow-early-delete were given.
+       */
+      allowEarlyDelete: z.boolean().default(false),
     })
     .prefault({}),
   notify: z

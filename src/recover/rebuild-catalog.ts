@@ -35,6 +35,7 @@ interface Described {
   size: number;
   treeHash: string | undefined;
   d: DecodedDescription;
+  storageClass?: string;
 }
 
 /**
@@ -48,7 +49,7 @@ export async function rebuildCatalog(
   opts: { tier: Tier; wait: boolean },
 ): Promise<{ db: Db; result: RebuildResult }> {
   const described: Described[] = listing.objects
-    .map((o) => ({ archiveId: o.id, size: o.size, treeHash: o.treeHash ?? o.meta?.treeHash, d: o.meta }))
+    .map((o) => ({ archiveId: o.id, size: o.size, treeHash: o.treeHash ?? o.meta?.treeHash, d: o.meta, ...(o.storageClass ? { storageClass: o.storageClass } : {}) }))
     .filter((a): a is Described => a.d !== null && a.d.set === deps.set);
   const snapshots = described.filter((a) => a.d.kind === 'catalog').sort((a, b) => b.d.createdAt.getTime() - a.d.createdAt.getTime());
   const data = described.filter((a) => a.d.kind === 'data');
@@ -64,7 +65,7 @@ export async function rebuildCatalog(
     const pseudo: ArchiveRecord = {
       seq: 0, level: 0, parentSeq: null, chainSeq: 0, createdAt: snap.d.createdAt.toISOString(), fileName: snap.d.fileName, size: snap.size,
       rawSize: 0, treeHash: snap.treeHash ?? '', blockSize: 0, fileCount: 0, stagedPath: null, localPath: null, uploadState: 'uploaded',
-      archiveId: snap.archiveId, description: null, uploadedAt: null, uploadRequests: null, deletedAt: null, runId: null, chainId: null, store: storeOfId(snap.archiveId),
+      archiveId: snap.archiveId, description: null, uploadedAt: null, uploadRequests: null, deletedAt: null, runId: null, chainId: null, store: storeOfId(snap.archiveId), storageClass: null,
     };
     deps.log(`restoring the catalog from snapshot ${snap.d.fileName} (${snap.d.createdAt.toISOString()})`);
     const prepared = await prepareSources({ db, stateDir: deps.stateDir, backend: deps.backend, signal: deps.signal, log: deps.log }, [{ archive: pseudo, ranges: null }], opts);
@@ -83,6 +84,9 @@ export async function rebuildCatalog(
     for (const a of listArchives(db)) {
       if (a.localPath && !existsSync(a.localPath)) updateArchive(db, a.seq, { localPath: null });
       if (a.stagedPath && !existsSync(a.stagedPath)) updateArchive(db, a.seq, { stagedPath: null });
+      // the listing knows the class of each object (its price and minimum storage duration)
+      const cls = a.storageClass === null ? described.find((x) => x.archiveId === a.archiveId)?.storageClass : undefined;
+      if (cls) updateArchive(db, a.seq, { storageClass: cls });
     }
     expireAllJobs(db);
     result = { from: 'catalog-snapshot', snapshotArchiveId: snap.archiveId, archives: 0, addedFromDescriptions: 0 };
@@ -109,7 +113,7 @@ export async function rebuildCatalog(
       },
       members: [], blocks: [], deleted: [],
     });
-    updateArchive(db, a.d.seq, { uploadedAt: listing.asOf });
+    updateArchive(db, a.d.seq, { uploadedAt: listing.asOf, storageClass: a.storageClass ?? null });
     knownSeqs.add(a.d.seq);
     result.addedFromDescriptions++;
   }

@@ -209,3 +209,26 @@ test('every chain lands in exactly one list, ordered oldest first whatever the i
   for (const s of p.skippedEarly) assert.deepEqual(s.chain.archives.map((a) => a.seq), [s.chain.fullSeq, s.chain.fullSeq + 1, s.chain.fullSeq + 2]);
   assert.deepEqual(p, plan(shuffled, { keepChains: 2, minChains: 2 }));
 });
+
+test('each archive is held to the minimum of the class it is stored in, at that class price', () => {
+  const terms = (label: string, minimumStorageDays: number, storagePerGiBMonth: number, minimumBillableBytes = 0) => ({ label, minimumStorageDays, storagePerGiBMonth, minimumBillableBytes });
+  const deep = terms('DEEP_ARCHIVE', 180, 0.00099);
+  const ir = terms('GLACIER_IR', 90, 0.004, 128 * 1024);
+  const ia = terms('STANDARD_IA', 30, 0.0125, 128 * 1024);
+  const standard = terms('STANDARD', 0, 0.023);
+  const at = (seq: number, uploaded: number, t: ReturnType<typeof terms>, size = GiB): Archive => ({ ...arc(seq, uploaded), size, terms: t });
+  // 100 days old: past GLACIER_IR's 90 days, 80 days short of DEEP_ARCHIVE's 180
+  const p = plan([chain(1, at(1, 100, ir)), chain(2, at(2, 100, deep)), chain(3, at(3, 1, standard))], { keepChains: 1 });
+  assert.deepEqual(deleted(p), [1]);
+  assert.equal(p.delete[0].earlyDeletionCharge, 0);
+  assert.deepEqual(p.skippedEarly.map((s) => s.chain.fullSeq), [2]);
+  near(p.skippedEarly[0].earlyDeletionCharge, (0.00099 * 80) / 30);
+  // STANDARD_IA: 20 days old is 10 days short, billed on at least 128 KB; STANDARD never owes anything
+  const small = plan([chain(1, at(1, 20, ia, 1000)), chain(2, at(2, 0, standard)), chain(3, at(3, 0, standard))], { keepChains: 1 });
+  assert.deepEqual(small.skippedEarly.map((s) => s.chain.fullSeq), [1]);
+  near(small.skippedEarly[0].earlyDeletionCharge, ((128 * 1024) / GiB) * 0.0125 * (10 / 30));
+  assert.deepEqual(deleted(small), [2]);
+  // archives without terms keep the input's (the vault's) 90 days and price
+  const mixed = plan([chain(1, at(1, 100, deep), arc(2, 89)), chain(3, arc(3, 1))], { keepChains: 1 }, { allowEarlyDelete: true });
+  near(mixed.delete[0].earlyDeletionCharge, (0.00099 * 80) / 30 + 0.0036 / 30);
+});

@@ -1,9 +1,7 @@
-/** Retention planning (pure): which whole chains `backup prune` deletes, and what Glacier's minimum storage duration costs. */
+/** Retention planning (pure): which whole chains `backup prune` deletes, and what the storage's minimum storage durations cost. */
+import { earlyDeletion, type StorageTerms } from './early-deletion.js';
 
 const DAY_MS = 86_400_000;
-const GiB = 1024 ** 3;
-/** Glacier prorates its early-deletion charge per day against a 30-day month. */
-const DAYS_PER_BILLING_MONTH = 30;
 
 /** One archive of a chain, as the catalog knows it. */
 export interface Archive {
@@ -15,6 +13,8 @@ export interface Archive {
   uploadedAt?: Date;
   archiveId?: string;
   localPath?: string;
+  /** How its storage bills it (its S3 class); absent: the input's minimumStorageDays and storagePerGiBMonth. */
+  terms?: StorageTerms;
 }
 
 /** A full backup and the incrementals built on it; retention deletes chains whole, never single archives. */
@@ -42,11 +42,11 @@ export interface PrunePlanInput {
   chains: Chain[];
   policy: RetentionPolicy;
   now: Date;
-  /** Glacier bills every archive for at least this many days (90). */
+  /** Days storage bills an archive without `terms` for at least (a vault: 90). */
   minimumStorageDays: number;
   /** Delete chains even when that incurs the early-deletion charge. */
   allowEarlyDelete: boolean;
-  /** USD per GiB-month of storage, the rate the early-deletion charge is computed at. */
+  /** USD per GiB-month of storage for an archive without `terms`, the rate its early-deletion charge is computed at. */
   storagePerGiBMonth: number;
 }
 
@@ -66,7 +66,7 @@ export interface PrunePlan {
   skippedEarly: Array<{ chain: Chain; earlyDeletionCharge: number; youngestUploadDays: number }>;
 }
 
-/** Plans a prune: applies the retention policy to whole chains and splits the deletions by Glacier's early-deletion charge. */
+/** Plans a prune: applies the retention policy to whole chains and splits the deletions by the early-deletion charge. */
 export function planPrune(input: PrunePlanInput): PrunePlan {
   const { policy, now } = input;
   const chains = input.chains
@@ -90,7 +90,7 @@ export function planPrune(input: PrunePlanInput): PrunePlan {
       plan.keep.push(chain.fullSeq);
       continue;
     }
-    const early = earlyDeletion(chain, input);
+    const early = earlyDeletionOfChain(chain, input);
     if (early && !input.allowEarlyDelete) {
       plan.skippedEarly.push({ chain, earlyDeletionCharge: early.charge, youngestUploadDays: early.youngestUploadDays });
     } else {
@@ -107,21 +107,22 @@ function newestCreatedMs(chain: Chain): number {
 
 /**
  * The early-deletion charge of deleting the chain at `now`, or undefined when none of its
- * archives was uploaded less than `minimumStorageDays` ago. Per archive: size in GiB ×
- * storagePerGiBMonth × remaining days / 30; an upload dated in the future counts as age 0.
+ * archives is younger than its minimum storage duration (each archive by its own terms: the
+ * class it is stored in). Archives never uploaded cost nothing; an upload dated in the future
+ * counts as age 0.
  */
-function earlyDeletion(chain: Chain, input: PrunePlanInput): { charge: number; youngestUploadDays: number } | undefined {
+function earlyDeletionOfChain(chain: Chain, input: PrunePlanInput): { charge: number; youngestUploadDays: number } | undefined {
+  const fallback: StorageTerms = { label: 'vault', minimumStorageDays: input.minimumStorageDays, storagePerGiBMonth: input.storagePerGiBMonth, minimumBillableBytes: 0 };
   let charge = 0;
   let youngest = Infinity;
   let early = false;
   for (const a of chain.archives) {
     if (!a.uploadedAt) continue;
-    const ageDays = Math.max(0, (input.now.getTime() - a.uploadedAt.getTime()) / DAY_MS);
-    youngest = Math.min(youngest, ageDays);
-    const remainingDays = input.minimumStorageDays - ageDays;
-    if (remainingDays <= 0) continue;
+    const e = earlyDeletion({ size: a.size, storedAt: a.uploadedAt }, a.terms ?? fallback, input.now);
+    youngest = Math.min(youngest, e.ageDays);
+    if (e.remainingDays <= 0) continue;
     early = true;
-    charge += (a.size / GiB) * input.storagePerGiBMonth * (remainingDays / DAYS_PER_BILLING_MONTH);
+    charge += e.charge;
   }
   return early ? { charge, youngestUploadDays: youngest } : undefined;
 }

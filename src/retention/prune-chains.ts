@@ -16,12 +16,13 @@ import { throwIfAborted } from '../errors.js';
 import { assertStoredIn } from '../storage/assert-stored-in.js';
 import type { Backend } from '../storage/backend.js';
 import { formatBytes } from '../ui/format-units.js';
-import { planPrune, type PrunePlan } from './plan-prune.js';
+import { storageTerms } from '../cost/storage-terms.js';
+import { planPrune, type Chain, type PrunePlan } from './plan-prune.js';
 
 /** What a prune needs. */
 export interface PruneDeps {
   db: Db;
-  config: Pick<Config, 'retention' | 'prices'>;
+  config: Pick<Config, 'retention' | 'prices' | 's3'>;
   /** Offsite storage, opened on first use; only asked for when an uploaded archive is deleted. */
   backend: () => Promise<Pick<Backend, 'delete' | 'info'>>;
   now: () => Date;
@@ -53,6 +54,7 @@ export async function pruneChains(deps: PruneDeps, opts: { dryRun: boolean; allo
       ...(a.uploadedAt ? { uploadedAt: new Date(a.uploadedAt) } : {}),
       ...(a.archiveId ? { archiveId: a.archiveId } : {}),
       ...(a.localPath ? { localPath: a.localPath } : {}),
+      terms: storageTerms(a, config),
     })),
   }));
   const { retention, prices } = config;
@@ -61,11 +63,11 @@ export async function pruneChains(deps: PruneDeps, opts: { dryRun: boolean; allo
     policy: { keepChains: retention.keepChains, keepDays: retention.keepDays, minChains: retention.minChains },
     now: deps.now(),
     minimumStorageDays: prices.minimumStorageDays,
-    allowEarlyDelete: opts.allowEarlyDelete,
+    allowEarlyDelete: opts.allowEarlyDelete || retention.allowEarlyDelete,
     storagePerGiBMonth: prices.storagePerGiBMonth,
   });
   for (const s of plan.skippedEarly) {
-    deps.line(`keeping chain ${s.chain.fullSeq} (${s.chain.archives.length} archives): deleting it now would incur the early-deletion charge of about $${s.earlyDeletionCharge.toFixed(4)}; "backup prune --allow-early-delete" deletes it anyway`);
+    deps.line(`keeping chain ${s.chain.fullSeq} (${s.chain.archives.length} archives): deleting it now would incur the early-deletion charge of about $${s.earlyDeletionCharge.toFixed(4)} (${minimumsOf(s.chain)}); "backup prune --allow-early-delete" deletes it anyway`);
   }
   const bySeq = new Map(live.map((a) => [a.seq, a]));
   // while a vault moves to a bucket, an archive id never goes to the storage that lacks it
@@ -92,4 +94,11 @@ export async function pruneChains(deps: PruneDeps, opts: { dryRun: boolean; allo
     }
   }
   return { plan, deleted, deletedBytes };
+}
+
+/** The minimums that hold a chain back, e.g. "DEEP_ARCHIVE: 180-day minimum" or "vault: 90-day minimum". */
+function minimumsOf(chain: Chain): string {
+  const labels = new Map<string, number>();
+  for (const a of chain.archives) if (a.terms && a.uploadedAt) labels.set(a.terms.label, a.terms.minimumStorageDays);
+  return [...labels].map(([label, days]) => `${label}: ${days}-day minimum`).join(', ');
 }

@@ -46,12 +46,13 @@ export function publicArchive(a: ArchiveRecord) {
     uploadState: a.uploadState,
     archiveId: a.archiveId,
     uploadedAt: a.uploadedAt,
+    storageClass: a.storageClass,
   };
 }
 
 function where(a: ArchiveRecord): string {
   const parts: string[] = [];
-  if (a.uploadState === 'uploaded') parts.push('vault');
+  if (a.uploadState === 'uploaded') parts.push(a.storageClass ? `S3 ${a.storageClass}` : 'vault');
   if (a.uploadState === 'pending') parts.push('upload pending');
   if (a.uploadState === 'deleted') parts.push('deleted');
   if (a.localPath) parts.push('local');

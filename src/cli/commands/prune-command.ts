@@ -1,4 +1,4 @@
-/** `backup prune`: apply the retention policy, whole chains only, minding Glacier's 90-day minimum. */
+/** `backup prune`: apply the retention policy, whole chains only, minding the storage's minimum storage durations (per S3 class, or the vault's 90 days). */
 import type { Command } from 'commander';
 import { pruneChains } from '../../retention/prune-chains.js';
 import { withContext, type CommandContext } from '../command-context.js';
@@ -10,7 +10,7 @@ export function registerPrune(program: Command): void {
     .command('prune')
     .description('delete whole chains the retention policy no longer keeps, from the vault and local copies')
     .option('--dry-run', 'show the plan and delete nothing')
-    .option('--allow-early-delete', 'also delete archives younger than Glacier\'s minimum storage duration (billed as if kept)')
+    .option('--allow-early-delete', 'also delete archives younger than their storage\'s minimum storage duration (vault 90 days; S3 STANDARD_IA 30, GLACIER_IR and GLACIER 90, DEEP_ARCHIVE 180), paying the early-deletion charge')
     .addHelpText('after', '\nExamples:\n  backup prune --dry-run\n  backup prune --allow-early-delete')
     .action((opts: { dryRun?: boolean; allowEarlyDelete?: boolean }, cmd: Command) =>
       withContext(cmd, { checkDataDir: false, lock: opts.dryRun ? undefined : 'prune' }, (ctx) => prune(ctx, { dryRun: !!opts.dryRun, allowEarlyDelete: !!opts.allowEarlyDelete })),

@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { listArchives, markChainBroken, pendingUploads, updateArchive } from '../../catalog/archive-store.js';
 import { planArchiveDelete } from '../../retention/plan-archive-delete.js';
+import { earlyDeletion } from '../../retention/early-deletion.js';
+import { storageTerms } from '../../cost/storage-terms.js';
 import { journaledUploadIds } from '../../catalog/upload-journal-store.js';
 import { finishUpload } from '../../backup/finish-upload.js';
 import { BackupError } from '../../errors.js';
@@ -87,14 +89,21 @@ export function registerVault(program: Command): void {
     .command('delete')
     .argument('<archive-id>', 'the archive ID: a Glacier archive ID or an S3 key (see "backup list --json")')
     .option('--force', 'delete it even though later archives of its chain depend on it (the chain is then marked broken)')
+    .option('--allow-early-delete', 'delete it even though it is younger than its storage\'s minimum storage duration, paying the early-deletion charge')
     .description('delete one archive from offsite storage and mark it deleted in the catalog (refused when later archives depend on it; use "backup prune" for whole chains)')
     .addHelpText('after', '\nExample:\n  backup archive delete <archive-id>')
-    .action((archiveId: string, opts: { force?: boolean }, cmd: Command) =>
+    .action((archiveId: string, opts: { force?: boolean; allowEarlyDelete?: boolean }, cmd: Command) =>
       withContext(cmd, { checkDataDir: false, lock: 'archive delete' }, async (ctx) => {
         const a = listArchives(ctx.db).find((x) => x.archiveId === archiveId);
         const plan = a ? planArchiveDelete(listArchives(ctx.db), a) : undefined;
         if (a && plan?.dependents.length && !opts.force) {
           throw new BackupError('USAGE', `archive ${a.seq} (${a.fileName}) is needed by later archive(s) ${plan.dependents.map((d) => d.seq).join(', ')} of its chain, which could no longer be restored; delete whole chains with "backup prune", or add --force to delete it anyway (the chain is then marked broken)`);
+        }
+        const early = a?.uploadState === 'uploaded' && a.uploadedAt ? earlyDeletion({ size: a.size, storedAt: new Date(a.uploadedAt) }, storageTerms(a, ctx.config), new Date()) : undefined;
+        const terms = a ? storageTerms(a, ctx.config) : undefined;
+        const charge = early && terms && early.remainingDays > 0 ? `about $${early.charge.toFixed(4)} for the remaining ${Math.ceil(early.remainingDays)} of the ${terms.minimumStorageDays} days ${terms.label === 'vault' ? 'a vault' : terms.label} bills at least` : undefined;
+        if (a && charge && !opts.allowEarlyDelete && !ctx.config.retention.allowEarlyDelete) {
+          throw new BackupError('USAGE', `archive ${a.seq} (${a.fileName}) was stored ${Math.floor(early!.ageDays)} day(s) ago; deleting it now costs the early-deletion charge, ${charge}; add --allow-early-delete to delete it anyway`);
         }
         await (await ctx.backend()).delete(archiveId);
         if (!a || !plan) return say(`deleted archive ${archiveId} from the vault (it was not in the catalog)`);
@@ -103,7 +112,7 @@ export function registerVault(program: Command): void {
           updateArchive(ctx.db, a.seq, { uploadState: 'deleted', deletedAt: at });
           if (plan.breaksChain) markChainBroken(ctx.db, a.chainSeq, `archive ${a.seq} (${a.fileName}) was deleted on ${at}`, at);
         })();
-        say(`deleted archive ${a.seq} (${a.fileName}) from the vault${plan.breaksChain ? `; its chain (from archive ${a.chainSeq}) is marked broken and the next run starts a new full` : ''}`);
+        say(`deleted archive ${a.seq} (${a.fileName}) from offsite storage${charge ? `; early-deletion charge ${charge}` : ''}${plan.breaksChain ? `; its chain (from archive ${a.chainSeq}) is marked broken and the next run starts a new full` : ''}`);
       }),
     );
 
