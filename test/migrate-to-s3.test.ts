@@ -3,8 +3,9 @@
  * the bundled server (some archives with local copies, some without) moves to a bucket on
  * the bundled server's S3 side and on moto_server. Proved here: local copies are used and
  * the rest retrieved (exit 4 while jobs run, jobs reused), one object per archive, every
- * point restores exactly from the bucket alone, status/cost/run/prune work on the bucket
- * afterwards; killed with SIGKILL at seeded random instants (seed printed; set
+ * point restores exactly from the bucket alone, status/cost/check/prune/run work on the
+ * bucket afterwards and a lost state directory is rebuilt from the bucket's fresh catalog
+ * snapshot; killed with SIGKILL at seeded random instants (seed printed; set
  * MIGRATE_KILL_SEED to replay) the reruns finish with no duplicate object and no open
  * multipart upload; --delete-source deletes only vault archives past the 90-day minimum
  * (their upload dates moved 100 days back in the catalog, no clock waited on) until
@@ -208,6 +209,14 @@ test('migrate --to-s3 (bucket on the bundled server): local copies used, the res
     r = await w.cli(...cmd);
     assert.equal(r.code, 0, `${cmd.join(' ')}: ${r.stderr}`);
   }
+  // disaster after the move: the bucket alone (its fresh catalog snapshot) rebuilds the catalog
+  rmSync(w.stateDir, { recursive: true, force: true });
+  r = await w.cli('catalog', 'rebuild', '--from-inventory');
+  assert.equal(r.code, 0, r.stderr);
+  r = await w.cli('restore', '--to', join(w.root, 'rebuilt'), '--wait');
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(snapshotTree(join(w.root, 'rebuilt')), trees.get(10));
+
   writeFileSync(join(w.data, 'after.txt'), 'after the move\n');
   r = await w.cli('run');
   assert.equal(r.code, 0, r.stderr);
@@ -227,17 +236,31 @@ test('migrate --to-s3 (bucket on moto_server) killed with SIGKILL at seeded rand
   const seed = Number(process.env.MIGRATE_KILL_SEED ?? Date.now() % 1_000_000);
   t.diagnostic(`kill seed ${seed} (MIGRATE_KILL_SEED=${seed} replays it)`);
   const random = mulberry32(seed);
-  const kills: number[] = [];
-  for (let i = 0; i < 3; i++) {
-    const afterMs = 300 + Math.floor(random() * 2500);
-    kills.push(afterMs);
-    const child = spawn(process.execPath, [BIN, 'migrate', '--to-s3', '--wait', '--config', w.config], { env: { ...process.env, ...w.env }, stdio: 'ignore' });
+  // each kill lands after the k-th progress line (a job started, a download, an archive moved) and a further pause
+  const kills: string[] = [];
+  let killed = 0;
+  // at least 3 kills that land while the migration runs (one that finishes first does not count)
+  for (let attempt = 0; killed < 3; attempt++) {
+    assert.ok(attempt < 8, `the migration kept finishing before its kill: ${kills.join('; ')}`);
+    const afterLines = 1 + Math.floor(random() * 3);
+    const pauseMs = Math.floor(random() * 300);
+    const child = spawn(process.execPath, [BIN, 'migrate', '--to-s3', '--wait', '--config', w.config], { env: { ...process.env, ...w.env }, stdio: ['ignore', 'ignore', 'pipe'] });
     const exited = new Promise<number | null>((res) => child.once('exit', (code) => res(code)));
-    const timer = setTimeout(() => child.kill('SIGKILL'), afterMs);
-    await exited;
+    let lines = 0;
+    let timer: NodeJS.Timeout | undefined;
+    let last = '';
+    child.stderr.on('data', (d: Buffer) => {
+      const text = d.toString();
+      lines += text.split('\n').length - 1;
+      last = text.trim().split('\n').pop() ?? last;
+      if (lines >= afterLines && !timer) timer = setTimeout(() => child.kill('SIGKILL'), pauseMs);
+    });
+    const code = await exited;
     clearTimeout(timer);
+    if (code === null) killed++;
+    kills.push(`after line ${afterLines} + ${pauseMs} ms (${code === null ? `killed after "${last.slice(0, 60)}"` : `finished first, exit ${code}`})`);
   }
-  t.diagnostic(`killed after ${kills.join(', ')} ms`);
+  t.diagnostic(`kills: ${kills.join('; ')}`);
 
   const r = await w.cli('migrate', '--to-s3', '--wait');
   assert.equal(r.code, 0, r.stderr);
