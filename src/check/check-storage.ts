@@ -9,6 +9,7 @@ import { listArchives } from '../catalog/archive-store.js';
 import { catalogSnapshotIds, latestListing } from '../catalog/inventory-store.js';
 import { BackupError } from '../errors.js';
 import type { Backend } from '../storage/backend.js';
+import { storedElsewhere } from '../storage/assert-stored-in.js';
 import type { CheckProblem } from './chain-problems.js';
 import { storageListingProblems, type StorageListing } from './check-storage-listing.js';
 
@@ -35,5 +36,7 @@ export async function checkStorage(db: Db, backend: Backend, set: string): Promi
     if (stored) listing = { of, ...stored };
   }
   if (!listing) return { problems: [], listedAt: null };
-  return { problems: storageListingProblems(listing, listArchives(db), set, catalogSnapshotIds(db)), listedAt: listing.asOf };
+  // archives a vault-to-bucket move has not moved yet (or has) are compared where they are, not here
+  const here = listArchives(db).filter((a) => !storedElsewhere(a, backend.info.kind));
+  return { problems: storageListingProblems(listing, here, set, catalogSnapshotIds(db)), listedAt: listing.asOf };
 }

@@ -6,10 +6,15 @@
 import { BackupError } from '../errors.js';
 import type { BackendInfo } from './backend.js';
 
+/** True when archive `a` is recorded in the vault and `kind` is a bucket, or the other way round. */
+export function storedElsewhere(a: { store: string | null }, kind: BackendInfo['kind']): boolean {
+  const offsite = (k: string | null) => k === 'glacier' || k === 's3';
+  return offsite(a.store) && offsite(kind) && a.store !== kind;
+}
+
 /** Throws CONFIG_INVALID (exit 2) when archive `a` is recorded in the vault and `info` is a bucket, or the other way round. */
 export function assertStoredIn(a: { seq: number; fileName: string; store: string | null }, info: Pick<BackendInfo, 'kind' | 'location'>): void {
-  const offsite = (k: string | null) => k === 'glacier' || k === 's3';
-  if (!offsite(a.store) || !offsite(info.kind) || a.store === info.kind) return;
+  if (!storedElsewhere(a, info.kind)) return;
   throw new BackupError(
     'CONFIG_INVALID',
     a.store === 'glacier'

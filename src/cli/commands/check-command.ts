@@ -5,7 +5,8 @@ import { checkLocal } from '../../check/check-local.js';
 import { checkStorage } from '../../check/check-storage.js';
 import { readStoredData, type ReadDataResult } from '../../check/read-stored-data.js';
 import { parsePercent, parseSeed, selectStoredArchives, type ReadDataSelection } from '../../check/select-stored-archives.js';
-import { listArchives } from '../../catalog/archive-store.js';
+import { listArchives, type ArchiveRecord } from '../../catalog/archive-store.js';
+import { assertStoredIn, storedElsewhere } from '../../storage/assert-stored-in.js';
 import { defaultIdentityFile } from '../../config/load-config.js';
 import { identityFile } from '../../restore/decrypting-source.js';
 import { tierHours } from '../../restore/warm-up-jobs.js';
@@ -44,7 +45,11 @@ export function registerCheck(program: Command): void {
         const set = config.set;
         const hasStorage = !!(config.vault || config.s3);
         if (selection && !hasStorage) throw new BackupError('CONFIG_INVALID', `check --read-data reads archives back from offsite storage, and config ${config.configPath} has neither "vault" nor "s3"`);
-        const chosen = selection ? selectStoredArchives(listArchives(db), selection) : [];
+        const backend = hasStorage ? await ctx.backend() : undefined;
+        // while a vault moves to a bucket (migrate --to-s3) some archives are still in the other store
+        const here = (a: ArchiveRecord) => !backend || !storedElsewhere(a, backend.info.kind);
+        const chosen = selection ? selectStoredArchives(selection.kind === 'seqs' ? listArchives(db) : listArchives(db).filter(here), selection) : [];
+        if (backend) for (const a of chosen) assertStoredIn(a, backend.info);
         const progress = flags.quiet || flags.json ? () => undefined : (l: string) => process.stderr.write(`${l}\n`);
         const identity = identityFile(config.encryption?.identityFile ?? defaultIdentityFile(process.env));
         if (selection?.kind === 'sample' && !flags.quiet && !flags.json) {
@@ -52,7 +57,6 @@ export function registerCheck(program: Command): void {
         }
 
         const { problems, counts } = await checkLocal(db, { signal: ctx.signal, onProgress: progress, identity });
-        const backend = hasStorage ? await ctx.backend() : undefined;
         const storage = backend ? await checkStorage(db, backend, set) : undefined;
         problems.push(...(storage?.problems ?? []));
         let read: ReadDataResult | undefined;
