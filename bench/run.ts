@@ -8,9 +8,15 @@
  * (default .bench) and reused. Sizes (environment, defaults are the issue's):
  * BENCH_PHOTO_MIB 240, BENCH_TEXT_MIB 220, BENCH_SMALL_FILES 200000, BENCH_TREE_FILES
  * 1000000, BENCH_CHAIN_FILES 3000 (30 archives), BENCH_UPLOAD=0 to leave out the vault rows;
- * BENCH_SECTIONS (comma-separated, default all): photos, text, small, tree, chain.
+ * BENCH_SECTIONS (comma-separated, default photos, text, small, tree, chain); two more on
+ * request, for the S3 backend against the vault on the bundled server run standalone (a
+ * separate process, job and restore delays zero): `upload` (a full backup of
+ * BENCH_UPLOAD_MIB 2048 of photo-like data uploaded with 4 parts of 16 MiB in flight, S3
+ * against the vault: throughput and peak RSS of `backup`) and `recovery` (state directory
+ * deleted, catalog rebuilt from storage, latest point of a BENCH_CHAIN_FILES tree with 4
+ * incrementals restored: wall time, S3 against the vault).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,6 +29,7 @@ const textMiB = num('BENCH_TEXT_MIB', 220);
 const smallFiles = num('BENCH_SMALL_FILES', 200_000);
 const treeFiles = num('BENCH_TREE_FILES', 1_000_000);
 const chainFiles = num('BENCH_CHAIN_FILES', 3000);
+const uploadMiB = num('BENCH_UPLOAD_MIB', 2048);
 const withUpload = process.env.BENCH_UPLOAD !== '0';
 const sections = new Set((process.env.BENCH_SECTIONS ?? 'photos,text,small,tree,chain').split(','));
 const bin = resolve('bin/backup');
@@ -233,6 +240,117 @@ if (sections.has('chain')) {
     rmSync(key);
   }
   rmSync(data, { recursive: true, force: true });
+}
+
+/**
+ * The bundled server as its own process (so `backup`'s peak RSS and CPU are its own, and the
+ * state directory can be lost while the storage stays): its endpoint, with the credentials
+ * it accepts put into this process's environment for the timed commands.
+ */
+async function standaloneServer(dir: string): Promise<{ endpoint: string; stop(): Promise<void> }> {
+  const child = spawn(bin, ['glacier-local', 'serve', '--dir', dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  const endpoint = await new Promise<string>((res, rej) => {
+    child.stdout.on('data', (c: Buffer) => {
+      out += c.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(out);
+      const creds = /AWS_ACCESS_KEY_ID=(\S+) AWS_SECRET_ACCESS_KEY=(\S+)/.exec(out);
+      if (url && creds) {
+        process.env.AWS_ACCESS_KEY_ID = creds[1];
+        process.env.AWS_SECRET_ACCESS_KEY = creds[2];
+        process.env.AWS_CONFIG_FILE = '/dev/null';
+        process.env.AWS_SHARED_CREDENTIALS_FILE = '/dev/null';
+        res(url[1]);
+      }
+    });
+    child.on('exit', (code) => rej(new Error(`glacier-local serve exited (${code}): ${out}`)));
+  });
+  return {
+    endpoint,
+    stop: () =>
+      new Promise<void>((res) => {
+        child.removeAllListeners('exit');
+        child.on('exit', () => res());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+/** The offsite part of a config for `kind` on the standalone server, uploads 4 parts of 16 MiB at a time. */
+function offsite(kind: 's3' | 'vault', name: string, endpoint: string, uploadCatalog: boolean): Record<string, unknown> {
+  const common = { endpoint, region: 'us-east-1', partSizeMiB: 16, concurrency: 4, uploadCatalog };
+  if (kind === 'vault') return { vault: { name, ...common } };
+  sh(`aws --endpoint-url ${endpoint} --region us-east-1 s3api create-bucket --bucket ${name} >/dev/null`);
+  return { s3: { bucket: name, storageClass: 'DEEP_ARCHIVE', ...common } };
+}
+
+// 6. a 2 GiB archive uploaded to S3 and to the vault, 4 parts in flight: throughput and peak RSS
+if (sections.has('upload')) {
+  const photos: Corpus = makePhotos(join(root, `photos-${uploadMiB}`), uploadMiB);
+  const server = await standaloneServer(join(work, 'server-upload'));
+  try {
+    const local = config('upload-local', photos.dir, { archive: { keepLocalCopy: true } });
+    const l = timed(`${bin} run --full --quiet --config ${local.path}`);
+    const size = statSync(archivesOf(local.state)[0]).size;
+    rmSync(local.state, { recursive: true, force: true });
+    const rate = (t: Timed) => `${(size / MiB / t.seconds).toFixed(0)} MiB/s`;
+    const runs: Record<string, Timed> = {};
+    for (const kind of ['vault', 's3'] as const) {
+      const name = `bench-upload-${kind}`;
+      const c = config(name, photos.dir, { archive: { keepLocalCopy: false }, ...offsite(kind, name, server.endpoint, false) });
+      if (kind === 'vault') sh(`${bin} vault create --quiet --config ${c.path}`);
+      runs[kind] = timed(`${bin} run --full --quiet --config ${c.path}`);
+      rmSync(c.state, { recursive: true, force: true });
+    }
+    const what = `full backup of ${(size / MiB).toFixed(0)} MiB (photo-like, stored blocks) with its upload, 4 × 16 MiB parts in flight`;
+    compare(`${what}: S3 (DEEP_ARCHIVE)`, runs.s3, 'the same to the vault', runs.vault, null, `S3 ${rate(runs.s3)}, ${runs.s3.rssMiB.toFixed(0)} MiB RSS; vault ${rate(runs.vault)}, ${runs.vault.rssMiB.toFixed(0)} MiB RSS; without upload ${rate(l)}, ${l.rssMiB.toFixed(0)} MiB RSS (write and upload overlap)`);
+    rows.push({ work: `${what}: vault`, backup: runs.vault, note: rate(runs.vault) });
+    rows.push({ work: 'the same full backup without upload (local copy only)', backup: l, note: rate(l) });
+  } finally {
+    await server.stop();
+    rmSync(join(work, 'server-upload'), { recursive: true, force: true });
+  }
+}
+
+// 7. disaster recovery: state directory lost, catalog rebuilt from storage, latest point restored
+if (sections.has('recovery')) {
+  const base = makeChainTree(join(root, `chain-${chainFiles}`), chainFiles);
+  const data = join(work, 'recovery-data');
+  cpSync(base.dir, data, { recursive: true });
+  const server = await standaloneServer(join(work, 'server-recovery'));
+  try {
+    const times: Record<string, Timed> = {};
+    for (const kind of ['vault', 's3'] as const) {
+      const name = `bench-dr-${kind}`;
+      const c = config(name, data, { archive: { keepLocalCopy: false, fullEvery: 100 }, ...offsite(kind, name, server.endpoint, true) });
+      if (kind === 'vault') sh(`${bin} vault create --quiet --config ${c.path}`);
+      sh(`${bin} run --full --quiet --config ${c.path}`);
+      for (let step = 1; step <= 4; step++) {
+        mutateChain(data, chainFiles, step);
+        sh(`${bin} run --quiet --config ${c.path}`);
+      }
+      rmSync(c.state, { recursive: true, force: true });
+      const to = join(work, `dr-${kind}`);
+      // a vault first asks for its inventory (a job: hours on AWS, at once here); a bucket lists at once
+      const steps = [
+        ...(kind === 'vault' ? [`${bin} inventory request --quiet --config ${c.path}`] : []),
+        `${bin} catalog rebuild --from-inventory --wait --quiet --config ${c.path}`,
+        `${bin} restore --wait --quiet --config ${c.path} --to ${to}`,
+      ];
+      times[kind] = timed(steps.join(' && '));
+      sh(`diff -r --exclude=.corpus-complete ${data} ${to}`);
+      rmSync(to, { recursive: true, force: true });
+      rmSync(c.state, { recursive: true, force: true });
+      // the next backend starts from the same tree
+      rmSync(data, { recursive: true, force: true });
+      cpSync(base.dir, data, { recursive: true });
+    }
+    compare(`disaster recovery (state dir lost → catalog rebuild → restore of the latest of 5 archives, ${chainFiles} files): S3`, times.s3, 'the same from the vault', times.vault, null, 'job and restore delays zero: the figures are our work, not AWS waiting (hours for a vault inventory and for DEEP_ARCHIVE restores)');
+  } finally {
+    await server.stop();
+    rmSync(join(work, 'server-recovery'), { recursive: true, force: true });
+    rmSync(data, { recursive: true, force: true });
+  }
 }
 
 const minutes = (Date.now() - started) / 60_000;
