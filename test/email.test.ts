@@ -12,10 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
 import { createMailer, sendReport, sendTestEmail, trySendReport, type MailConfig } from '../src/notify/send-mail.js';
-import { renderReport } from '../src/notify/render-report.js';
+import { renderReport, type ReportTotals } from '../src/notify/render-report.js';
 import { shouldSendEmail } from '../src/notify/email-policy.js';
 import type { RunSummary } from '../src/notify/run-summary.js';
 import { isBackupError } from '../src/errors.js';
+import { hostname } from 'node:os';
+import { writeFileSync } from 'node:fs';
+import { localWorld } from './helpers/local-world.js';
+import { runCli } from './helpers/run-cli.js';
 
 interface Received {
   from: string;
@@ -61,7 +65,8 @@ function mailConfig(port: number, extra: Partial<MailConfig['smtp']> = {}): Mail
     smtp: { host: '127.0.0.1', port, secure: false, user: 'backup', passwordEnv: 'TEST_SMTP_PASSWORD', allowPlaintextAuth: true, ...extra },
   };
 }
-const env = { TEST_SMTP_PASSWORD: 's3cret' };
+const env0 = { TEST_SMTP_PASSWORD: 's3cret' };
+const env = env0;
 
 /** A decoded MIME part: its headers (lower-case names, unfolded) and body. */
 interface Part {
@@ -105,6 +110,8 @@ function decode(p: Part): string {
   return p.body;
 }
 
+const totals: ReportTotals = { data: { files: 10, bytes: 1024 }, stored: { archives: 2, bytes: 6 * 1024 * 1024 }, pendingUploads: 0 };
+
 function run(id: number, status: RunSummary['status'], extra: Partial<RunSummary> = {}): RunSummary {
   return {
     id,
@@ -135,9 +142,9 @@ test('a report reaches every recipient with its subject, body and the run logs a
   await writeFile(log1, '2026-11-11T02:30:00.000Z INFO  backup run of /data\n2026-11-11T02:41:10.000Z INFO  archive 1 written\n');
   await writeFile(log2, '2026-11-12T02:30:00.000Z INFO  backup run of /data\n2026-11-12T02:31:00.000Z WARN  cannot read /data/locked-2.db: permission denied\n');
   const runs = [run(1, 'ok', { logPath: log1 }), run(2, 'warnings', { logPath: log2 })];
-  const report = renderReport({ host: 'web1', set: 'nightly', runs });
+  const report = renderReport({ host: 'web1', set: 'nightly', runs, totals, timeZone: 'UTC' });
 
-  const response = await sendReport(createMailer(mailConfig(smtp.port), env), { ...report, attachments: [log1, log2] });
+  const response = await sendReport(createMailer(mailConfig(smtp.port), env), { ...report, attachments: [log1, log2], extra: report.archiveIds ? [report.archiveIds] : [] });
   assert.match(response, /^250 /);
 
   assert.equal(smtp.mails.length, 1);
@@ -147,15 +154,14 @@ test('a report reaches every recipient with its subject, body and the run logs a
   const mail = parseMail(m.raw);
   assert.equal(mail.headers.subject, 'backup nightly on web1: completed with warnings (2 runs: 1 ok, 1 with warnings)');
   const body = mail.parts.find((p) => !/attachment/.test(p.headers['content-disposition'] ?? ''))!.body;
-  assert.match(body, /Run #1: ok/);
-  assert.match(body, /Run #2: completed with warnings/);
-  assert.match(body, /files +2 added, 4 changed, 1 deleted/);
-  assert.match(body, /upload +3\.0 MiB in 1\.5 s \(2\.0 MiB\/s\)/);
-  assert.match(body, /archive ID +archive-2-x+/);
-  assert.match(body, /- cannot read \/data\/locked-2\.db: permission denied/);
+  assert.match(body, /^ {2}#1 {2}2026-11-11 02:30 \+00:00 {2}ok {2}L1 {2}\+1 ~2 -1 {2}3\.0 MiB {2}11 min 10 s$/m);
+  assert.match(body, /^ {2}#2 {2}2026-11-12 02:30 \+00:00 {2}warnings {2}L2 {2}\+2 ~4 -1 /m);
+  assert.match(body, /warning: cannot read \/data\/locked-2\.db: permission denied/);
+  assert.doesNotMatch(body, /archive-\d-x+/, 'archive IDs are attached, not in the body');
   const attachments = mail.parts.filter((p) => /^attachment/.test(p.headers['content-disposition'] ?? ''));
-  assert.deepEqual(attachments.map((a) => /filename="?([^";]+)/.exec(a.headers['content-disposition'])![1]), ['run-2026-11-11T023000Z-1.log', 'run-2026-11-12T023000Z-2.log']);
+  assert.deepEqual(attachments.map((a) => /filename="?([^";]+)/.exec(a.headers['content-disposition'])![1]), ['run-2026-11-11T023000Z-1.log', 'run-2026-11-12T023000Z-2.log', 'archive-ids.txt']);
   assert.match(attachments[0].body, /archive 1 written/);
+  assert.match(attachments[2].body, /^run #2 .*: archive-2-x+$/m);
   assert.match(attachments[1].body, /WARN {2}cannot read \/data\/locked-2\.db/);
 });
 
@@ -172,7 +178,7 @@ test('over several runs the policy mails every N runs, at once on a failure, and
     unsent.push(r);
     const decision = shouldSendEmail({ unsent, every, onFailure: true });
     if (!decision.send) return outcomes.push(`#${r.id} -`);
-    const sent = await trySendReport(mailer, { ...renderReport({ host: 'web1', set: 'nightly', runs: unsent }), attachments: [] });
+    const sent = await trySendReport(mailer, { ...renderReport({ host: 'web1', set: 'nightly', runs: unsent, totals }), attachments: [] });
     outcomes.push(`#${r.id} ${decision.reason} ${sent.ok ? 'sent' : 'unsent'}`);
     if (sent.ok) unsent = [];
   };
@@ -195,7 +201,7 @@ test('over several runs the policy mails every N runs, at once on a failure, and
     'backup nightly on web1: completed with warnings (2 runs: 1 ok, 1 with warnings)',
   ]);
   const last = parseMail(smtp.mails[2].raw).parts[0].body;
-  assert.match(last, /Run #6: completed with warnings[\s\S]*Run #7: ok/, 'the report that failed to send goes out with the next run');
+  assert.match(last, /^ {2}#6 .* warnings [\s\S]*^ {2}#7 .* ok /m, 'the report that failed to send goes out with the next run');
 });
 
 test('a server that refuses the message: sendReport throws EMAIL with its response, trySendReport returns it', async (t) => {
@@ -254,4 +260,68 @@ test('a run log rotated away is named in the text instead of failing the mail', 
   const mail = parseMail(smtp.mails[0].raw);
   assert.equal(mail.parts.length, 1);
   assert.match(mail.parts[0].body, /Run logs no longer on disk \(rotated away\): run-2026-01-01T000000Z-9\.log/);
+});
+
+test('through the binary: after two runs one email with host, set, outcome and NOT OFFSITE in the subject, the totals first, local times with their offset, logs and archive IDs attached and no ID in the body', async (t) => {
+  const smtp = await startSmtp();
+  t.after(smtp.close);
+  const w = localWorld(
+    {
+      schedule: '30 2 * * *',
+      vault: { name: 'v', endpoint: 'local', uploadCatalog: false },
+      email: { every: 2, to: 'ops@example.org', from: 'backup@example.org', smtp: { host: '127.0.0.1', port: smtp.port, secure: false, user: 'backup', passwordEnv: 'TEST_SMTP_PASSWORD', allowPlaintextAuth: true } },
+    },
+    { 'a.txt': 'alpha\n', 'docs/b.txt': 'bravo\n' },
+  );
+  t.after(w.done);
+  const env = { ...env0, TZ: 'Europe/Paris' };
+  const cli = (...args: string[]) => runCli([...args, '--config', w.config], { env });
+  assert.equal((await cli('vault', 'create')).code, 0);
+  assert.equal((await cli('run')).code, 0);
+  assert.equal(smtp.mails.length, 0, 'every: 2');
+  writeFileSync(join(w.data, 'c.txt'), 'charlie\n');
+  const second = await cli('run');
+  assert.equal(second.code, 0, second.stderr);
+  assert.equal(smtp.mails.length, 1, second.stderr);
+
+  const mail = parseMail(smtp.mails[0].raw);
+  assert.equal(mail.headers.subject, `backup nightly on ${hostname()}: ok (2 runs: 2 ok) NOT OFFSITE`);
+  const body = mail.parts.find((p) => !/attachment/.test(p.headers['content-disposition'] ?? ''))!.body.replace(/\r\n/g, '\n');
+  const offset = /\+0[12]:00/.source; // Paris: +01:00 in winter, +02:00 in summer
+  assert.match(
+    body,
+    new RegExp(
+      [
+        `^Backup set "nightly" on ${hostname()}: ok\\.`,
+        '2 runs since the last report: 2 ok\\.',
+        'NOT OFFSITE: bundled local vault on this machine\\.',
+        '',
+        'Totals',
+        '  data          20 B in 3 files',
+        '  stored        [\\d.]+ (B|KiB) in 2 archives',
+        '  current chain [\\d.]+ (B|KiB): full #1 \\+ 1 incremental',
+        `  restorable    back to \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d ${offset}`,
+        '  next full     in \\d+ runs',
+        '  pending       no uploads',
+        `  next run      \\d{4}-\\d\\d-\\d\\d 02:30 ${offset}`,
+        '  cost          (about \\$[\\d.]+|under \\$0\\.0001) a month \\(storage\\)',
+        '',
+        'Runs \\(local time\\)',
+        `  #1  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d ${offset}  ok  L0  \\+3 ~0 -0  [\\d.]+ (B|KiB)  [\\d.]+ s`,
+        `  #2  \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d ${offset}  ok  L1  \\+1 ~0 -0  [\\d.]+ (B|KiB)  [\\d.]+ s`,
+        '',
+        'Attached: 2 run logs; archive IDs in archive-ids.txt\\.',
+      ].join('\\n'),
+    ),
+  );
+  const listed = JSON.parse((await cli('list', '--json')).stdout) as { archives: Array<{ archiveId: string }> };
+  const attachments = mail.parts.filter((p) => /^attachment/.test(p.headers['content-disposition'] ?? ''));
+  const names = attachments.map((a) => /filename="?([^";]+)/.exec(a.headers['content-disposition'])![1]);
+  assert.match(names.join(' '), /^run-000001-\d{8}T\d{6}Z\.log run-000002-\d{8}T\d{6}Z\.log archive-ids\.txt$/);
+  const ids = attachments[2].body;
+  for (const a of listed.archives) {
+    assert.ok(ids.includes(a.archiveId), `archive ID ${a.archiveId} attached`);
+    assert.ok(!body.includes(a.archiveId), 'and not in the body');
+  }
+  assert.match(attachments[1].body, /INFO run #2 ok/);
 });

@@ -13,6 +13,7 @@ import { catalogFull } from '../catalog/catalog-full.js';
 import { createRunLogger } from '../logs/run-logger.js';
 import { shouldSendEmail } from '../notify/email-policy.js';
 import { renderReport } from '../notify/render-report.js';
+import { gatherTotals } from '../notify/gather-totals.js';
 import { createMailer, trySendReport } from '../notify/send-mail.js';
 import type { Backend } from '../storage/backend.js';
 import { createProgress } from '../ui/progress.js';
@@ -146,9 +147,14 @@ async function maybeEmail(config: Config, db: Db, warn: (line: string) => void):
   const decision = shouldSendEmail({ unsent, every: email.every, onFailure: email.onFailure });
   if (!decision.send) return;
   try {
-    const report = renderReport({ host: hostname(), set: config.set, runs: unsent });
+    const report = renderReport({ host: hostname(), set: config.set, runs: unsent, totals: gatherTotals(db, config, new Date()) });
     const mailer = createMailer(email);
-    const r = await trySendReport(mailer, { ...report, attachments: unsent.map((r) => r.logPath).filter((p): p is string => !!p) });
+    const r = await trySendReport(mailer, {
+      subject: report.subject,
+      text: report.text,
+      attachments: unsent.map((r) => r.logPath).filter((p): p is string => !!p),
+      extra: report.archiveIds ? [report.archiveIds] : [],
+    });
     if (r.ok) markEmailed(db, unsent.map((r) => r.id));
     else warn(`email not sent (retried with the next run): ${r.error}`);
   } catch (err) {

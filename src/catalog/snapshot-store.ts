@@ -38,6 +38,12 @@ export function hasSnapshot(db: Db): boolean {
   return db.prepare('SELECT 1 FROM snapshot LIMIT 1').get() !== undefined;
 }
 
+/** Files in the snapshot (the data as of the latest archive) and their total size in bytes. */
+export function snapshotTotals(db: Db): { files: number; bytes: number } {
+  const r = db.prepare("SELECT COUNT(*) AS files, COALESCE(SUM(size), 0) AS bytes FROM snapshot WHERE type = 'file'").get() as { files: number; bytes: number };
+  return { files: r.files, bytes: r.bytes };
+}
+
 /** Forgets the snapshot: the next run is a full. */
 export function clearSnapshot(db: Db): void {
   db.prepare('DELETE FROM snapshot').run();

@@ -36,7 +36,19 @@ export interface Mailer {
   readonly from: string;
   /** host:port, for messages. */
   readonly server: string;
-  send(message: { subject: string; text: string; attachments?: ReadonlyArray<{ filename: string; path: string }> }): Promise<SentMail>;
+  send(message: { subject: string; text: string; attachments?: readonly MailAttachment[] }): Promise<SentMail>;
+}
+
+/** A plain-text attachment: a file read at sending time, or text in memory. */
+export type MailAttachment = { filename: string; path: string } | { filename: string; content: string };
+
+/** What a report mail carries: run logs by path (those gone from disk are named in the text instead) and text attachments. */
+export interface ReportMail {
+  subject: string;
+  text: string;
+  attachments: readonly string[];
+  /** In-memory attachments, e.g. the archive IDs. */
+  extra?: ReadonlyArray<{ filename: string; content: string }>;
 }
 
 /** What the server said when it accepted a message. */
@@ -94,7 +106,7 @@ export function createMailer(config: MailConfig, env: NodeJS.ProcessEnv = proces
           to,
           subject: message.subject,
           text: message.text,
-          attachments: (message.attachments ?? []).map((a) => ({ filename: a.filename, path: a.path, contentType: 'text/plain; charset=utf-8' })),
+          attachments: (message.attachments ?? []).map((a) => ({ ...a, contentType: 'text/plain; charset=utf-8' })),
         });
         return { response: oneLine(info.response), accepted: info.accepted.map(address), rejected: info.rejected.map(address) };
       } catch (err) {
@@ -107,7 +119,7 @@ export function createMailer(config: MailConfig, env: NodeJS.ProcessEnv = proces
 }
 
 /** Sends a report with the run logs at `attachments` (log files that no longer exist are listed in the text instead); returns the server's response. */
-export async function sendReport(mailer: Mailer, report: { subject: string; text: string; attachments: readonly string[] }): Promise<string> {
+export async function sendReport(mailer: Mailer, report: ReportMail): Promise<string> {
   const present: string[] = [];
   const missing: string[] = [];
   for (const p of report.attachments) {
@@ -115,12 +127,12 @@ export async function sendReport(mailer: Mailer, report: { subject: string; text
     else missing.push(p);
   }
   const text = missing.length ? `${report.text}\nRun logs no longer on disk (rotated away): ${missing.map((p) => basename(p)).join(', ')}\n` : report.text;
-  const sent = await mailer.send({ subject: report.subject, text, attachments: present.map((p) => ({ filename: basename(p), path: p })) });
+  const sent = await mailer.send({ subject: report.subject, text, attachments: [...present.map((p) => ({ filename: basename(p), path: p })), ...(report.extra ?? [])] });
   return sent.response;
 }
 
 /** Like sendReport, but never throws: `{ ok: false, error }` carries the one-line reason. */
-export async function trySendReport(mailer: Mailer, report: { subject: string; text: string; attachments: readonly string[] }): Promise<{ ok: true; response: string } | { ok: false; error: string }> {
+export async function trySendReport(mailer: Mailer, report: ReportMail): Promise<{ ok: true; response: string } | { ok: false; error: string }> {
   try {
     return { ok: true, response: await sendReport(mailer, report) };
   } catch (err) {

@@ -1,14 +1,12 @@
 /** `backup cost`: what the vault or bucket costs to keep, what the uploads cost, and what a restore would. */
 import type { Command } from 'commander';
-import { listArchives, latestArchive, type ArchiveRecord } from '../../catalog/archive-store.js';
-import { chainTo } from '../../restore/plan-chain.js';
-import { DEFAULT_PRICES_AS_OF, estimateCost, type CostEstimate } from '../../cost/estimate-cost.js';
-import { estimateS3Cost, type S3CostEstimate } from '../../cost/estimate-s3-cost.js';
+import { DEFAULT_PRICES_AS_OF, type CostEstimate } from '../../cost/estimate-cost.js';
+import type { S3CostEstimate } from '../../cost/estimate-s3-cost.js';
+import { estimateCatalogCost } from '../../cost/catalog-cost.js';
 import { S3_PRICES_US_EAST_1 } from '../../cost/s3-prices.js';
 import { formatUsd } from '../../cost/format-usd.js';
 import { jsonMoney, type JsonMoney } from '../json-values.js';
 import { withContext, type CommandContext } from '../command-context.js';
-import { listCatalogSnapshots } from '../../catalog/inventory-store.js';
 import { say, sayJson } from '../output.js';
 import { formatBytes } from '../../ui/format-units.js';
 
@@ -20,40 +18,17 @@ export function registerCost(program: Command): void {
     .addHelpText('after', '\nExample:\n  backup cost --json')
     .action((_o, cmd: Command) =>
       withContext(cmd, { checkDataDir: false }, (ctx) => {
-        const all = listArchives(ctx.db);
-        const latest = latestArchive(ctx.db);
-        // what a restore of the latest point retrieves when no local copy is left (the disaster case)
-        const chain = (latest ? chainTo(all, latest) : []).filter((a) => a.uploadState === 'uploaded');
-        const uploaded = all.filter((a) => a.uploadState === 'uploaded');
-        if (ctx.config.s3) return s3Cost(ctx, ctx.config.s3, uploaded, chain);
-        const est = estimateCost({
-          // the catalog's own snapshots are stored (and billed) too
-          archives: [
-            ...uploaded.map((a) => ({ size: a.size, uploadedAt: a.uploadedAt ? new Date(a.uploadedAt) : new Date(a.createdAt), parts: a.uploadRequests ?? 1 })),
-            ...listCatalogSnapshots(ctx.db).map((s) => ({ size: s.size, uploadedAt: new Date(s.createdAt), parts: 1 })),
-          ],
-          prices: ctx.config.prices,
-          latestChainBytes: chain.reduce((n, a) => n + a.size, 0),
-          latestChainArchives: chain.length,
-        });
+        const cost = estimateCatalogCost(ctx.db, ctx.config);
+        if (cost.backend === 's3') return s3Cost(ctx, ctx.config.s3!, cost.estimate);
+        const est = cost.estimate;
         if (ctx.flags.json) return sayJson({ backend: 'glacier', prices: { source: 'config', defaultsAsOf: DEFAULT_PRICES_AS_OF }, ...vaultJson(est) });
         for (const line of formatVaultCost(est)) say(line);
       }),
     );
 }
 
-/** The bucket's estimate: each object priced by the class it was stored in. */
-function s3Cost(ctx: CommandContext, s3: NonNullable<CommandContext['config']['s3']>, uploaded: ArchiveRecord[], chain: ArchiveRecord[]): void {
-  // an object whose class was not recorded (uploaded by an older version) is in the configured class
-  const classOf = (a: { storageClass: string | null }, fallback: string) => a.storageClass ?? fallback;
-  const est = estimateS3Cost({
-    objects: [
-      ...uploaded.map((a) => ({ size: a.size, storageClass: classOf(a, s3.storageClass), requests: a.uploadRequests ?? 1 })),
-      ...listCatalogSnapshots(ctx.db).map((s) => ({ size: s.size, storageClass: classOf(s, s3.catalogStorageClass), requests: 1 })),
-    ],
-    latestChain: chain.map((a) => ({ size: a.size, storageClass: classOf(a, s3.storageClass) })),
-    prices: S3_PRICES_US_EAST_1,
-  });
+/** The bucket's estimate (each object priced by the class it was stored in), for people or --json. */
+function s3Cost(ctx: CommandContext, s3: NonNullable<CommandContext['config']['s3']>, est: S3CostEstimate): void {
   const prices = { source: 'S3 list prices', region: S3_PRICES_US_EAST_1.region, asOf: S3_PRICES_US_EAST_1.asOf, bucketRegion: s3.region };
   if (ctx.flags.json) return sayJson({ backend: 's3', prices, ...s3Json(est) });
   const r = est.restoreLatest;
