@@ -121,7 +121,7 @@ test(
       },
     });
     assert.ok(shrunk);
-    assert.deepEqual(result.skipped, ['big.bin']);
+    assert.deepEqual(result.skipped.map((e) => e.path), ['big.bin']);
     assert.deepEqual(
       warnings.map((w) => [w.path, w.code]),
       [['big.bin', 'changed']],
@@ -153,7 +153,7 @@ test(
         }
       },
     });
-    assert.deepEqual(result.skipped, ['log.txt']);
+    assert.deepEqual(result.skipped.map((e) => e.path), ['log.txt']);
     assert.equal(warnings[0].code, 'changed');
     const log = (await readAll(outPath)).find((m) => m.path === 'log.txt')!;
     assert.equal(log.size, 600 * 1024);
@@ -173,7 +173,7 @@ test(
     const warnings: ArchiveWarning[] = [];
     const outPath = join(dir, 'a.tar.gz');
     const result = await writeArchive(plan, { root: data, outPath, level: 6, blockSize: 65536, onWarning: (w) => warnings.push(w) });
-    assert.deepEqual(result.skipped, ['gone.txt']);
+    assert.deepEqual(result.skipped.map((e) => e.path), ['gone.txt']);
     assert.deepEqual(
       warnings.map((w) => [w.path, w.code]),
       [['gone.txt', 'vanished']],
@@ -194,7 +194,7 @@ test(
     symlinkSync(join(dir, 'secret'), join(data, 'f'));
     const warnings: ArchiveWarning[] = [];
     const result = await writeArchive(plan, { root: data, outPath: join(dir, 'a.tar.gz'), level: 6, blockSize: 65536, onWarning: (w) => warnings.push(w) });
-    assert.deepEqual(result.skipped, ['f']);
+    assert.deepEqual(result.skipped.map((e) => e.path), ['f']);
     assert.equal(warnings[0].code, 'changed');
     assert.deepEqual(tarList(join(dir, 'a.tar.gz')), ['./']);
   }),
@@ -224,7 +224,7 @@ test(
     } finally {
       if (asRoot) process.seteuid!(0);
     }
-    assert.deepEqual(result.skipped, ['locked.txt']);
+    assert.deepEqual(result.skipped.map((e) => e.path), ['locked.txt']);
     assert.deepEqual(
       warnings.map((w) => [w.path, w.code]),
       [['locked.txt', 'unreadable']],

@@ -78,16 +78,28 @@ export interface WrittenArchive {
   blocks: GzipBlock[];
   /** Members written (directories, files, symlinks; LongLink headers not counted). */
   members: number;
-  /** Paths of planned files that are absent or not trustworthy in the archive (each was reported through onWarning). */
-  skipped: string[];
+  /** The planned files (the entries as given) that are absent or not trustworthy in the archive (each was reported through onWarning). */
+  skipped: TreeEntry[];
 }
 
 /** Read size for file bodies. */
 const CHUNK = 256 * 1024;
 const ZEROS = Buffer.alloc(CHUNK);
 
+/**
+ * What an archive holds, in member order, as the streaming run hands it over: each directory
+ * with its encoded dumpdir body, then the non-directories to store. Iterables, so a run reads
+ * them from the catalog a page at a time.
+ */
+export interface ArchiveSource {
+  dirs: Iterable<{ entry: TreeEntry; body: Buffer }>;
+  files: Iterable<TreeEntry> | AsyncIterable<TreeEntry>;
+}
+
 /** Writes `plan` to `opts.outPath`; the file is complete and fsync'ed when this resolves. */
-export async function writeArchive(plan: ArchivePlan, opts: WriteArchiveOptions): Promise<WrittenArchive> {
+export async function writeArchive(plan: ArchivePlan | ArchiveSource, opts: WriteArchiveOptions): Promise<WrittenArchive> {
+  const source: ArchiveSource =
+    'snapshot' in plan ? { dirs: plan.dirs.map((d) => ({ entry: d.entry, body: encodeDumpdir(d.listing) })), files: plan.files } : plan;
   throwIfAborted(opts.signal);
   let fh: FileHandle;
   try {
@@ -101,17 +113,20 @@ export async function writeArchive(plan: ArchivePlan, opts: WriteArchiveOptions)
     const sealer = opts.encryptTo ? new AgeFileWriter(fh, opts.encryptTo, opts.onFlushed) : undefined;
     const out = new BlockGzipWriter(sealer ?? fh, { level: opts.level, blockSize: opts.blockSize, onFlushed: sealer ? undefined : opts.onFlushed });
     const w = new MemberWriter(out, opts);
-    for (const d of plan.dirs) {
+    for (const d of source.dirs) {
       throwIfAborted(opts.signal);
-      await w.dir(d.entry, encodeDumpdir(d.listing));
+      await w.dir(d.entry, d.body);
     }
-    for (const e of plan.files) {
+    const one = (e: TreeEntry): Promise<void> => {
       throwIfAborted(opts.signal);
-      if (e.type === 'symlink') await w.symlink(e);
-      else if (e.type === 'file') await w.file(e);
-      else if (isSpecial(e)) await w.special(e);
-      else throw new BackupError('INTERNAL', `writeArchive: ${e.path} is planned as a ${e.type} among the files`);
-    }
+      if (e.type === 'symlink') return w.symlink(e);
+      if (e.type === 'file') return w.file(e);
+      if (isSpecial(e)) return w.special(e);
+      throw new BackupError('INTERNAL', `writeArchive: ${e.path} is planned as a ${e.type} among the files`);
+    };
+    // a synchronous iterable is taken without a promise per item
+    if (Symbol.asyncIterator in source.files) for await (const e of source.files) await one(e);
+    else for (const e of source.files) await one(e);
     await out.write(Buffer.alloc(2 * BLOCK));
     const r = await out.finish();
     const sealed = sealer && (await sealer.finish());
@@ -137,7 +152,7 @@ const SPECIAL_TYPEFLAG = { fifo: '6', chardev: '3', blockdev: '4' } as const;
 class MemberWriter {
   members = 0;
   files = 0;
-  readonly skipped: string[] = [];
+  readonly skipped: TreeEntry[] = [];
   private readonly buf = Buffer.allocUnsafe(CHUNK);
   private readonly names = ownerNames();
   /** Files with more than one name written whole in this archive, by "dev:ino": later names become hard link members. */
@@ -202,7 +217,7 @@ class MemberWriter {
       try {
         fd = openSync(abs, OPEN_FLAGS);
       } catch (err) {
-        this.skip(e.path, openProblem(err));
+        this.skip(e, openProblem(err));
         return;
       }
       let wait: Promise<void> | null | undefined;
@@ -228,7 +243,7 @@ class MemberWriter {
     try {
       fh = await open(abs, OPEN_FLAGS);
     } catch (err) {
-      this.skip(e.path, openProblem(err));
+      this.skip(e, openProblem(err));
       return;
     }
     try {
@@ -298,11 +313,11 @@ class MemberWriter {
     try {
       before = await fh.stat({ bigint: true });
     } catch (err) {
-      this.skip(e.path, { code: 'unreadable', message: `cannot be read (${errCode(err)}); left out of this archive, retried next run` });
+      this.skip(e, { code: 'unreadable', message: `cannot be read (${errCode(err)}); left out of this archive, retried next run` });
       return;
     }
     if (!before.isFile()) {
-      this.skip(e.path, { code: 'changed', message: 'is no longer a regular file; left out of this archive, retried next run' });
+      this.skip(e, { code: 'changed', message: 'is no longer a regular file; left out of this archive, retried next run' });
       return;
     }
     const size = Number(before.size);
@@ -364,15 +379,15 @@ class MemberWriter {
         problem = { code: 'unreadable', message: `could not be checked after reading (${errCode(err)}); retried next run` };
       }
     }
-    if (problem) this.skip(e.path, problem);
+    if (problem) this.skip(e, problem);
     else if (before.nlink > 1n) this.linked.set(`${e.dev}:${e.ino}`, { path: e.path, size });
     this.files++;
     this.done({ ...c.member, path: e.path, type: 'file', size, tarOffset });
   }
 
-  private skip(path: string, p: Omit<ArchiveWarning, 'path'>): void {
-    this.skipped.push(path);
-    this.opts.onWarning?.({ path, ...p });
+  private skip(e: TreeEntry, p: Omit<ArchiveWarning, 'path'>): void {
+    this.skipped.push(e);
+    this.opts.onWarning?.({ path: e.path, ...p });
   }
 
   private done(m: ArchivedMember): void {

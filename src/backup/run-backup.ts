@@ -17,18 +17,18 @@ import { chainBroken, commitArchive, getArchive, latestArchive, listArchives, ne
 import { catalogPath } from '../catalog/open-catalog.js';
 import { guardLostCatalog, guardLostCatalogOffsite } from './lost-catalog-guard.js';
 import { latestListing } from '../catalog/inventory-store.js';
-import { hasSnapshot, loadSnapshot } from '../catalog/snapshot-store.js';
+import { hasSnapshot } from '../catalog/snapshot-store.js';
+import { discardUncommitted, ScanRecorder, scannedDirs, scannedFiles, snapshotInOrder, type ScannedFile } from '../catalog/scan-store.js';
 import { updateRun } from '../catalog/run-store.js';
 import { BackupError, throwIfAborted } from '../errors.js';
 import { createExcludeMatcher } from '../scan/exclude-matcher.js';
 import { excludingOwnDirs, ownDirsInside } from './own-dirs-excluder.js';
-import { scanTree } from '../scan/scan-tree.js';
-import { planArchive } from '../scan/plan-archive.js';
-import type { ArchivedMember } from '../archive/archived-member.js';
+import { walkTree } from '../scan/scan-tree.js';
+import { ArchivePlanner } from '../scan/plan-archive.js';
 import type { ArchivePlan } from '../scan/archive-plan.js';
-import type { TreeEntry } from '../scan/tree-entry.js';
 import { writeArchive } from '../archive/write-archive.js';
-import { readXattrs } from '../archive/xattrs.js';
+import { encodeDumpdir } from '../archive/dumpdir-body.js';
+import { readXattrs, type Xattr } from '../archive/xattrs.js';
 import { encodeDescription, type ArchiveDescription } from '../storage/archive-description.js';
 import { parseRecipient } from '../age/age-keys.js';
 import { agePrefixOf, recordAgePrefix } from '../catalog/encryption-store.js';
@@ -68,6 +68,8 @@ export interface RunDeps {
   /** Offsite storage, opened on first use; absent when the config has none (local copies only). */
   backend?: () => Promise<Backend>;
   now?: () => Date;
+  /** Catalog rows per batch while the scan streams (default: scan-store's); tests make it small. */
+  batchRows?: number;
 }
 
 /** How a run ended. */
@@ -138,8 +140,6 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   const latestEncrypted = latest && (agePrefixOf(db, latest.seq) !== undefined || latest.fileName.endsWith('.age'));
   const encryptionChanged = latest && latestEncrypted !== !!recipients ? (recipients ? 'on' : 'off') : undefined;
   const choice = chooseLevel({ latest, full: opts.full, fullEvery: config.archive.fullEvery, hasSnapshot: hasSnapshot(db), broken: latest && chainBroken(db, latest.chainSeq), encryptionChanged });
-  // a full archive compares against nothing: skip loading the snapshot (a second copy of the tree in memory)
-  const previous = choice.level === 0 ? null : loadSnapshot(db);
   log.info(`${opts.dryRun ? 'dry run: ' : ''}level ${choice.level} (${choice.level === 0 ? `full: ${choice.reason}` : `incremental on archive ${choice.parentSeq}`})`);
 
   const own = ownDirsInside(config.data, { stateDir: config.stateDir, 'archive.localDir': config.archive.localDir });
@@ -147,21 +147,57 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   if (same) throw new BackupError('CONFIG_INVALID', `${same.key} is the data directory ${config.data}; point "${same.key}" in ${config.configPath} somewhere else`);
   for (const o of own) log.info(`leaving out ${o.rel} (${o.key}, inside the data directory)`);
   const exclude = excludingOwnDirs(createExcludeMatcher(config.exclude), own);
-  deps.progress.start('scan', 0, 'files');
-  let scanned = 0;
-  const scan = await scanTree(config.data, {
-    exclude,
-    oneFileSystem: config.archive.oneFileSystem,
-    signal,
-    onWarning: (w) => warn(`${w.path || '.'}: ${w.message}`),
-    onProgress: (n: number) => deps.progress.update((scanned = n)),
+
+  // The scan streams: entries come in path order and are merged with the snapshot read from
+  // the catalog in the same order; what the archive will hold goes to the catalog in batches
+  // (scan-store.ts), so memory holds a batch and the directories being walked, not the tree.
+  const seq = nextSeq(db);
+  const full = choice.level === 0;
+  if (!opts.dryRun) discardUncommitted(db, seq);
+  const recorder = opts.dryRun ? undefined : new ScanRecorder(db, seq, deps.batchRows);
+  const kept: { added: string[]; changed: string[]; deleted: string[] } = { added: [], changed: [], deleted: [] };
+  const keep = (list: string[], path: string) => {
+    if (list.length < PATHS_KEPT) list.push(path);
+  };
+  let membersPlanned = 0;
+  const planner = new ArchivePlanner(full ? null : snapshotInOrder(db, deps.batchRows), choice.level, {
+    entry(e, d) {
+      if (d.stored) {
+        membersPlanned++;
+        recorder?.file(e);
+      }
+      if (d.status === 'added') keep(kept.added, e.path);
+      else if (d.status === 'changed') keep(kept.changed, e.path);
+    },
+    dir(d) {
+      membersPlanned++;
+      recorder?.dir(d.ord, full || d.changed, encodeDumpdir(d.listing), d.entry);
+    },
+    deleted(path) {
+      recorder?.deleted(path);
+      keep(kept.deleted, path);
+    },
   });
+  deps.progress.start('scan', 0, 'files');
+  await walkTree(
+    config.data,
+    {
+      exclude,
+      oneFileSystem: config.archive.oneFileSystem,
+      signal,
+      onWarning: (w) => warn(`${w.path || '.'}: ${w.message}`),
+      onProgress: (n: number) => deps.progress.update(n),
+    },
+    (e) => planner.push(e),
+    (path) => planner.unreadable(path),
+  );
+  planner.end();
+  recorder?.flush();
   deps.progress.stop();
   throwIfAborted(signal);
-  const plan = planArchive({ current: scan, previous, level: choice.level });
-  const c = plan.counts;
-  log.info(`scanned ${scan.entries.length || scanned} entries: ${c.added} new, ${c.changed} changed, ${c.deleted} deleted, ${c.unchanged} unchanged; ${c.bytes} bytes to archive`);
-  const paths: PathChanges = { added: plan.added, changed: plan.changed, deleted: plan.deleted };
+  const c = { ...planner.counts };
+  log.info(`scanned ${planner.entries} entries: ${c.added} new, ${c.changed} changed, ${c.deleted} deleted, ${c.unchanged} unchanged; ${c.bytes} bytes to archive`);
+  const paths: PathChanges = { ...kept, totals: { added: c.added, changed: c.changed, deleted: c.deleted } };
   if (!opts.dryRun) for (const line of pathListing(paths)) log.info(line);
   updateRun(db, deps.runId, { level: choice.level, filesAdded: c.added, filesChanged: c.changed, filesDeleted: c.deleted, filesUnchanged: c.unchanged });
 
@@ -169,7 +205,6 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
     return { status: warnings.length ? 'warnings' : 'ok', dryRun: true, level: choice.level, plan: c, paths, warnings };
   }
 
-  const seq = nextSeq(db);
   const createdAt = now();
   const parent = choice.parentSeq === null ? undefined : getArchive(db, choice.parentSeq);
   const chainSeq = parent ? parent.chainSeq : seq;
@@ -216,20 +251,25 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
     upload.catch(() => undefined);
   }
 
-  const members: ArchivedMember[] = [];
+  let fileCount = 0;
   // tar bytes: contents plus about a header block and padding per member
-  deps.progress.start('archive', c.bytes + (plan.files.length + plan.dirs.length) * 1024, 'bytes');
+  deps.progress.start('archive', c.bytes + membersPlanned * 1024, 'bytes');
   let written;
   try {
-    const xattrs = config.archive.xattrs ? await readXattrs(plan.files.filter((f) => f.type === 'file').map((f) => join(config.data, f.path))) : undefined;
-    written = await writeArchive(plan, {
+    // extended attributes are read for a page of files at a time, into one map the writer looks up
+    const xattrs = config.archive.xattrs ? new Map<string, Xattr[]>() : undefined;
+    const files = xattrs ? withXattrs(scannedFiles(db, deps.batchRows), config.data, xattrs) : scannedFiles(db, deps.batchRows);
+    written = await writeArchive({ dirs: scannedDirs(db, deps.batchRows), files }, {
       root: config.data,
       outPath: stagedPath,
       level: config.archive.level,
       blockSize: config.archive.blockSizeKiB * 1024,
       encryptTo: recipients,
       signal,
-      onMember: (m) => members.push(m),
+      onMember: (m) => {
+        recorder!.member(m);
+        if (m.type !== 'dir') fileCount++;
+      },
       xattrs,
       onWarning: (w) => warn(`${w.path}: ${w.message}`),
       onProgress: (p) => deps.progress.update((rawDone = p.rawBytes)),
@@ -237,6 +277,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
         bytesOnDisk = n;
       },
     });
+    recorder!.flush();
     resolveDone({ size: written.size, treeHash: written.treeHash });
   } catch (err) {
     rejectDone(err);
@@ -249,7 +290,6 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   }
   throwIfAborted(signal);
 
-  const skipped = new Set(written.skipped);
   const agePrefix = written.agePrefix;
   // the archive and its encryption record commit together
   db.transaction(() => {
@@ -266,21 +306,21 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
         rawSize: written.rawSize,
         treeHash: written.treeHash,
         blockSize: config.archive.blockSizeKiB * 1024,
-        fileCount: members.filter((m) => m.type !== 'dir').length,
+        fileCount,
         stagedPath,
         localPath: null,
         uploadState: deps.backend ? 'pending' : 'none',
         description,
         runId: deps.runId,
       },
-      members,
+      // members and deletions were recorded under this seq as they were written
+      members: [],
       blocks: written.blocks,
-      deleted: plan.deleted,
+      deleted: [],
       // a file left out or torn (changed, vanished or unreadable while read) is recorded with an
       // identity no file has, so the next run stores it again if it is there and records its
       // deletion if it is not: a torn copy is never the file's version at any later point
-      snapshot: plan.snapshot.map((e) => (skipped.has(e.path) ? untrusted(e) : e)),
-      previousSnapshot: previous ?? undefined,
+      scan: { full, untrusted: written.skipped.map((e) => (e as ScannedFile).id) },
     });
     if (agePrefix) recordAgePrefix(db, seq, agePrefix);
   })();
@@ -338,7 +378,26 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   };
 }
 
-/** A snapshot entry no scan will ever match (change detection then treats the path as changed). */
-export function untrusted(e: TreeEntry): TreeEntry {
-  return { ...e, mtimeNs: -1n, ctimeNs: -1n, ino: 0, dev: 0 };
+/** Paths of each kind (added, changed, deleted) kept for the run log and --json; beyond it they are only counted. */
+const PATHS_KEPT = 10_000;
+
+/** The scanned files, with the extended attributes of each page of them read into `into` before the page is handed on. */
+async function* withXattrs(files: Iterable<ScannedFile>, root: string, into: Map<string, Xattr[]>): AsyncGenerator<ScannedFile> {
+  let page: ScannedFile[] = [];
+  const flush = async () => {
+    into.clear();
+    for (const [k, v] of await readXattrs(page.filter((f) => f.type === 'file').map((f) => join(root, f.path)))) into.set(k, v);
+  };
+  for (const f of files) {
+    page.push(f);
+    if (page.length === XATTR_PAGE) {
+      await flush();
+      yield* page;
+      page = [];
+    }
+  }
+  await flush();
+  yield* page;
 }
+
+const XATTR_PAGE = 200;

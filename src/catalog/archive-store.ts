@@ -3,7 +3,8 @@ import type { ArchivedMember } from '../archive/archived-member.js';
 import type { GzipBlock } from '../archive/gzip-block.js';
 import type { TreeEntry } from '../scan/tree-entry.js';
 import type { Db } from './open-catalog.js';
-import { replaceSnapshot, updateSnapshot } from './snapshot-store.js';
+import { replaceSnapshot } from './snapshot-store.js';
+import { applyScan, markUntrusted } from './scan-store.js';
 import { nameColumn, nameFromColumn } from './name-column.js';
 
 export type UploadState = 'none' | 'pending' | 'uploaded' | 'deleted';
@@ -59,8 +60,12 @@ export interface NewArchive {
   deleted: readonly string[];
   /** The new snapshot; omitted for archives recorded without one (catalog rebuilds). */
   snapshot?: Iterable<TreeEntry>;
-  /** The snapshot the table holds now, when the caller loaded it: then only the rows that differ are written. */
-  previousSnapshot?: ReadonlyMap<string, TreeEntry>;
+  /**
+   * Instead of `snapshot`: the run's scan in the catalog (scan-store.ts), which also recorded
+   * the members and deletions under this seq as it went; `untrusted` are scan_files ids to
+   * record with an identity no file has.
+   */
+  scan?: { full: boolean; untrusted: readonly number[] };
 }
 
 /** Records an archive, its members, blocks and deletions (and the new snapshot) in one transaction. */
@@ -85,8 +90,10 @@ export function commitArchive(db: Db, a: NewArchive): void {
     a.blocks.forEach((b, i) => block.run(r.seq, i, b.rawOffset, b.gzOffset, b.sha256 ?? null));
     const del = db.prepare('INSERT INTO archive_deletions (seq, path) VALUES (?, ?)');
     for (const p of a.deleted) del.run(r.seq, nameColumn(p));
-    if (a.snapshot && a.previousSnapshot) updateSnapshot(db, a.snapshot, a.previousSnapshot);
-    else if (a.snapshot) replaceSnapshot(db, a.snapshot);
+    if (a.scan) {
+      markUntrusted(db, a.scan.untrusted);
+      applyScan(db, { seq: r.seq, full: a.scan.full });
+    } else if (a.snapshot) replaceSnapshot(db, a.snapshot);
   })();
 }
 

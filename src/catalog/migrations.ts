@@ -261,4 +261,47 @@ export const migrations: readonly string[] = [
   ALTER TABLE archives ADD COLUMN storage_class TEXT;
   ALTER TABLE catalog_backups ADD COLUMN storage_class TEXT;
   `,
+  /* 7 */ `
+  -- A run's scan while its archive is written, so that no run holds the tree in memory:
+  -- every directory with its dumpdir body (ord: path order), and the non-directories this
+  -- archive stores (new or changed) in path order. The commit applies them to the snapshot
+  -- in its transaction and empties both; a run that died leaves rows the next run discards.
+  CREATE TABLE scan_dirs (
+    ord INTEGER PRIMARY KEY,
+    changed INTEGER NOT NULL,
+    dumpdir BLOB NOT NULL,
+    path TEXT NOT NULL,
+    type TEXT NOT NULL,
+    mode INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_s INTEGER NOT NULL,
+    mtime_nsec INTEGER NOT NULL,
+    ctime_s INTEGER NOT NULL,
+    ctime_nsec INTEGER NOT NULL,
+    dev INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    gid INTEGER NOT NULL,
+    link_target TEXT
+  );
+  CREATE TABLE scan_files (
+    id INTEGER PRIMARY KEY,
+    path TEXT NOT NULL,
+    type TEXT NOT NULL,
+    mode INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_s INTEGER NOT NULL,
+    mtime_nsec INTEGER NOT NULL,
+    ctime_s INTEGER NOT NULL,
+    ctime_nsec INTEGER NOT NULL,
+    dev INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    gid INTEGER NOT NULL,
+    link_target TEXT,
+    nlink INTEGER,
+    dev_major INTEGER,
+    dev_minor INTEGER
+  );
+  `,
 ];

@@ -4,44 +4,25 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TreeEntry } from '../scan/tree-entry.js';
+import { compareUtf8 } from '../scan/compare-utf8.js';
 import { openCatalog } from './open-catalog.js';
-import { loadSnapshot, replaceSnapshot, updateSnapshot } from './snapshot-store.js';
+import { replaceSnapshot } from './snapshot-store.js';
+import { snapshotInOrder } from './scan-store.js';
 
 const entry = (path: string, type: TreeEntry['type'], extra: Partial<TreeEntry> = {}): TreeEntry => ({
-  path, type, mode: 0o644, size: 10, mtimeNs: 1_700_000_000_123_456_789n, ctimeNs: 1_700_000_000_123_456_789n, dev: 2049, ino: path.length + 100, uid: 1000, gid: 1000, ...extra,
+  path, type, mode: 0o644, size: 10, mtimeNs: 1_700_000_000_123_456_789n, ctimeNs: -1n, dev: 2049, ino: path.length + 100, uid: 1000, gid: 1000, ...extra,
 });
 
-test('updateSnapshot writing only the differences leaves the same snapshot as replacing it whole', () => {
+test('the snapshot reads back in scan order, page by page, with names that are not UTF-8 (stored as BLOBs) merged in', () => {
   const dir = mkdtempSync(join(tmpdir(), 'snapshot-store-'));
   try {
     const db = openCatalog(join(dir, 'catalog.db'));
-    const before = [
-      entry('', 'dir'),
-      entry('a', 'file'),
-      entry('b', 'file'),
-      entry('c', 'symlink', { linkTarget: 'a' }),
-      entry('d', 'dir'),
-      entry('d/e', 'file'),
-      entry('gone', 'file'),
-    ];
-    const after = [
-      entry('', 'dir'),
-      entry('a', 'file'), // unchanged
-      entry('b', 'file', { mtimeNs: 1_800_000_000_000_000_001n }), // changed
-      entry('c', 'symlink', { linkTarget: 'b' }), // new target
-      entry('d', 'file'), // was a directory
-      entry('new', 'file', { size: 99 }),
-    ];
-    db.transaction(() => replaceSnapshot(db, before))();
-    const previous = loadSnapshot(db);
-    db.transaction(() => updateSnapshot(db, after, previous))();
-    const updated = loadSnapshot(db);
-    db.transaction(() => replaceSnapshot(db, after))();
-    assert.deepEqual(updated, loadSnapshot(db));
-    assert.deepEqual([...updated.keys()].sort(), ['', 'a', 'b', 'c', 'd', 'new']);
-    // nothing changed: nothing written, nothing removed
-    db.transaction(() => updateSnapshot(db, after, loadSnapshot(db)))();
-    assert.deepEqual(loadSnapshot(db), updated);
+    // \udcff stands for the byte 0xff (not UTF-8): a BLOB, which SQLite sorts after every TEXT
+    const paths = ['', 'a', 'a-b', 'a/x', 'a/\udcff', 'b\udcfe', 'b', 'ba', 'c', 'é', '\u{1F600}', '\uffff'];
+    const entries = paths.map((p) => entry(p, p === '' || p === 'a' ? 'dir' : 'file', p === 'c' ? { type: 'symlink', linkTarget: 'to-\udcff' } : {}));
+    db.transaction(() => replaceSnapshot(db, entries))();
+    const sorted = [...entries].sort((x, y) => compareUtf8(x.path, y.path));
+    for (const page of [1, 2, 5, 100]) assert.deepEqual([...snapshotInOrder(db, page)], sorted, `pages of ${page}`);
     db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

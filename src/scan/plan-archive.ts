@@ -139,13 +139,22 @@ export class ArchivePlanner {
 
   /** Records one entry of the next snapshot; false when it has no parent directory (only a carried entry may not). */
   private place(e: TreeEntry, prev: TreeEntry | undefined, carried: boolean): boolean {
-    while (this.open.length > 0 && !isBelow(e.path, this.open[this.open.length - 1].entry.path)) this.close();
+    // A directory is complete once the order has passed its subtree ("dir/…"), which is not
+    // when the first path outside it comes: "a-b" and its subtree sort between "a" and "a/x".
+    // The open ones complete last in, first out ("a-b/" sorts before "a/").
+    while (this.open.length > 0) {
+      const top = this.open[this.open.length - 1].entry.path;
+      if (isBelow(e.path, top) || compareUtf8(e.path, `${top}/`) < 0) break;
+      this.close();
+    }
     let parent: PlannedDir | undefined;
     let name = '';
     if (e.path !== '') {
       const slash = e.path.lastIndexOf('/');
-      parent = this.open[this.open.length - 1];
-      if (parent === undefined || parent.entry.path !== (slash === -1 ? '' : e.path.slice(0, slash))) {
+      const parentPath = slash === -1 ? '' : e.path.slice(0, slash);
+      // the nearest open directory of that path (above it, only directories waiting for their subtrees)
+      for (let i = this.open.length - 1; i >= 0 && parent === undefined; i--) if (this.open[i].entry.path === parentPath) parent = this.open[i];
+      if (parent === undefined) {
         // a carried entry whose parent is no longer a directory here has nowhere to go
         if (carried) return false;
         throw new BackupError('INTERNAL', `planArchive: ${e.path} has no parent directory in the scan`);

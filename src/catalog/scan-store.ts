@@ -1,0 +1,217 @@
+/**
+ * A run's scan kept in the catalog while its archive is written (tables scan_dirs and
+ * scan_files, see migration 7), members and deletions of the archive being written, and
+ * the snapshot read in path order: together they let a run stream a tree of any size with
+ * memory for one batch. Rows are written in batches, each batch one transaction of prepared
+ * statements; nothing here is visible as an archive until commitArchive applies it.
+ */
+import type { ArchivedMember } from '../archive/archived-member.js';
+import type { TreeEntry } from '../scan/tree-entry.js';
+import type { Db } from './open-catalog.js';
+import { nameColumn, nameFromColumn } from './name-column.js';
+import { compareUtf8 } from '../scan/compare-utf8.js';
+
+/** Rows per transaction. */
+const BATCH = 5000;
+const NS = 1_000_000_000n;
+const ENTRY_COLUMNS = 'path, type, mode, size, mtime_s, mtime_nsec, ctime_s, ctime_nsec, dev, ino, uid, gid, link_target';
+
+/**
+ * Before a run writes archive `seq`: drops the scan tables' rows and any members or
+ * deletions recorded under `seq` or later by a run that died before its commit.
+ */
+export function discardUncommitted(db: Db, seq: number): void {
+  db.transaction(() => {
+    db.prepare('DELETE FROM scan_dirs').run();
+    db.prepare('DELETE FROM scan_files').run();
+    db.prepare('DELETE FROM archive_files WHERE seq >= ?').run(seq);
+    db.prepare('DELETE FROM archive_deletions WHERE seq >= ?').run(seq);
+  })();
+}
+
+/** Collects rows and writes them BATCH at a time, each batch in one transaction. */
+class Batcher<T> {
+  private rows: T[] = [];
+  private readonly write: (rows: T[]) => void;
+
+  constructor(db: Db, private readonly size: number, insertOne: (row: T) => void) {
+    this.write = db.transaction((rows: T[]) => {
+      for (const r of rows) insertOne(r);
+    });
+  }
+
+  add(row: T): void {
+    this.rows.push(row);
+    if (this.rows.length >= this.size) this.flush();
+  }
+
+  flush(): void {
+    if (this.rows.length === 0) return;
+    const rows = this.rows;
+    this.rows = [];
+    this.write(rows);
+  }
+}
+
+/** Seconds (rounded down) and nanoseconds of a nanosecond timestamp. */
+function split(ns: bigint): [number, number] {
+  const nsec = ((ns % NS) + NS) % NS;
+  return [Number((ns - nsec) / NS), Number(nsec)];
+}
+
+function entryParams(e: TreeEntry): unknown[] {
+  const [ms, mn] = split(e.mtimeNs);
+  const [cs, cn] = split(e.ctimeNs);
+  return [nameColumn(e.path), e.type, e.mode, e.size, ms, mn, cs, cn, e.dev, e.ino, e.uid, e.gid, e.linkTarget === undefined ? null : nameColumn(e.linkTarget)];
+}
+
+type EntryRow = [string | Buffer, TreeEntry['type'], number, number, number, number, number, number, number, number, number, number, string | Buffer | null];
+
+function entryFromRow(r: EntryRow): TreeEntry {
+  const e: TreeEntry = {
+    path: nameFromColumn(r[0]),
+    type: r[1],
+    mode: r[2],
+    size: r[3],
+    mtimeNs: BigInt(r[4]) * NS + BigInt(r[5]),
+    ctimeNs: BigInt(r[6]) * NS + BigInt(r[7]),
+    dev: r[8],
+    ino: r[9],
+    uid: r[10],
+    gid: r[11],
+  };
+  if (r[12] !== null) e.linkTarget = nameFromColumn(r[12]);
+  return e;
+}
+
+/** Writes a run's scan and the members and deletions of archive `seq` as they are decided. */
+export class ScanRecorder {
+  private readonly dirs: Batcher<{ ord: number; changed: boolean; body: Buffer; entry: TreeEntry }>;
+  private readonly files: Batcher<TreeEntry>;
+  private readonly deletions: Batcher<string>;
+  private readonly members: Batcher<ArchivedMember>;
+
+  constructor(db: Db, seq: number, batch = BATCH) {
+    const dir = db.prepare(`INSERT INTO scan_dirs (ord, changed, dumpdir, ${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.dirs = new Batcher(db, batch, (d) => dir.run(d.ord, d.changed ? 1 : 0, d.body, ...entryParams(d.entry)));
+    const file = db.prepare(`INSERT INTO scan_files (${ENTRY_COLUMNS}, nlink, dev_major, dev_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.files = new Batcher(db, batch, (e) => file.run(...entryParams(e), e.nlink ?? null, e.devMajor ?? null, e.devMinor ?? null));
+    const del = db.prepare('INSERT INTO archive_deletions (seq, path) VALUES (?, ?)');
+    this.deletions = new Batcher(db, batch, (p) => del.run(seq, nameColumn(p)));
+    const member = db.prepare(
+      `INSERT INTO archive_files (seq, path, type, mode, size, mtime, tar_offset, link_target, uid, gid, uname, gname, dev_major, dev_minor)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.members = new Batcher(db, batch, (m) =>
+      member.run(seq, nameColumn(m.path), m.type, m.mode, m.size, m.mtime, m.tarOffset, m.linkTarget === undefined ? null : nameColumn(m.linkTarget), m.uid ?? null, m.gid ?? null, m.uname ?? null, m.gname ?? null, m.devMajor ?? null, m.devMinor ?? null),
+    );
+  }
+
+  /** A directory of the scan with its dumpdir body; `changed`: its snapshot row differs from the previous one. */
+  dir(ord: number, changed: boolean, body: Buffer, entry: TreeEntry): void {
+    this.dirs.add({ ord, changed, body, entry });
+  }
+
+  /** A non-directory this archive stores. */
+  file(e: TreeEntry): void {
+    this.files.add(e);
+  }
+
+  deleted(path: string): void {
+    this.deletions.add(path);
+  }
+
+  member(m: ArchivedMember): void {
+    this.members.add(m);
+  }
+
+  /** Writes what is still batched. */
+  flush(): void {
+    this.dirs.flush();
+    this.files.flush();
+    this.deletions.flush();
+    this.members.flush();
+  }
+}
+
+/** The scanned directories with their dumpdir bodies, in path order, read a page at a time. */
+export function* scannedDirs(db: Db, page = 1000): Generator<{ entry: TreeEntry; body: Buffer }> {
+  const stmt = db.prepare(`SELECT ord, dumpdir, ${ENTRY_COLUMNS} FROM scan_dirs WHERE ord > ? ORDER BY ord LIMIT ?`).raw(true);
+  for (let after = -1; ; ) {
+    const rows = stmt.all(after, page) as Array<[number, Buffer, ...EntryRow]>;
+    for (const r of rows) yield { entry: entryFromRow(r.slice(2) as EntryRow), body: r[1] };
+    if (rows.length < page) return;
+    after = rows[rows.length - 1][0];
+  }
+}
+
+/** A non-directory of the scan; `id` names its row. */
+export type ScannedFile = TreeEntry & { id: number };
+
+/** The non-directories the archive stores, in path order, a page at a time; `id` names the row for markUntrusted. */
+export function* scannedFiles(db: Db, page = 1000): Generator<ScannedFile> {
+  const stmt = db.prepare(`SELECT id, ${ENTRY_COLUMNS}, nlink, dev_major, dev_minor FROM scan_files WHERE id > ? ORDER BY id LIMIT ?`).raw(true);
+  for (let after = 0; ; ) {
+    const rows = stmt.all(after, page) as Array<[number, ...EntryRow, number | null, number | null, number | null]>;
+    for (const r of rows) {
+      const e: ScannedFile = { ...entryFromRow(r.slice(1, 14) as EntryRow), id: r[0] };
+      if (r[14] !== null) e.nlink = r[14];
+      if (r[15] !== null) e.devMajor = r[15];
+      if (r[16] !== null) e.devMinor = r[16];
+      yield e;
+    }
+    if (rows.length < page) return;
+    after = rows[rows.length - 1][0];
+  }
+}
+
+/**
+ * Gives scanned files an identity no file has (times -1 s + 999,999,999 ns, inode and device
+ * 0), so the next run stores them again if they are there and records their deletion if not:
+ * for files left out or torn (changed, vanished or unreadable while read).
+ */
+export function markUntrusted(db: Db, ids: readonly number[]): void {
+  const stmt = db.prepare('UPDATE scan_files SET mtime_s = -1, mtime_nsec = 999999999, ctime_s = -1, ctime_nsec = 999999999, ino = 0, dev = 0 WHERE id = ?');
+  db.transaction(() => {
+    for (const id of ids) stmt.run(id);
+  })();
+}
+
+/**
+ * Makes the snapshot what the scan found: for a full archive the scan's rows replace it; for
+ * an incremental one the deleted paths of archive `seq` go and the changed rows are written
+ * (unchanged rows are not touched). Call inside the transaction that commits the archive.
+ */
+export function applyScan(db: Db, a: { seq: number; full: boolean }): void {
+  if (a.full) db.prepare('DELETE FROM snapshot').run();
+  else db.prepare('DELETE FROM snapshot WHERE path IN (SELECT path FROM archive_deletions WHERE seq = ?)').run(a.seq);
+  db.prepare(`INSERT OR REPLACE INTO snapshot (${ENTRY_COLUMNS}) SELECT ${ENTRY_COLUMNS} FROM scan_dirs${a.full ? '' : ' WHERE changed = 1'}`).run();
+  db.prepare(`INSERT OR REPLACE INTO snapshot (${ENTRY_COLUMNS}) SELECT ${ENTRY_COLUMNS} FROM scan_files`).run();
+  db.prepare('DELETE FROM scan_dirs').run();
+  db.prepare('DELETE FROM scan_files').run();
+}
+
+/**
+ * The snapshot in path order (compareUtf8, the order of the scan), read a page at a time so
+ * that other statements can run between pages. Names stored as TEXT come in the table's
+ * order (BINARY collation is UTF-8 byte order); the few stored as BLOBs (not valid UTF-8)
+ * sort after every TEXT in SQLite, so they are read first and merged in.
+ */
+export function* snapshotInOrder(db: Db, page = 2000): Generator<TreeEntry> {
+  const blobs = (db.prepare(`SELECT ${ENTRY_COLUMNS} FROM snapshot WHERE path >= x'' ORDER BY path`).raw(true).all() as EntryRow[]).map(entryFromRow);
+  blobs.sort((x, y) => compareUtf8(x.path, y.path));
+  let b = 0;
+  const first = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM snapshot WHERE path < x'' ORDER BY path LIMIT ?`).raw(true);
+  const next = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM snapshot WHERE path > ? AND path < x'' ORDER BY path LIMIT ?`).raw(true);
+  for (let after: string | null = null; ; ) {
+    const rows = (after === null ? first.all(page) : next.all(after, page)) as EntryRow[];
+    for (const r of rows) {
+      const e = entryFromRow(r);
+      while (b < blobs.length && compareUtf8(blobs[b].path, e.path) < 0) yield blobs[b++];
+      yield e;
+    }
+    if (rows.length < page) break;
+    after = rows[rows.length - 1][0] as string;
+  }
+  while (b < blobs.length) yield blobs[b++];
+}
