@@ -13,6 +13,7 @@ import type { Config } from '../config/load-config.js';
 import { BackupError, isBackupError } from '../errors.js';
 import { startGlacierLocal, type GlacierLocal } from '../glacier-local/start-glacier-local.js';
 import type { Backend } from '../storage/backend.js';
+import { ByteRateLimiter } from '../storage/byte-rate-limiter.js';
 import { glacierBackend } from '../storage/glacier/glacier-backend.js';
 import { openVault, type VaultSession } from '../storage/glacier/open-vault.js';
 import { createS3Client, openS3 } from '../storage/s3/s3-backend.js';
@@ -46,7 +47,7 @@ export async function connectVault(config: Config, vault: VaultConfig, opts: { s
   let session: VaultSession;
   if (vault.endpoint === 'local') {
     server = opts.server ?? (await startGlacierLocal({ dir: join(config.stateDir, 'local-vault'), region: vault.region }));
-    session = openVault(vault, { endpoint: server.endpoint, credentials: server.credentials, log: opts.log, signal: opts.signal });
+    session = openVault(vault, { endpoint: server.endpoint, credentials: server.credentials, log: opts.log, signal: opts.signal, limiter: bandwidthCap(vault) });
     try {
       await session.describeVault();
     } catch (err) {
@@ -54,7 +55,7 @@ export async function connectVault(config: Config, vault: VaultConfig, opts: { s
       await session.createVault();
     }
   } else {
-    session = openVault(vault, { log: opts.log, signal: opts.signal });
+    session = openVault(vault, { log: opts.log, signal: opts.signal, limiter: bandwidthCap(vault) });
   }
   const owned = opts.server ? undefined : server;
   // AWS jobs take hours: poll every minute at first; other endpoints answer in seconds
@@ -85,7 +86,7 @@ export async function connectMigration(config: Config, opts: { signal: AbortSign
 /** Opens the configured bucket; for endpoint "local" the bundled server's S3 side, with the bucket created on first use. */
 async function connectS3(config: Config, s3: NonNullable<Config['s3']>, opts: { signal: AbortSignal; log?: (line: string) => void }): Promise<ConnectedBackend> {
   if (s3.endpoint !== 'local') {
-    const backend = openS3(s3, { log: opts.log, signal: opts.signal });
+    const backend = openS3(s3, { log: opts.log, signal: opts.signal, limiter: bandwidthCap(s3) });
     return { backend, embedded: false, close: () => backend.close() };
   }
   const server = await startGlacierLocal({ dir: join(config.stateDir, 'local-vault'), region: s3.region });
@@ -102,6 +103,11 @@ async function connectS3(config: Config, s3: NonNullable<Config['s3']>, opts: { 
   } finally {
     admin.destroy();
   }
-  const backend = openS3(s3, { ...where, log: opts.log, signal: opts.signal, onClose: () => server.close() });
+  const backend = openS3(s3, { ...where, log: opts.log, signal: opts.signal, limiter: bandwidthCap(s3), onClose: () => server.close() });
   return { backend, embedded: true, server, close: () => backend.close() };
+}
+
+/** One bandwidth limiter for the backend, shared by every part in flight of every upload it makes; none without maxBytesPerSecond. */
+function bandwidthCap(c: { maxBytesPerSecond?: number }): ByteRateLimiter | undefined {
+  return c.maxBytesPerSecond ? new ByteRateLimiter(c.maxBytesPerSecond) : undefined;
 }

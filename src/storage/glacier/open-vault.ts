@@ -48,6 +48,8 @@ export interface OpenVaultOptions {
   signal?: AbortSignal;
   /** Backoff overrides (tests use short waits); `retries` defaults to vault.maxRetries. */
   retry?: Partial<RetryPolicy>;
+  /** The bandwidth cap shared by every part in flight; default: one made from vault.maxBytesPerSecond. */
+  limiter?: ByteRateLimiter;
 }
 
 /** Per-call overrides every session operation accepts. */
@@ -102,7 +104,7 @@ export function openVault(vault: VaultConfig, opts: OpenVaultOptions = {}): Vaul
       opts.retry?.onRetry?.(info);
     },
   };
-  const limiter = vault.maxBytesPerSecond ? new ByteRateLimiter(vault.maxBytesPerSecond) : undefined;
+  const limiter = opts.limiter ?? (vault.maxBytesPerSecond ? new ByteRateLimiter(vault.maxBytesPerSecond) : undefined);
   const target = (o?: CallOptions): VaultTarget => ({
     client,
     vaultName: vault.name,

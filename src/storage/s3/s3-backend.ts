@@ -74,6 +74,8 @@ export interface OpenS3Options {
   retry?: Partial<RetryPolicy>;
   /** First poll interval while waiting for restores. */
   pollMs?: number;
+  /** The bandwidth cap shared by every part in flight; default: one made from s3.maxBytesPerSecond. Each attempt of a part takes its bytes from it. */
+  limiter?: ByteRateLimiter;
   /** Part size override in bytes (tests use parts under S3's 5 MiB against servers that allow them). */
   partSize?: number;
   onClose?: () => Promise<void>;
@@ -125,7 +127,7 @@ export function openS3(cfg: S3Config, opts: OpenS3Options = {}, client = createS
     ...opts.retry,
     onRetry: (info) => log?.(`${info.operation ?? 's3 request'}: ${describeError(info.error)}; retry ${info.attempt}/${info.retries} in ${info.delayMs} ms`),
   };
-  const limiter = cfg.maxBytesPerSecond ? new ByteRateLimiter(cfg.maxBytesPerSecond) : undefined;
+  const limiter = opts.limiter ?? (cfg.maxBytesPerSecond ? new ByteRateLimiter(cfg.maxBytesPerSecond) : undefined);
   const pollMs = opts.pollMs ?? (endpoint ? 500 : 60_000);
 
   /** One request, retried by our policy, failing as a BackupError. */
@@ -336,8 +338,9 @@ export function openS3(cfg: S3Config, opts: OpenS3Options = {}, client = createS
       if (!uploadId && c && c.size === first && c.size < partSize) {
         const buf = await file.read(0, c.size);
         const sha = createHash('sha256').update(buf).digest('base64');
-        await limiter?.take(buf.length, p.signal);
-        await call('PutObject', (signal) => {
+        await call('PutObject', async (signal) => {
+          // every attempt sends the bytes again: each one is paced
+          await limiter?.take(buf.length, signal);
           requests++;
           return client.send(
             new PutObjectCommand({ Bucket: bucket, Key: key, Body: buf, ContentLength: buf.length, ChecksumSHA256: sha, StorageClass: storageClass, Metadata: { [META_KEY]: description } }),
@@ -398,8 +401,9 @@ export function openS3(cfg: S3Config, opts: OpenS3Options = {}, client = createS
           if (held && held.sha === sha) {
             etags[i] = held.etag;
           } else {
-            await limiter?.take(buf.length, p.signal);
-            const res = await call(`UploadPart ${i + 1} of ${key}`, (signal) => {
+            const res = await call(`UploadPart ${i + 1} of ${key}`, async (signal) => {
+              // every attempt sends the part again: each one is paced
+              await limiter?.take(buf.length, signal);
               requests++;
               return client.send(
                 new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: id, PartNumber: i + 1, Body: buf, ContentLength: buf.length, ChecksumSHA256: sha }),
