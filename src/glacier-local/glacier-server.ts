@@ -123,6 +123,9 @@ export async function handleGlacierRequest(parts: ServerParts, req: IncomingMess
           throw new GlacierError('ThrottlingException', 'Rate exceeded (injected fault)');
         case 'timeout408':
           throw new GlacierError('RequestTimeoutException', 'The request timed out while the body was being received (injected fault)');
+        case 'lostResponse':
+          dropResponse = true;
+          break;
         case 'reset': {
           if (streaming) {
             const length = Number(req.headers['content-length'] ?? 0);

@@ -5,7 +5,7 @@
 import { mulberry32 } from '../random/mulberry32.js';
 
 /** The ways a request can be made to fail. */
-export type FaultKind = 'error500' | 'error503' | 'throttle' | 'reset' | 'delay' | 'timeout408';
+export type FaultKind = 'error500' | 'error503' | 'throttle' | 'reset' | 'delay' | 'timeout408' | 'lostResponse';
 
 /**
  * One fault rule. It matches requests of `operation` ('*' = any operation) and fires
@@ -18,7 +18,10 @@ export type FaultKind = 'error500' | 'error503' | 'throttle' | 'reset' | 'delay'
  * throttling for the AWS SDK and botocore); 'timeout408' → 408 RequestTimeoutException;
  * 'delay' → the request is served normally after `delayMs`; 'reset' → the connection is
  * destroyed: mid-request-body for uploads (nothing is stored), mid-response-body for
- * GetJobOutput, and after the operation took effect (the response is lost) for others.
+ * GetJobOutput, and after the operation took effect (the response is lost) for others;
+ * 'lostResponse' → the operation takes effect (an upload is stored) and then the
+ * connection is destroyed instead of answering: the instant a client dies after the
+ * service did the work but before it heard so.
  * Error faults take effect before the operation does anything.
  */
 export interface FaultRule {
@@ -30,7 +33,7 @@ export interface FaultRule {
   seed?: number;
 }
 
-const kinds: ReadonlySet<string> = new Set(['error500', 'error503', 'throttle', 'reset', 'delay', 'timeout408']);
+const kinds: ReadonlySet<string> = new Set(['error500', 'error503', 'throttle', 'reset', 'delay', 'timeout408', 'lostResponse']);
 
 interface ArmedRule {
   rule: FaultRule;

@@ -130,6 +130,9 @@ export async function handleS3Request(parts: S3ServerParts, req: IncomingMessage
           throw new S3Error(503, 'SlowDown', 'Please reduce your request rate. (injected fault throttle)');
         case 'timeout408':
           throw new S3Error(400, 'RequestTimeout', 'Your socket connection to the server was not read from or written to within the timeout period. Idle connections will be closed. (injected fault)');
+        case 'lostResponse':
+          dropResponse = true;
+          break;
         case 'reset': {
           if (streaming) {
             const length = Number(req.headers['content-length'] ?? 0);

@@ -86,6 +86,14 @@ export function minimumStorageDays(storageClass: string): number {
   return storageClass === 'DEEP_ARCHIVE' ? 180 : storageClass === 'GLACIER' || storageClass === 'GLACIER_IR' ? 90 : storageClass === 'STANDARD_IA' ? 30 : 0;
 }
 
+/**
+ * The journal's upload id for a single-request PutObject: this prefix and the key. It is
+ * recorded before the request, so the next run adopts the object (the archive was committed:
+ * put() HEADs the key and keeps it when size and SHA-256 match) or deletes it (the archive
+ * never was: abortUpload).
+ */
+export const SINGLE_PUT = 'put:';
+
 /** The key of an object described by `meta` under `prefix`. */
 export function objectKey(prefix: string, meta: Pick<ArchiveDescription, 'kind' | 'set' | 'fileName'>): string {
   const name = meta.fileName.startsWith(`${meta.set}-`) ? meta.fileName.slice(meta.set.length + 1) : meta.fileName;
@@ -148,6 +156,11 @@ export function openS3(cfg: S3Config, opts: OpenS3Options = {}, client = createS
     put: (p) => put(p),
 
     async abortUpload(uploadId) {
+      if (uploadId.startsWith(SINGLE_PUT)) {
+        // a single-request upload of an archive never committed: its object, if S3 stored it, goes
+        await backend.delete(uploadId.slice(SINGLE_PUT.length));
+        return;
+      }
       const u = (await backend.listUploads()).find((x) => x.uploadId === uploadId);
       if (!u) return;
       await call('AbortMultipartUpload', (signal) => client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: u.label, UploadId: uploadId }), { abortSignal: signal })).catch((err: unknown) => {
@@ -310,7 +323,24 @@ export function openS3(cfg: S3Config, opts: OpenS3Options = {}, client = createS
       // resume what the journal recorded, if S3 still has it
       let uploadId: string | undefined;
       let remote = new Map<number, { sha: string; etag: string }>();
-      const j = p.journal.load();
+      let j = p.journal.load();
+      if (j?.uploadId.startsWith(SINGLE_PUT)) {
+        // a single-request upload was sent before a crash: adopt the object when it is ours byte for byte, else send again
+        const done = await file.whenComplete(p.signal);
+        const existing = await head(key).catch((err: unknown) => {
+          if (isBackupError(err, 'VAULT_ITEM_NOT_FOUND')) return undefined;
+          throw err;
+        });
+        if (existing && existing.ContentLength === done.size && existing.ChecksumSHA256 !== undefined) {
+          const buf = await file.read(0, done.size);
+          if (existing.ChecksumSHA256 === createHash('sha256').update(buf).digest('base64')) {
+            log?.(`object ${key} was stored before the run that sent it stopped; adopted`);
+            return finish(new TreeHasher().update(buf).digest(), done.size, done.treeHash, existing.StorageClass ?? storageClass);
+          }
+        }
+        p.journal.reset();
+        j = null;
+      }
       if (j) {
         try {
           remote = await listParts(key, j.uploadId, j.parts);
@@ -338,6 +368,8 @@ export function openS3(cfg: S3Config, opts: OpenS3Options = {}, client = createS
       if (!uploadId && c && c.size === first && c.size < partSize) {
         const buf = await file.read(0, c.size);
         const sha = createHash('sha256').update(buf).digest('base64');
+        // intent first: a crash after S3 stored the object but before the catalog recorded it leaves this for the next run to settle
+        p.journal.begin(`${SINGLE_PUT}${key}`, c.size);
         await call('PutObject', async (signal) => {
           // every attempt sends the bytes again: each one is paced
           await limiter?.take(buf.length, signal);
