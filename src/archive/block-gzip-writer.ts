@@ -68,7 +68,9 @@ export class BlockGzipWriter {
   private fill = 0;
   private raw = 0;
   private written = 0;
-  private readonly pending: Array<{ rawOffset: number; gz: Promise<Buffer> }> = [];
+  private readonly pending: Array<{ rawOffset: number; gz: Promise<Buffer>; input: Buffer }> = [];
+  /** Block buffers whose compression finished, reused: a run of any size allocates maxInFlight + 2 of them, not one per block. */
+  private readonly spare: Buffer[] = [];
   private readonly blocks: GzipBlock[] = [];
   private readonly hasher = new TreeHasher();
   private failure: Error | undefined;
@@ -166,14 +168,16 @@ export class BlockGzipWriter {
     const gz = gzip(input, { level: store ? 0 : this.opts.level, chunkSize: input.length + (input.length >> 8) + 1024 });
     // awaited in order by flushOne; this keeps a failure from counting as unhandled meanwhile
     gz.catch(() => undefined);
-    this.pending.push({ rawOffset: this.raw - this.fill, gz });
-    this.block = Buffer.allocUnsafe(this.blockSize);
+    this.pending.push({ rawOffset: this.raw - this.fill, gz, input: this.block });
+    this.block = this.spare.pop() ?? Buffer.allocUnsafe(this.blockSize);
     this.fill = 0;
   }
 
   private async flushOne(): Promise<void> {
     const next = this.pending.shift()!;
     const out = await next.gz;
+    // zlib has finished with the input
+    this.spare.push(next.input);
     let done = 0;
     while (done < out.length) {
       const { bytesWritten } = await this.fh.write(out, done, out.length - done, this.written + done);
