@@ -9,11 +9,11 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, test } from 'node:test';
 import { GlacierClient } from '@aws-sdk/client-glacier';
 import type { ServiceInputTypes, ServiceOutputTypes } from '@aws-sdk/client-glacier';
 import type { FinalizeRequestMiddleware } from '@smithy/types';
 import { startGlacierLocal } from '../src/glacier-local/start-glacier-local.js';
+import { describeNeedingPeers } from './helpers/peers.js';
 import type { GlacierLocal, GlacierLocalOptions } from '../src/glacier-local/start-glacier-local.js';
 import { basicDate, canonicalRequest, sha256Hex, signature, stringToSign } from '../src/local-server/verify-sigv4.js';
 
@@ -144,30 +144,13 @@ export function hasPeer(peer: Peer): boolean {
   return ok;
 }
 
-/** True when CI demands the peers (BACKUP_REQUIRE_PEERS set to anything but '' or '0'). */
-export function peersRequired(): boolean {
-  const v = process.env.BACKUP_REQUIRE_PEERS;
-  return v !== undefined && v !== '' && v !== '0';
-}
-
 /**
  * A describe() block that needs `peers`: runs when they are present; when one is
  * missing it is skipped with the reason, or — with BACKUP_REQUIRE_PEERS=1 — replaced
- * by one failing test naming what is missing.
+ * by one failing test naming what is missing (helpers/peers.ts).
  */
 export function describeWithPeers(name: string, peers: Peer[], body: () => void): void {
-  const missing = peers.filter((p) => !hasPeer(p));
-  if (missing.length === 0) {
-    describe(name, body);
-  } else if (peersRequired()) {
-    describe(name, () => {
-      test('required third-party clients are installed', () => {
-        assert.fail(`BACKUP_REQUIRE_PEERS is set but ${missing.join(', ')} is missing on this machine; install it (python3 with boto3, the AWS CLI)`);
-      });
-    });
-  } else {
-    describe(name, { skip: `not run: ${missing.join(', ')} not installed (set BACKUP_REQUIRE_PEERS=1 to make this a failure)` }, body);
-  }
+  describeNeedingPeers(name, peers.filter((p) => !hasPeer(p)), 'install it (python3 with boto3, the AWS CLI)', body);
 }
 
 /** Runs a Python script with JSON arguments; resolves with the JSON it prints on stdout. */

@@ -7,9 +7,9 @@ import { promisify } from 'node:util';
 import { MiB, treeHash } from '../src/treehash/tree-hash.js';
 import { memoryJournal } from '../src/storage/memory-journal.js';
 import { pseudoRandom, vaultFixture } from './vault-fixture.js';
+import { peersRequired } from './helpers/peers.js';
 
 const run = promisify(execFile);
-const requirePeers = process.env.BACKUP_REQUIRE_PEERS === '1';
 
 /** Multipart upload with boto3, tree hashes by botocore (an independent implementation). Prints JSON. */
 const uploadPy = `
@@ -48,7 +48,7 @@ async function havePython(): Promise<string | null> {
 test('an archive uploaded in parts by boto3 downloads byte-identical through our verified downloader', async (t) => {
   const missing = await havePython();
   if (missing) {
-    if (requirePeers) assert.fail(`${missing}; BACKUP_REQUIRE_PEERS=1 requires it`);
+    if (peersRequired()) assert.fail(`${missing}; BACKUP_REQUIRE_PEERS=1 requires it`);
     t.skip(`${missing}; set BACKUP_REQUIRE_PEERS=1 to require this cross-check`);
     return;
   }
@@ -75,7 +75,7 @@ test('an archive uploaded in parts by boto3 downloads byte-identical through our
 test('botocore computes the same tree hash as our uploader for an archive we uploaded', async (t) => {
   const missing = await havePython();
   if (missing) {
-    if (requirePeers) assert.fail(`${missing}; BACKUP_REQUIRE_PEERS=1 requires it`);
+    if (peersRequired()) assert.fail(`${missing}; BACKUP_REQUIRE_PEERS=1 requires it`);
     t.skip(`${missing}; set BACKUP_REQUIRE_PEERS=1 to require this cross-check`);
     return;
   }

@@ -2,14 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { mulberry32 } from '../random/mulberry32.js';
 import { treeHash } from '../treehash/tree-hash.js';
 import { BlockGzipWriter, type BlockGzipOptions, type BlockGzipResult } from './block-gzip-writer.js';
+import { withTmp } from '../../test/helpers/with-tmp.js';
 
 /** About `bytes` of text made of words from a skewed vocabulary, like prose or logs. */
 function pseudoText(bytes: number, seed: number): Buffer {
@@ -39,17 +39,6 @@ async function blockGzip(input: Buffer, outPath: string, opts: BlockGzipOptions,
   }
 }
 
-function withTmp<T>(f: (dir: string) => Promise<T>): () => Promise<T> {
-  return async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'block-gzip-'));
-    try {
-      return await f(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
-
 /** A real tar (made by GNU tar) of a few text and binary files. */
 function makeTar(dir: string): Buffer {
   const data = join(dir, 'data');
@@ -64,7 +53,7 @@ function makeTar(dir: string): Buffer {
 
 test(
   'the output is one valid .tar.gz for gunzip -t and tar -tzf',
-  withTmp(async (dir) => {
+  withTmp('block-gzip', async (dir) => {
     const tar = makeTar(dir);
     const out = join(dir, 'out.tar.gz');
     const { result } = await blockGzip(tar, out, { level: 6, blockSize: 64 * 1024 });
@@ -78,7 +67,7 @@ test(
 
 test(
   'the block table points at real gzip member starts: each member alone inflates to its slice of the tar, and carries the SHA-256 of its compressed bytes',
-  withTmp(async (dir) => {
+  withTmp('block-gzip', async (dir) => {
     const tar = makeTar(dir);
     const out = join(dir, 'out.tar.gz');
     const { result } = await blockGzip(tar, out, { level: 6, blockSize: 128 * 1024, maxInFlight: 2 });
@@ -100,7 +89,7 @@ test(
 
 test(
   'size, tree hash and the last flushed length describe the file on disk',
-  withTmp(async (dir) => {
+  withTmp('block-gzip', async (dir) => {
     const input = pseudoText(3 * 1024 * 1024 + 777, 9);
     const out = join(dir, 'out.gz');
     const { result, flushed } = await blockGzip(input, out, { level: 1, blockSize: 256 * 1024 });
@@ -116,7 +105,7 @@ test(
 
 test(
   'an empty input still makes a valid gzip file',
-  withTmp(async (dir) => {
+  withTmp('block-gzip', async (dir) => {
     const out = join(dir, 'empty.gz');
     const { result } = await blockGzip(Buffer.alloc(0), out, { level: 6 });
     execFileSync('gunzip', ['-t', out]);
@@ -127,7 +116,7 @@ test(
 
 test(
   'blocking costs under 2% of size against gzip -6 of the same tar of ~20 MB of text',
-  withTmp(async (dir) => {
+  withTmp('block-gzip', async (dir) => {
     const data = join(dir, 'text');
     mkdirSync(data);
     for (let i = 0; i < 20; i++) writeFileSync(join(data, `doc-${i}.txt`), pseudoText(1024 * 1024, 100 + i));
@@ -148,7 +137,7 @@ test(
 
 test(
   'incompressible blocks are stored, and GNU tar and gzip read the stored members like any other',
-  withTmp(async (dir) => {
+  withTmp('block-gzip', async (dir) => {
     const data = join(dir, 'data');
     mkdirSync(data);
     const r = mulberry32(11);
@@ -175,7 +164,7 @@ test(
 
 test(
   'compressible data is never stored: no block of text, and a block of half noise half text is deflated',
-  withTmp(async (dir) => {
+  withTmp('block-gzip', async (dir) => {
     const r = mulberry32(13);
     const half = Buffer.alloc(512 * 1024);
     for (let i = 0; i < half.length; i += 4) half.writeUInt32LE(Math.floor(r() * 2 ** 32), i);
@@ -189,7 +178,7 @@ test(
 
 test(
   'the output is byte-identical whatever the number of blocks compressing at once',
-  withTmp(async (dir) => {
+  withTmp('block-gzip', async (dir) => {
     const tar = makeTar(dir);
     const outputs = [];
     for (const maxInFlight of [1, 2, 5]) {

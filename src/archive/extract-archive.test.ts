@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createReadStream, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, chmodSync, unlinkSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync, chmodSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { isBackupError } from '../errors.js';
@@ -9,17 +8,7 @@ import type { TreeEntry } from '../scan/tree-entry.js';
 import { extractArchive } from './extract-archive.js';
 import { planTree, scanEntries } from './testing/plan-tree.js';
 import { writeArchive } from './write-archive.js';
-
-function withTmp(f: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'extract-archive-'));
-    try {
-      await f(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
+import { withTmp } from '../../test/helpers/with-tmp.js';
 
 /** Archives the data directory against the previous scan (level 0 when there is none); returns the new scan. */
 async function step(data: string, out: string, previous: TreeEntry[] | null): Promise<TreeEntry[]> {
@@ -37,7 +26,7 @@ function write(root: string, files: Record<string, string>): void {
 
 test(
   'a level-1 archive extracted over a tree with extra files removes everything its listings do not name',
-  withTmp(async (dir) => {
+  withTmp('extract-archive', async (dir) => {
     const data = join(dir, 'data');
     write(data, { 'keep.txt': 'k', 'docs/a.txt': 'a', 'docs/old.txt': 'o', 'gone/x.txt': 'x' });
     const s0 = await step(data, join(dir, 'a0.tar.gz'), null);
@@ -60,7 +49,7 @@ test(
 
 test(
   'with a filter only matching files are written and only matching paths are removed',
-  withTmp(async (dir) => {
+  withTmp('extract-archive', async (dir) => {
     const data = join(dir, 'data');
     write(data, { 'docs/a.txt': 'a', 'docs/b.md': 'b', 'src/c.txt': 'c' });
     await step(data, join(dir, 'a0.tar.gz'), null);
@@ -77,7 +66,7 @@ test(
 
 test(
   'a filter that names a directory restores it with its contents, creating the directories on the way',
-  withTmp(async (dir) => {
+  withTmp('extract-archive', async (dir) => {
     const data = join(dir, 'data');
     write(data, { 'a/b/c/file.txt': 'deep', 'a/other.txt': 'no' });
     chmodSync(join(data, 'a/b'), 0o750);
@@ -94,7 +83,7 @@ test(
 
 test(
   'directory modes and mtimes are set after their contents; read-only directories are restored too',
-  withTmp(async (dir) => {
+  withTmp('extract-archive', async (dir) => {
     const data = join(dir, 'data');
     write(data, { 'ro/inner/f.txt': 'f' });
     utimesSync(join(data, 'ro/inner'), 1_100_000_000, 1_100_000_000);
@@ -120,7 +109,7 @@ test(
 
 test(
   'a symlink in the target where a directory belongs is replaced, not followed',
-  withTmp(async (dir) => {
+  withTmp('extract-archive', async (dir) => {
     const data = join(dir, 'data');
     write(data, { 'd/f.txt': 'inside' });
     await step(data, join(dir, 'a0.tar.gz'), null);
@@ -138,7 +127,7 @@ test(
 
 test(
   'a file cut short by a damaged archive never appears under its real name',
-  withTmp(async (dir) => {
+  withTmp('extract-archive', async (dir) => {
     const data = join(dir, 'data');
     mkdirSync(data);
     writeFileSync(join(data, 'big.bin'), Buffer.alloc(400_000, 5));
@@ -152,7 +141,7 @@ test(
 
 test(
   'an abort stops the extraction with ABORTED',
-  withTmp(async (dir) => {
+  withTmp('extract-archive', async (dir) => {
     const data = join(dir, 'data');
     write(data, { 'a.txt': 'a' });
     await step(data, join(dir, 'a0.tar.gz'), null);

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createReadStream, linkSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream, linkSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
@@ -11,17 +10,7 @@ import type { ArchivedMember } from './archived-member.js';
 import { readArchive, readMembersAt, type ArchiveMemberRead } from './read-archive.js';
 import { planTree, scanEntries } from './testing/plan-tree.js';
 import { writeArchive } from './write-archive.js';
-
-function withTmp(f: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'read-archive-'));
-    try {
-      await f(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
+import { withTmp } from '../../test/helpers/with-tmp.js';
 
 /** Content that differs per file and does not compress to nothing. */
 function content(seed: number, size: number): Buffer {
@@ -61,7 +50,7 @@ async function bodyOf(m: ArchiveMemberRead): Promise<Buffer> {
 
 test(
   'readArchive gives every member with its path, type, listing, offset and content',
-  withTmp(async (dir) => {
+  withTmp('read-archive', async (dir) => {
     const { files, members, outPath } = await sample(dir);
     const seen = new Map<string, Buffer>();
     const offsets: number[] = [];
@@ -77,7 +66,7 @@ test(
 
 test(
   'members whose bodies are not read are skipped correctly',
-  withTmp(async (dir) => {
+  withTmp('read-archive', async (dir) => {
     const { members, outPath } = await sample(dir);
     const paths: string[] = [];
     for await (const m of readArchive(createReadStream(outPath))) paths.push(m.path);
@@ -87,7 +76,7 @@ test(
 
 test(
   'readMembersAt reads chosen members from compressed bytes that start at a gzip block boundary',
-  withTmp(async (dir) => {
+  withTmp('read-archive', async (dir) => {
     const { files, members, written, gz } = await sample(dir);
     const fileMembers = members.filter((m) => m.type === 'file');
     for (const wanted of [fileMembers.slice(0, 1), fileMembers.slice(3, 6), [fileMembers[2], fileMembers[fileMembers.length - 1]], fileMembers]) {
@@ -107,7 +96,7 @@ test(
 
 test(
   'readMembersAt inflates the blocks in parallel when given their lengths, with the same members as one gunzip stream',
-  withTmp(async (dir) => {
+  withTmp('read-archive', async (dir) => {
     const { files, members, written, gz } = await sample(dir);
     const fileMembers = members.filter((m) => m.type === 'file');
     const b = written.blocks;
@@ -128,7 +117,7 @@ test(
 
 test(
   'damage in one of the blocks inflating in parallel is ARCHIVE_CORRUPT',
-  withTmp(async (dir) => {
+  withTmp('read-archive', async (dir) => {
     const { members, written, gz } = await sample(dir);
     const b = written.blocks;
     const bad = Buffer.from(gz);
@@ -147,7 +136,7 @@ test(
 
 test(
   'readMembersAt stops after the last wanted member, so the range may cut the next gzip member',
-  withTmp(async (dir) => {
+  withTmp('read-archive', async (dir) => {
     const { files, members, written, gz } = await sample(dir);
     const target = members.find((m) => m.path === 'd1/f7.bin')!;
     const startBlock = [...written.blocks].reverse().find((b) => b.rawOffset <= target.tarOffset)!;
@@ -163,7 +152,7 @@ test(
 
 test(
   'readMembersAt accepts tar bytes that start at a member boundary',
-  withTmp(async (dir) => {
+  withTmp('read-archive', async (dir) => {
     const { members, gz } = await sample(dir);
     const tar = gunzipSync(gz);
     const m = members.find((x) => x.path === longName)!;
@@ -177,7 +166,7 @@ test(
 
 test(
   'an offset where no member starts is ARCHIVE_CORRUPT',
-  withTmp(async (dir) => {
+  withTmp('read-archive', async (dir) => {
     const { members, gz } = await sample(dir);
     const wrong = members.find((m) => m.size > 1000)!.tarOffset + 512;
     await assert.rejects(async () => {
@@ -188,7 +177,7 @@ test(
 
 test(
   'long multi-byte names survive any chunking of the input (a character split across chunks)',
-  withTmp(async (dir) => {
+  withTmp('read-archive', async (dir) => {
     const { gz } = await sample(dir);
     const tar = gunzipSync(gz);
     for (const size of [1, 7, 509, 4096]) {
@@ -203,7 +192,7 @@ test(
 
 test(
   'damaged input is ARCHIVE_CORRUPT: bad gzip data, a truncated file, a bad header checksum, a missing end marker',
-  withTmp(async (dir) => {
+  withTmp('read-archive', async (dir) => {
     const { gz, written } = await sample(dir);
     const readAll = async (input: Readable, decompressed = false) => {
       for await (const m of readArchive(input, { decompressed })) for await (const c of m.body) void c;
@@ -222,7 +211,7 @@ test(
 
 test(
   "GNU tar's hard link, sparse, FIFO and device members are read with their links, maps and device numbers",
-  withTmp(async (dir) => {
+  withTmp('read-archive', async (dir) => {
     const data = join(dir, 'data');
     mkdirSync(data);
     writeFileSync(join(data, 'a'), 'same\n');

@@ -1,25 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, createReadStream, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, appendFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, createReadStream, mkdirSync, readFileSync, symlinkSync, truncateSync, appendFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isBackupError } from '../errors.js';
 import type { ArchivedMember } from './archived-member.js';
 import { readArchive, type ArchiveMemberRead } from './read-archive.js';
 import { planTree, scanEntries } from './testing/plan-tree.js';
 import { writeArchive, type ArchiveWarning, type WriteArchiveOptions } from './write-archive.js';
-
-function withTmp(f: (dir: string) => Promise<void>): () => Promise<void> {
-  return async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'write-archive-'));
-    try {
-      await f(dir);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  };
-}
+import { withTmp } from '../../test/helpers/with-tmp.js';
 
 /** Writes a level-0 archive of `data` to dir/a.tar.gz, collecting members and warnings. */
 async function archive(dir: string, data: string, extra: Partial<WriteArchiveOptions> = {}) {
@@ -55,7 +44,7 @@ function tarList(path: string): string[] {
 
 test(
   'members have the names, directory order and dumpdir listings of GNU tar --listed-incremental, each at its reported tar offset',
-  withTmp(async (dir) => {
+  withTmp('write-archive', async (dir) => {
     const data = join(dir, 'data');
     mkdirSync(join(data, 'sub/deeper'), { recursive: true });
     mkdirSync(join(data, 'b'));
@@ -104,7 +93,7 @@ test(
 
 test(
   'a file that shrinks while read still gives a well-formed member, zero-filled to its header size, and is reported and skipped',
-  withTmp(async (dir) => {
+  withTmp('write-archive', async (dir) => {
     const data = join(dir, 'data');
     mkdirSync(data);
     const original = Buffer.alloc(1024 * 1024, 0x61);
@@ -140,7 +129,7 @@ test(
 
 test(
   'a file that grows while read is cut at its header size and is reported and skipped',
-  withTmp(async (dir) => {
+  withTmp('write-archive', async (dir) => {
     const data = join(dir, 'data');
     mkdirSync(data);
     writeFileSync(join(data, 'log.txt'), Buffer.alloc(600 * 1024, 0x62));
@@ -163,7 +152,7 @@ test(
 
 test(
   'a file that vanished since the scan gets no member and is reported as vanished',
-  withTmp(async (dir) => {
+  withTmp('write-archive', async (dir) => {
     const data = join(dir, 'data');
     mkdirSync(data);
     writeFileSync(join(data, 'gone.txt'), 'soon gone\n');
@@ -184,7 +173,7 @@ test(
 
 test(
   'a file replaced by a symlink since the scan is not followed',
-  withTmp(async (dir) => {
+  withTmp('write-archive', async (dir) => {
     const data = join(dir, 'data');
     mkdirSync(data);
     writeFileSync(join(data, 'f'), 'plain\n');
@@ -202,7 +191,7 @@ test(
 
 test(
   'an unreadable file gets no member (its header is written only after a successful open) and is reported',
-  withTmp(async (dir) => {
+  withTmp('write-archive', async (dir) => {
     const data = join(dir, 'data');
     mkdirSync(data);
     writeFileSync(join(data, 'locked.txt'), 'private\n');
@@ -236,7 +225,7 @@ test(
 
 test(
   'an abort between chunks rejects with ABORTED',
-  withTmp(async (dir) => {
+  withTmp('write-archive', async (dir) => {
     const data = join(dir, 'data');
     mkdirSync(data);
     writeFileSync(join(data, 'big.bin'), Buffer.alloc(2 * 1024 * 1024));
@@ -250,7 +239,7 @@ test(
 
 test(
   'writing into a missing directory fails with an error naming the output path',
-  withTmp(async (dir) => {
+  withTmp('write-archive', async (dir) => {
     const data = join(dir, 'data');
     mkdirSync(data);
     const outPath = join(dir, 'no/such/dir/a.tar.gz');
@@ -263,7 +252,7 @@ test(
 
 test(
   'the whole archive content round-trips through GNU tar',
-  withTmp(async (dir) => {
+  withTmp('write-archive', async (dir) => {
     const data = join(dir, 'data');
     mkdirSync(join(data, 'd'), { recursive: true });
     const content = Buffer.from(Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 251));

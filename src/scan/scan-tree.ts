@@ -21,7 +21,8 @@ import { BackupError, throwIfAborted } from '../errors.js';
 import { compareUtf8 } from './compare-utf8.js';
 import { fsPath, nameFromBytes } from './name-bytes.js';
 import type { ExcludeMatcher } from './exclude-matcher.js';
-import type { EntryType, TreeEntry } from './tree-entry.js';
+import type { TreeEntry } from './tree-entry.js';
+import { entryFromStat } from './entry-from-stat.js';
 
 /** Entries between two onProgress calls. */
 const PROGRESS_EVERY = 1000;
@@ -159,11 +160,11 @@ export async function walkTree(root: string, opts: ScanOptions, onEntry: (e: Tre
       const isDir = st.isDirectory();
       if (exclude(childRel, isDir)) continue;
       if (isDir) {
-        const entry = toEntry(childRel, 'dir', st);
+        const entry = entryFromStat(childRel, 'dir', st);
         if (opts.oneFileSystem && st.dev !== rootStat.dev) items.push({ key: name, entry });
         else items.push({ key: name, entry, dir: { rel: childRel, abs: childAbs, names: [] } });
       } else if (st.isFile()) {
-        items.push({ key: name, entry: toEntry(childRel, 'file', st) });
+        items.push({ key: name, entry: entryFromStat(childRel, 'file', st) });
       } else if (st.isSymbolicLink()) {
         let target: Buffer;
         try {
@@ -178,13 +179,13 @@ export async function walkTree(root: string, opts: ScanOptions, onEntry: (e: Tre
           }
           continue;
         }
-        items.push({ key: name, entry: toEntry(childRel, 'symlink', st, nameFromBytes(target)) });
+        items.push({ key: name, entry: entryFromStat(childRel, 'symlink', st, nameFromBytes(target)) });
       } else if (st.isFIFO()) {
-        items.push({ key: name, entry: toEntry(childRel, 'fifo', st) });
+        items.push({ key: name, entry: entryFromStat(childRel, 'fifo', st) });
       } else if (st.isCharacterDevice()) {
-        items.push({ key: name, entry: toEntry(childRel, 'chardev', st) });
+        items.push({ key: name, entry: entryFromStat(childRel, 'chardev', st) });
       } else if (st.isBlockDevice()) {
-        items.push({ key: name, entry: toEntry(childRel, 'blockdev', st) });
+        items.push({ key: name, entry: entryFromStat(childRel, 'blockdev', st) });
       } else if (!st.isSocket()) {
         warn(childRel, 'special', 'is a special file tar cannot store; skipped');
       }
@@ -201,7 +202,7 @@ export async function walkTree(root: string, opts: ScanOptions, onEntry: (e: Tre
 
   const rootNames = await listNames('', rootAbs);
   if (rootNames === 'vanished') return;
-  record(toEntry('', 'dir', rootStat));
+  record(entryFromStat('', 'dir', rootStat));
   if (rootNames === 'unreadable') {
     opts.onProgress?.(recorded);
     return;
@@ -243,37 +244,6 @@ export async function scanTree(root: string, opts: ScanOptions = {}): Promise<Sc
   await walkTree(root, opts, (e) => entries.push(e), (p) => unreadableDirs.push(p));
   unreadableDirs.sort(compareUtf8);
   return { entries, unreadableDirs };
-}
-
-function toEntry(path: string, type: EntryType, st: BigIntStats, linkTarget?: string): TreeEntry {
-  const e: TreeEntry = {
-    path,
-    type,
-    mode: Number(st.mode & 0o7777n),
-    size: type === 'file' ? Number(st.size) : 0,
-    mtimeNs: st.mtimeNs,
-    ctimeNs: st.ctimeNs,
-    dev: Number(st.dev),
-    ino: Number(st.ino),
-    uid: Number(st.uid),
-    gid: Number(st.gid),
-  };
-  if (linkTarget !== undefined) e.linkTarget = linkTarget;
-  if (type === 'file') {
-    e.nlink = Number(st.nlink);
-    e.blocks = Number(st.blocks);
-  } else if (type === 'chardev' || type === 'blockdev') {
-    Object.assign(e, deviceNumbers(st.rdev));
-  }
-  return e;
-}
-
-/** Linux's split of a dev_t into major and minor numbers (glibc's gnu_dev_major/gnu_dev_minor). */
-export function deviceNumbers(rdev: bigint): { devMajor: number; devMinor: number } {
-  return {
-    devMajor: Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn)),
-    devMinor: Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn)),
-  };
 }
 
 function join(dirRel: string, name: string): string {

@@ -88,7 +88,7 @@ describe('on a per-second schedule', { concurrency: true }, () => {
     assert.equal(finished, true, 'resolved only after the run finished');
   });
 
-  test('cron\'s either-day rule: a day matching only the day-of-month field runs, once per tick', async () => {
+  test('cron\'s either-day rule: a day matching only the day-of-month field runs (node-cron, real clock)', async () => {
     const now = new Date();
     const lines: string[] = [];
     const slots: number[] = [];
@@ -105,26 +105,45 @@ describe('on a per-second schedule', { concurrency: true }, () => {
     await daemon;
     assert.ok(!lines.some((l) => l.startsWith('skipped')), lines.join('\n'));
   });
+});
 
-  test('a day matching both day fields fires once per tick, not twice', async () => {
-    const now = new Date();
-    const lines: string[] = [];
-    let runs = 0;
-    const ac = new AbortController();
-    const daemon = runDaemon({
-      schedule: `* * * ${now.getDate()} * ${now.getDay()}`,
-      signal: ac.signal,
-      log: (l) => lines.push(l),
-      runOnce: async () => {
-        runs++;
-        await sleep(100);
-      },
-    });
-    await until(() => runs >= 2);
-    ac.abort();
-    await daemon;
-    assert.ok(!lines.some((l) => l.startsWith('skipped')), `the twin tick is not a second run: ${lines.join('\n')}`);
+test('a day matching both day fields runs once per scheduled time, not once per twin expression', async () => {
+  const ac = new AbortController();
+  const lines: string[] = [];
+  const runs: Date[] = [];
+  let expressions: readonly string[] = [];
+  let fire: (at: Date) => void = () => undefined;
+  let stopped = false;
+  // Sunday 2026-11-29 matches both day fields of "on the 29th, or on Sundays"
+  const clock = { now: new Date('2026-11-29T02:00:00Z') };
+  const daemon = runDaemon({
+    schedule: '30 2 29 * 0',
+    signal: ac.signal,
+    log: (l) => lines.push(l),
+    now: () => clock.now,
+    runOnce: async () => void runs.push(clock.now),
+    ticks: async (exprs, onTick) => {
+      expressions = exprs;
+      fire = onTick;
+      return { stop: async () => void (stopped = true) };
+    },
   });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(expressions.length, 2, 'either-day: one expression per day field');
+  const slots = ['2026-11-29T02:30:00.000Z', '2026-12-06T02:30:00.000Z'].map((t) => new Date(t));
+  for (const at of slots) {
+    clock.now = at;
+    // both twins fire for the same scheduled time
+    fire(at);
+    fire(at);
+    await new Promise((r) => setImmediate(r));
+  }
+  ac.abort();
+  await daemon;
+  assert.deepEqual(runs.map((d) => d.toISOString()), slots.map((d) => d.toISOString()), 'exactly one run per scheduled time');
+  assert.ok(!lines.some((l) => l.startsWith('skipped')), lines.join('\n'));
+  assert.equal(lines.filter((l) => l.startsWith('next run at')).length, 3, 'at start and after each run');
+  assert.equal(stopped, true, 'the tick source is stopped');
 });
 
 test('an invalid schedule is refused before anything runs', async () => {

@@ -18,11 +18,40 @@ export interface DaemonOptions {
   signal: AbortSignal;
   /** One line per event (skipped tick, failed run, next run time); the caller adds timestamps. */
   log: (line: string) => void;
+  /** Where the ticks come from (default: node-cron on the real clock); tests drive their own. */
+  ticks?: TickSource;
+  /** The clock for "next run at" lines (default: the real one). */
+  now?: () => Date;
 }
+
+/**
+ * Starts firing `onTick(scheduledAt)` for every firing of every expression; resolves once
+ * started, with a `stop` that ends the firing. Twin expressions may fire for the same time:
+ * the daemon runs once per distinct scheduled time.
+ */
+export type TickSource = (expressions: readonly string[], onTick: (scheduledAt: Date) => void, log: (line: string) => void) => Promise<{ stop(): Promise<void> }>;
+
+/** Ticks from node-cron, on the real clock. */
+export const nodeCronTicks: TickSource = async (expressions, onTick, log) => {
+  const logger: Logger = {
+    info: () => undefined,
+    debug: () => undefined,
+    warn: (m) => log(`scheduler: ${m}`),
+    error: (m, err) => log(`scheduler: ${m instanceof Error ? m.message : m}${err ? `: ${err.message}` : ''}`),
+  };
+  const tasks: ScheduledTask[] = expressions.map((e) => createTask(e, (ctx: TaskContext) => onTick(ctx.date), { logger, suppressMissedWarning: false }));
+  for (const t of tasks) await t.start();
+  return {
+    async stop() {
+      for (const t of tasks) await t.destroy();
+    },
+  };
+};
 
 /** Runs `runOnce` on `schedule` until `signal` aborts; resolves after the last run has finished. */
 export async function runDaemon(opts: DaemonOptions): Promise<void> {
   const { schedule, runOnce, signal, log } = opts;
+  const now = opts.now ?? (() => new Date());
   const expressions = nodeCronExpressions(schedule);
   if (signal.aborted) return;
 
@@ -30,19 +59,19 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
   let lastSlot = -1;
   const logNext = () => {
     try {
-      log(`next run at ${nextRun(schedule, new Date()).toISOString()}`);
+      log(`next run at ${nextRun(schedule, now()).toISOString()}`);
     } catch {
       // an expression only node-cron understands: it still runs, we just cannot say when
     }
   };
-  const onTick = (ctx: TaskContext) => {
+  const onTick = (scheduledAt: Date) => {
     if (signal.aborted) return;
-    const slot = ctx.date.getTime();
+    const slot = scheduledAt.getTime();
     // the twin schedules of an either-day expression both fire on a day matching both fields
     if (slot === lastSlot) return;
     lastSlot = slot;
     if (current) {
-      log(`skipped the run scheduled for ${ctx.date.toISOString()}: the previous run is still in progress`);
+      log(`skipped the run scheduled for ${scheduledAt.toISOString()}: the previous run is still in progress`);
       return;
     }
     current = (async () => {
@@ -57,20 +86,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<void> {
     })();
   };
 
-  const logger: Logger = {
-    info: () => undefined,
-    debug: () => undefined,
-    warn: (m) => log(`scheduler: ${m}`),
-    error: (m, err) => log(`scheduler: ${m instanceof Error ? m.message : m}${err ? `: ${err.message}` : ''}`),
-  };
-  const tasks: ScheduledTask[] = expressions.map((e) => createTask(e, onTick, { logger, suppressMissedWarning: false }));
   const stopped = new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+  const ticking = await (opts.ticks ?? nodeCronTicks)(expressions, onTick, log);
   try {
-    for (const t of tasks) await t.start();
     logNext();
     await stopped;
   } finally {
-    for (const t of tasks) await t.destroy();
+    await ticking.stop();
     while (current) await current;
   }
 }

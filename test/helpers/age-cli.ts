@@ -4,9 +4,8 @@
  * when missing it is skipped with the reason, or — with BACKUP_REQUIRE_PEERS=1 — replaced
  * by one failing test naming what is missing.
  */
-import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { describe, test } from 'node:test';
+import { describeNeedingPeers } from './peers.js';
 
 const tools = ['age', 'age-keygen', 'ssh-keygen'] as const;
 
@@ -20,11 +19,5 @@ export function runTool(cmd: string, args: string[], input?: Buffer | string): B
 /** describe() for tests that need the age CLI. */
 export function describeWithAge(name: string, body: () => void): void {
   const missing = tools.filter((t) => spawnSync(t, t === 'ssh-keygen' ? ['-?'] : ['--version'], { stdio: 'ignore' }).error !== undefined);
-  const required = !['', '0', undefined].includes(process.env.BACKUP_REQUIRE_PEERS);
-  if (missing.length === 0) describe(name, body);
-  else if (required) {
-    describe(name, () => {
-      test('the age CLI is installed', () => assert.fail(`BACKUP_REQUIRE_PEERS is set but ${missing.join(', ')} is missing; install the Debian packages age and openssh-client`));
-    });
-  } else describe(name, { skip: `not run: ${missing.join(', ')} not installed (set BACKUP_REQUIRE_PEERS=1 to make this a failure)` }, body);
+  describeNeedingPeers(name, missing, 'install the Debian packages age and openssh-client', body);
 }

@@ -1,12 +1,14 @@
 /**
  * Test support for the archive layer: scans a directory with lstat into TreeEntry records
- * and plans an archive against the previous step by path, type, size, mtime, ctime, inode
- * and link target, the way GNU tar's --listed-incremental decides. Deliberately independent
- * of src/scan so archive tests pin the format, not the scanner.
+ * through the scanner's own stat → entry mapping (scan/entry-from-stat.ts), and plans an
+ * archive against the previous step by path, type, size, mtime, ctime, inode and link
+ * target, the way GNU tar's --listed-incremental decides. Independent of the scanner's walk
+ * (excludes, warnings, concurrency) so archive tests pin the format, not the walk.
  */
 import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArchivePlan, DumpdirFlag, PlannedDir } from '../../scan/archive-plan.js';
+import { entryFromStat, entryTypeOf } from '../../scan/entry-from-stat.js';
 import type { TreeEntry } from '../../scan/tree-entry.js';
 
 const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -17,21 +19,9 @@ export function scanEntries(root: string): TreeEntry[] {
   const walk = (rel: string) => {
     const abs = rel ? join(root, rel) : root;
     const st = lstatSync(abs, { bigint: true });
-    const type = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'symlink' : st.isFile() ? 'file' : null;
+    const type = entryTypeOf(st);
     if (!type) return;
-    out.push({
-      path: rel,
-      type,
-      mode: Number(st.mode) & 0o7777,
-      size: type === 'file' ? Number(st.size) : 0,
-      mtimeNs: st.mtimeNs,
-      ctimeNs: st.ctimeNs,
-      dev: Number(st.dev),
-      ino: Number(st.ino),
-      uid: Number(st.uid),
-      gid: Number(st.gid),
-      linkTarget: type === 'symlink' ? readlinkSync(abs) : undefined,
-    });
+    out.push(entryFromStat(rel, type, st, type === 'symlink' ? readlinkSync(abs) : undefined));
     if (type === 'dir') for (const name of readdirSync(abs)) walk(rel ? `${rel}/${name}` : name);
   };
   walk('');

@@ -14,6 +14,7 @@ import { BackupError, ExitCode } from '../../errors.js';
 import { withContext } from '../command-context.js';
 import { parsePositiveInt, parseTier } from '../parse-options.js';
 import { say, sayJson } from '../output.js';
+import { jsonTime, jsonTimeOrNull } from '../json-values.js';
 import { formatBytes } from '../../ui/format-units.js';
 
 interface CheckOptions {
@@ -72,11 +73,11 @@ export function registerCheck(program: Command): void {
             ok: problems.length === 0 && pending.length === 0,
             set,
             problems: problems.map((p) => ({ set, ...p })),
-            pending: pending.map((p) => ({ set, ...p })),
+            pending: pending.map((p) => ({ set, ...p, requestedAt: jsonTime(p.requestedAt) })),
             checked: {
               ...counts,
               storage: backend?.info.location ?? null,
-              listing: storage?.listedAt ?? null,
+              listing: jsonTimeOrNull(storage?.listedAt),
               readData: read
                 ? { archives: chosen.map((a) => a.seq), tier, seed: selection?.kind === 'sample' ? selection.seed : null, read: read.archivesRead, bytesRetrieved: read.bytesRetrieved, jobsStarted: read.jobsStarted, jobsReused: read.jobsReused }
                 : null,

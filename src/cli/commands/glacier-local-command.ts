@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { REALISTIC_JOB_DELAYS_MS, REALISTIC_RESTORE_DELAYS_MS, startGlacierLocal } from '../../glacier-local/start-glacier-local.js';
 import { parseDuration, parsePositiveInt } from '../parse-options.js';
 import { interruptSignal } from '../interrupt.js';
-import { say } from '../output.js';
+import { say, sayJson } from '../output.js';
+import { globalFlags } from '../command-context.js';
 
 /** Registers `backup glacier-local serve`. */
 export function registerGlacierLocal(program: Command): void {
@@ -24,7 +25,8 @@ Example:
   backup glacier-local serve --dir /tmp/vault --port 9000
   aws glacier list-vaults --account-id - --endpoint-url http://127.0.0.1:9000
   aws s3api list-buckets --endpoint-url http://127.0.0.1:9000`)
-    .action(async (opts: { dir: string; port?: string; host: string; region: string; realisticDelays?: boolean; inventoryEvery?: string }) => {
+    .action(async (opts: { dir: string; port?: string; host: string; region: string; realisticDelays?: boolean; inventoryEvery?: string }, cmd: Command) => {
+      const json = !!globalFlags(cmd).json;
       const server = await startGlacierLocal({
         dir: resolve(opts.dir),
         host: opts.host,
@@ -34,11 +36,15 @@ Example:
         restoreDelaysMs: opts.realisticDelays ? REALISTIC_RESTORE_DELAYS_MS : undefined,
         inventoryRefreshMs: opts.inventoryEvery ? parseDuration(opts.inventoryEvery, '--inventory-every') : undefined,
       });
-      say(`glacier-local listening on ${server.endpoint} (region ${server.region}, account ${server.accountId}, data in ${resolve(opts.dir)})`);
-      say(`credentials it accepts: AWS_ACCESS_KEY_ID=${server.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${server.credentials.secretAccessKey}`);
+      // with --json, the one object says where the server listens, once it does (the stop is the exit)
+      if (json) sayJson({ endpoint: server.endpoint, region: server.region, accountId: server.accountId, dir: resolve(opts.dir), credentials: { accessKeyId: server.credentials.accessKeyId, secretAccessKey: server.credentials.secretAccessKey } });
+      else {
+        say(`glacier-local listening on ${server.endpoint} (region ${server.region}, account ${server.accountId}, data in ${resolve(opts.dir)})`);
+        say(`credentials it accepts: AWS_ACCESS_KEY_ID=${server.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${server.credentials.secretAccessKey}`);
+      }
       const signal = interruptSignal();
       await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
       await server.close();
-      say('glacier-local stopped');
+      if (!json) say('glacier-local stopped');
     });
 }

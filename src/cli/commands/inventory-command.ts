@@ -11,7 +11,7 @@ import { planOrphans, type OrphanAction } from '../../recover/plan-orphans.js';
 import { listJobs, recordJob, updateJob, type JobRecord } from '../../catalog/job-store.js';
 import { BackupError, isBackupError } from '../../errors.js';
 import type { StoredObject } from '../../storage/backend.js';
-import { reconcileInventory, type InventoryArchive, type Reconciliation } from '../../storage/glacier/inventory.js';
+import { reconcileInventory, type CatalogArchive, type InventoryArchive, type Reconciliation } from '../../storage/glacier/inventory.js';
 import { rebuildCatalog } from '../../recover/rebuild-catalog.js';
 import { adoptArchives } from '../../recover/adopt-archives.js';
 import { resolve } from 'node:path';
@@ -80,7 +80,7 @@ export function registerInventory(program: Command): void {
         );
         const orphans = await settleOrphans(ctx, rec.unknownInVault);
         rec.unknownInVault = rec.unknownInVault.filter((u) => !orphans.some((o) => o.archiveId === u.archiveId));
-        if (ctx.flags.json) return sayJson({ inventoryDate: inv.asOf, archives: inv.objects.length, ...rec, orphans });
+        if (ctx.flags.json) return sayJson(reconciliationJson(inv, rec, orphans));
         for (const o of orphans) say(o.action === 'delete' ? `  orphan deleted: ${o.archiveId.slice(0, 16)}…, ${o.why}` : o.action === 'adopt' ? `  orphan adopted: archive ${o.seq} is in the vault as ${o.archiveId.slice(0, 16)}… (its upload finished before a crash)` : `  orphan adopted: catalog snapshot ${o.archiveId.slice(0, 16)}…`);
         say(`inventory of ${inv.asOf}: ${inv.objects.length} archives stored; ${rec.matched} match the catalog`);
         for (const u of rec.unknownInVault) {
@@ -111,7 +111,7 @@ export function registerInventory(program: Command): void {
         if (!!opts.fromInventory === !!opts.fromArchives) throw new BackupError('USAGE', 'catalog rebuild needs exactly one of --from-inventory and --from-archives DIR');
         if (opts.fromArchives) {
           const n = await adoptArchives(ctx.db, resolve(opts.fromArchives), ctx.config.set, ctx.signal);
-          if (ctx.flags.json) return sayJson({ from: 'archive-files', archives: n });
+          if (ctx.flags.json) return sayJson({ from: 'archive-files', archives: n, addedFromDescriptions: 0 });
           return say(`catalog rebuilt from ${n} archive file(s) in ${opts.fromArchives}; "backup list" shows them, and the next run starts a new full chain`);
         }
         const existing = listArchives(ctx.db).length;
@@ -121,15 +121,37 @@ export function registerInventory(program: Command): void {
         const tier = parseTier(opts.tier);
         const inv = await fetchInventoryJob(ctx, opts);
         const { db, result } = await rebuildCatalog(
-          { db: ctx.db, stateDir: ctx.config.stateDir, set: ctx.config.set, backend: () => ctx.backend(), signal: ctx.signal, log: (l) => !ctx.flags.quiet && say(l), identity: identityFile(ctx.config.encryption?.identityFile ?? defaultIdentityFile(process.env)) },
+          { db: ctx.db, stateDir: ctx.config.stateDir, set: ctx.config.set, backend: () => ctx.backend(), signal: ctx.signal, log: (l) => !ctx.flags.quiet && !ctx.flags.json && say(l), identity: identityFile(ctx.config.encryption?.identityFile ?? defaultIdentityFile(process.env)) },
           inv,
           { tier, wait: !!opts.wait },
         );
         ctx.db = db;
-        if (ctx.flags.json) return sayJson(result);
+        if (ctx.flags.json) return sayJson({ from: result.from, archives: result.archives, addedFromDescriptions: result.addedFromDescriptions, ...(result.snapshotArchiveId ? { snapshotArchiveId: result.snapshotArchiveId } : {}) });
         say(`catalog rebuilt from ${result.from === 'catalog-snapshot' ? 'the newest catalog snapshot' : 'the archive descriptions'}: ${result.archives} archives${result.addedFromDescriptions ? ` (${result.addedFromDescriptions} from descriptions)` : ''}; "backup list" shows them`);
       }),
     );
+}
+
+/** What `inventory fetch --json` prints: the listing's date and size, the reconciliation, and the orphans settled. */
+function reconciliationJson(inv: { asOf: string; objects: readonly StoredObject[] }, rec: Reconciliation, orphans: readonly OrphanAction[]) {
+  const known = (c: CatalogArchive) => ({ seq: c.seq, archiveId: c.archiveId, size: c.size, treeHash: c.treeHash, uploadedAt: jsonTimeOrNull(c.uploadedAt) });
+  return {
+    inventoryDate: jsonTime(inv.asOf),
+    archives: inv.objects.length,
+    matched: rec.matched,
+    unknownInVault: rec.unknownInVault.map((u) => ({
+      archiveId: u.archiveId,
+      size: u.size,
+      treeHash: u.treeHash,
+      createdAt: jsonTime(u.creationDate),
+      description: u.description,
+      decoded: u.decoded ? { kind: u.decoded.kind, set: u.decoded.set, seq: u.decoded.seq, level: u.decoded.level, createdAt: jsonTime(u.decoded.createdAt), fileName: u.decoded.fileName } : null,
+    })),
+    missingFromVault: rec.missingFromVault.map(known),
+    newerThanInventory: rec.newerThanInventory.map(known),
+    mismatched: rec.mismatched,
+    orphans: orphans.map((o) => (o.action === 'adopt-snapshot' ? { ...o, createdAt: jsonTime(o.createdAt) } : o)),
+  };
 }
 
 /** An inventory job as `inventory status --json` shows it. */
@@ -165,7 +187,7 @@ async function fetchInventoryJob(ctx: CommandContext, opts: { job?: string; wait
     if (!l.ready) throw new BackupError('VAULT', `inventory job ${l.token} completed but its listing is not ready; run the same command again`);
   }
   const token = job?.jobId ?? `list-${new Date().toISOString()}`;
-  if (job && listJobs(ctx.db, 'inventory').some((j) => j.jobId === job.jobId)) updateJob(ctx.db, job.jobId, { status: 'Succeeded' });
+  if (job && listJobs(ctx.db, 'inventory').some((j) => j.jobId === job.jobId)) updateJob(ctx.db, job.jobId, { status: 'Succeeded', completedAt: new Date().toISOString() });
   recordListing(ctx.db, { token, asOf: l.asOf, fetchedAt: new Date().toISOString(), objectCount: l.objects.length, listing: l });
   return l;
 }

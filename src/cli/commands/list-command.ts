@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { listArchives, type ArchiveRecord } from '../../catalog/archive-store.js';
 import { withContext } from '../command-context.js';
 import { say, sayJson, table } from '../output.js';
+import { jsonTime, jsonTimeOrNull } from '../json-values.js';
 import { formatBytes } from '../../ui/format-units.js';
 
 /** Registers `backup list`. */
@@ -37,7 +38,7 @@ export function publicArchive(a: ArchiveRecord) {
     parentSeq: a.parentSeq,
     chainSeq: a.chainSeq,
     chainId: a.chainId,
-    createdAt: a.createdAt,
+    createdAt: jsonTime(a.createdAt),
     fileName: a.fileName,
     files: a.fileCount,
     size: a.size,
@@ -45,7 +46,7 @@ export function publicArchive(a: ArchiveRecord) {
     localPath: a.localPath,
     uploadState: a.uploadState,
     archiveId: a.archiveId,
-    uploadedAt: a.uploadedAt,
+    uploadedAt: jsonTimeOrNull(a.uploadedAt),
     storageClass: a.storageClass,
   };
 }

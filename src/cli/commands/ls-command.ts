@@ -6,6 +6,8 @@ import type { MemberType } from '../../scan/tree-entry.js';
 import { parsePoint } from '../parse-options.js';
 import { withContext } from '../command-context.js';
 import { say, sayJson } from '../output.js';
+import { jsonMode, jsonTime, jsonTimeFromSeconds } from '../json-values.js';
+import type { TreeNode } from '../../restore/tree-at.js';
 import { showName } from '../../scan/name-bytes.js';
 
 /** The type letter `ls -l` (and `tar -tv`) shows; a hard link is a regular file. */
@@ -27,7 +29,7 @@ export function registerLs(program: Command): void {
         const nodes = [...tree.values()]
           .filter((n) => n.path !== '' && (p === '' || n.path === p || n.path.startsWith(p + '/') || (!tree.has(p) && n.path.startsWith(p))))
           .sort((a, b) => compareUtf8(a.path, b.path));
-        if (ctx.flags.json) return sayJson({ seq: target.seq, createdAt: target.createdAt, entries: nodes });
+        if (ctx.flags.json) return sayJson({ seq: target.seq, createdAt: jsonTime(target.createdAt), entries: nodes.map(publicEntry) });
         for (const n of nodes) {
           const mode = n.mode.toString(8).padStart(4, '0');
           const when = new Date(n.mtime * 1000).toISOString().slice(0, 19).replace('T', ' ');
@@ -37,4 +39,22 @@ export function registerLs(program: Command): void {
         }
       }),
     );
+}
+
+/** An entry as `ls --json` shows it: mode as octal digits, mtime as an ISO time, the archive that holds it as `seq`. */
+function publicEntry(n: TreeNode) {
+  return {
+    path: n.path,
+    type: n.type,
+    mode: jsonMode(n.mode),
+    size: n.size,
+    mtime: jsonTimeFromSeconds(n.mtime),
+    seq: n.seq,
+    ...(n.linkTarget === undefined ? {} : { linkTarget: n.linkTarget }),
+    ...(n.uid === undefined ? {} : { uid: n.uid }),
+    ...(n.gid === undefined ? {} : { gid: n.gid }),
+    ...(n.uname ? { uname: n.uname } : {}),
+    ...(n.gname ? { gname: n.gname } : {}),
+    ...(n.devMajor === undefined ? {} : { devMajor: n.devMajor, devMinor: n.devMinor ?? 0 }),
+  };
 }

@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { pruneChains } from '../../retention/prune-chains.js';
 import { withContext, type CommandContext } from '../command-context.js';
 import { say, sayJson } from '../output.js';
+import { jsonMoney, jsonTime } from '../json-values.js';
+import type { Archive, PrunePlan } from '../../retention/plan-prune.js';
 
 /** Registers `backup prune`. */
 export function registerPrune(program: Command): void {
@@ -21,7 +23,19 @@ async function prune(ctx: CommandContext, opts: { dryRun: boolean; allowEarlyDel
   const json = !!ctx.flags.json;
   // each decision is printed as it is carried out (a prune of many archives takes a while)
   const r = await pruneChains({ db: ctx.db, config: ctx.config, backend: () => ctx.backend(), now: () => new Date(), line: (l) => json || say(l), signal: ctx.signal }, opts);
-  if (json) return sayJson(opts.dryRun ? r.plan : { ...r.plan, deleted: r.deleted });
+  if (json) return sayJson(pruneJson(r.plan, { dryRun: opts.dryRun, deleted: r.deleted }));
   if (r.plan.delete.length === 0) say(`nothing to prune: keeping ${r.plan.keep.length} chain(s)`);
   else if (!opts.dryRun) say(`pruned ${r.deleted.length} archive(s); keeping ${r.plan.keep.length} chain(s)`);
+}
+
+/** The plan and what was deleted, for scripts (docs/json.md): chains by their full archive's seq, charges as money. */
+function pruneJson(plan: PrunePlan, done: { dryRun: boolean; deleted: number[] }) {
+  const archives = (list: Archive[]) => list.map((a) => ({ seq: a.seq, createdAt: jsonTime(a.createdAt), size: a.size }));
+  return {
+    dryRun: done.dryRun,
+    keep: plan.keep,
+    delete: plan.delete.map((d) => ({ fullSeq: d.chain.fullSeq, archives: archives(d.archives), bytes: d.archives.reduce((n, a) => n + a.size, 0), earlyDeletionCharge: jsonMoney(d.earlyDeletionCharge) })),
+    skippedEarly: plan.skippedEarly.map((s) => ({ fullSeq: s.chain.fullSeq, archives: archives(s.chain.archives), earlyDeletionCharge: jsonMoney(s.earlyDeletionCharge), youngestUploadDays: Math.floor(s.youngestUploadDays) })),
+    deleted: done.deleted,
+  };
 }

@@ -10,6 +10,7 @@ import { interruptSignal } from '../interrupt.js';
 import { parsePoint, parseTier } from '../parse-options.js';
 import { globalFlags, withContext } from '../command-context.js';
 import { say, sayJson } from '../output.js';
+import { jsonTime } from '../json-values.js';
 import { formatBytes } from '../../ui/format-units.js';
 import { ExitCode } from '../../errors.js';
 
@@ -73,7 +74,7 @@ Examples:
           identity,
         });
         for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-        if (flags.json) sayJson(r);
+        if (flags.json) sayJson({ from: 'archive-files', to, archivesUsed: r.archives, files: r.files, warnings: r.warnings });
         else say(`restored ${r.files} files from ${r.archives} archive(s) into ${to}`);
         if (r.warnings.length) process.exitCode = ExitCode.warnings;
         return;
@@ -91,7 +92,7 @@ Examples:
           { to, point, filter, force: !!opts.force, tier, wait: !!opts.wait },
         );
         for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-        if (ctx.flags.json) sayJson(r);
+        if (ctx.flags.json) sayJson({ from: 'catalog', to, ...r, createdAt: jsonTime(r.createdAt) });
         else say(`restored archive ${r.seq} (${r.createdAt}) into ${to}: ${r.files} files (${formatBytes(r.bytes)}), ${r.dirs} directories, ${r.symlinks} symlinks${r.others ? `, ${r.others} hard links, FIFOs and device nodes` : ''}, from ${r.archivesUsed} archive(s)${r.retrievedBytes ? `; retrieved ${formatBytes(r.retrievedBytes)} of the chain's ${formatBytes(r.chainBytes)}` : ''}`);
         return r.warnings.length ? ExitCode.warnings : undefined;
       });

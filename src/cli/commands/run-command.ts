@@ -6,6 +6,7 @@ import { ExitCode } from '../../errors.js';
 import { pathListing } from '../../notify/path-listing.js';
 import { withContext, type CommandContext } from '../command-context.js';
 import { say, sayJson } from '../output.js';
+import { jsonMs } from '../json-values.js';
 
 /** Registers `backup run`. */
 export function registerRun(program: Command): void {
@@ -60,7 +61,7 @@ function runJson(o: RunOutcome, extra: { runId: number; set: string; summary: st
     archiveBytes: o.archiveBytes ?? null,
     archiveId: o.archiveId ?? null,
     uploadBytes: o.uploadBytes ?? null,
-    uploadMs: o.uploadMs ?? null,
+    uploadMs: o.uploadMs === undefined ? null : jsonMs(o.uploadMs),
     warnings: o.warnings,
     offsite: extra.offsite === undefined,
     summary: extra.summary,

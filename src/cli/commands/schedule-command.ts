@@ -6,10 +6,10 @@ import { cronLine } from '../../schedule/cron-line.js';
 import { CRON_LOG } from '../../logs/rotate-logs.js';
 import { runDaemon } from '../../schedule/run-daemon.js';
 import { loadConfig } from '../../config/load-config.js';
-import { ExitCode, isBackupError } from '../../errors.js';
+import { BackupError, ExitCode, isBackupError } from '../../errors.js';
 import { interruptSignal } from '../interrupt.js';
 import { globalFlags, withContext } from '../command-context.js';
-import { say } from '../output.js';
+import { say, sayJson } from '../output.js';
 import { recordedRun } from '../../backup/recorded-run.js';
 
 /** Registers `backup schedule print` and `backup daemon`. */
@@ -23,13 +23,10 @@ export function registerSchedule(program: Command): void {
       const config = loadConfig({ path: globalFlags(cmd).config });
       // cron cannot open the redirect into a missing directory, and would then never start the run
       mkdirSync(join(config.stateDir, 'logs'), { recursive: true });
-      say(cronLine({
-        schedule: config.schedule,
-        nodePath: process.execPath,
-        binPath: resolve(process.argv[1]),
-        configPath: config.configPath,
-        logFile: join(config.stateDir, 'logs', CRON_LOG),
-      }));
+      const logFile = join(config.stateDir, 'logs', CRON_LOG);
+      const line = cronLine({ schedule: config.schedule, nodePath: process.execPath, binPath: resolve(process.argv[1]), configPath: config.configPath, logFile });
+      if (globalFlags(cmd).json) sayJson({ schedule: config.schedule, cronLine: line, logFile });
+      else say(line);
     });
 
   program
@@ -37,6 +34,7 @@ export function registerSchedule(program: Command): void {
     .description('run backups on the configured schedule in this process (for systems without cron); stops on SIGTERM')
     .addHelpText('after', '\nExample:\n  backup daemon --config /etc/backup.json')
     .action(async (_opts, cmd: Command) => {
+      if (globalFlags(cmd).json) throw new BackupError('USAGE', 'the daemon writes timestamped log lines, not JSON; run it without --json (each run is in "backup status --json")');
       const config = loadConfig({ path: globalFlags(cmd).config });
       const signal = interruptSignal();
       const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);

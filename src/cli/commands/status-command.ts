@@ -10,6 +10,8 @@ import { parseDuration } from '../parse-options.js';
 import { nextRun } from '../../schedule/cron-line.js';
 import { withContext } from '../command-context.js';
 import { say, sayJson } from '../output.js';
+import { jsonTime, jsonTimeOrNull } from '../json-values.js';
+import type { RunSummary } from '../../notify/run-summary.js';
 import { formatBytes } from '../../ui/format-units.js';
 
 /** Registers `backup status`. */
@@ -47,17 +49,17 @@ export function registerStatus(program: Command): void {
           catalog: catalogPath(ctx.config.stateDir),
           vault: ctx.config.vault ? { name: ctx.config.vault.name, endpoint: ctx.config.vault.endpoint ?? `AWS ${ctx.config.vault.region}` } : null,
           s3: ctx.config.s3 ? { bucket: ctx.config.s3.bucket, prefix: ctx.config.s3.prefix, storageClass: ctx.config.s3.storageClass, endpoint: ctx.config.s3.endpoint ?? `AWS ${ctx.config.s3.region}` } : null,
-          lastRun: last ?? null,
-          latestArchive: latest ? { seq: latest.seq, level: latest.level, createdAt: latest.createdAt, uploadState: latest.uploadState } : null,
+          lastRun: last ? publicRun(last) : null,
+          latestArchive: latest ? { seq: latest.seq, level: latest.level, createdAt: jsonTime(latest.createdAt), uploadState: latest.uploadState } : null,
           chain: { fullSeq: chain[0]?.seq ?? null, length: chain.length, bytes: chain.reduce((n, a) => n + a.size, 0), broken: (latest && chainBroken(ctx.db, latest.chainSeq)) ?? null },
           archives: archives.length,
           pendingUploads: pending.map((a) => ({ seq: a.seq, fileName: a.fileName, size: a.size })),
-          openJobs: jobs.map((j) => ({ jobId: j.jobId, action: j.action, seq: j.seq, tier: j.tier, createdAt: j.createdAt })),
+          openJobs: jobs.map((j) => ({ jobId: j.jobId, action: j.action, seq: j.seq, tier: j.tier, createdAt: jsonTime(j.createdAt) })),
           schedule: ctx.config.schedule,
           nextRun: next ?? null,
           offsite: !offsite,
-          lastSuccess: successAt ?? null,
-          ...(opts.check ? { check: { ok: fresh, maxAge: opts.maxAge, lastSuccessAgeSeconds: ageMs === undefined ? null : Math.round(ageMs / 1000) } } : {}),
+          lastSuccess: jsonTimeOrNull(successAt),
+          ...(opts.check ? { check: { ok: fresh, maxAge: opts.maxAge, lastSuccessAgeMs: ageMs ?? null } } : {}),
         };
         const checkCode = opts.check && !fresh ? ExitCode.failed : ExitCode.ok;
         if (ctx.flags.json) {
@@ -88,6 +90,11 @@ export function registerStatus(program: Command): void {
         if (offsite) say(`NOT OFFSITE: ${offsite.long}`);
       }),
     );
+}
+
+/** A run as `status --json` shows it: its record with ISO times. */
+function publicRun(r: RunSummary) {
+  return { ...r, startedAt: jsonTime(r.startedAt), endedAt: jsonTimeOrNull(r.endedAt) };
 }
 
 /** An age such as `3 h 05 min` or `2 d 4 h`. */

@@ -11,7 +11,7 @@ import { abortStaleUploads } from '../../storage/abort-stale-uploads.js';
 import { parseDuration } from '../parse-options.js';
 import { withContext } from '../command-context.js';
 import { say, sayJson, table } from '../output.js';
-import { jsonTime, jsonTimeOrNull } from '../json-values.js';
+import { jsonMoney, jsonTime, jsonTimeOrNull } from '../json-values.js';
 import type { OpenUpload } from '../../storage/backend.js';
 import type { VaultInfo } from '../../storage/glacier/vault-admin.js';
 import { formatBytes } from '../../ui/format-units.js';
@@ -28,7 +28,7 @@ export function registerVault(program: Command): void {
       withContext(cmd, { checkDataDir: false }, async (ctx) => {
         const v = await ctx.vault();
         const r = await v.createVault();
-        if (ctx.flags.json) return sayJson(r);
+        if (ctx.flags.json) return sayJson({ vaultName: v.vaultName, location: r.location });
         say(`vault ${v.vaultName} ready: ${r.location}`);
       }),
     );
@@ -106,12 +106,13 @@ export function registerVault(program: Command): void {
           throw new BackupError('USAGE', `archive ${a.seq} (${a.fileName}) was stored ${Math.floor(early!.ageDays)} day(s) ago; deleting it now costs the early-deletion charge, ${charge}; add --allow-early-delete to delete it anyway`);
         }
         await (await ctx.backend()).delete(archiveId);
-        if (!a || !plan) return say(`deleted archive ${archiveId} from the vault (it was not in the catalog)`);
+        if (!a || !plan) return ctx.flags.json ? sayJson({ archiveId, seq: null, inCatalog: false, chainBroken: false, earlyDeletionCharge: jsonMoney(0) }) : say(`deleted archive ${archiveId} from the vault (it was not in the catalog)`);
         const at = new Date().toISOString();
         ctx.db.transaction(() => {
           updateArchive(ctx.db, a.seq, { uploadState: 'deleted', deletedAt: at });
           if (plan.breaksChain) markChainBroken(ctx.db, a.chainSeq, `archive ${a.seq} (${a.fileName}) was deleted on ${at}`, at);
         })();
+        if (ctx.flags.json) return sayJson({ archiveId, seq: a.seq, inCatalog: true, chainBroken: plan.breaksChain, earlyDeletionCharge: jsonMoney(charge ? early!.charge : 0) });
         say(`deleted archive ${a.seq} (${a.fileName}) from offsite storage${charge ? `; early-deletion charge ${charge}` : ''}${plan.breaksChain ? `; its chain (from archive ${a.chainSeq}) is marked broken and the next run starts a new full` : ''}`);
       }),
     );
@@ -124,12 +125,15 @@ export function registerVault(program: Command): void {
       withContext(cmd, { checkDataDir: false, lock: 'upload' }, async (ctx) => {
         if (!ctx.config.vault && !ctx.config.s3) throw new BackupError('CONFIG_INVALID', `config ${ctx.config.configPath} has neither "vault" nor "s3"; nothing to upload to`);
         const pending = pendingUploads(ctx.db);
-        if (pending.length === 0) return say('nothing pending: every archive is in the vault');
+        if (pending.length === 0) return ctx.flags.json ? sayJson({ uploaded: [] }) : say('nothing pending: every archive is in the vault');
         const backend = await ctx.backend();
+        const uploaded: Array<{ seq: number; fileName: string; archiveId: string }> = [];
         for (const a of pending) {
           const done = await finishUpload(ctx.db, backend, a, { placement: { keepLocalCopy: ctx.config.archive.keepLocalCopy, localDir: ctx.config.archive.localDir }, signal: ctx.signal });
-          say(`archive ${a.seq} (${a.fileName}) uploaded: ${done.id}`);
+          uploaded.push({ seq: a.seq, fileName: a.fileName, archiveId: done.id });
+          if (!ctx.flags.json) say(`archive ${a.seq} (${a.fileName}) uploaded: ${done.id}`);
         }
+        if (ctx.flags.json) sayJson({ uploaded });
       }),
     );
 }
