@@ -13,6 +13,7 @@ import { once } from 'node:events';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { Command } from 'commander';
 import { SMTPServer } from 'smtp-server';
 import { registerCommands } from '../src/cli/commands/index.js';
@@ -121,6 +122,7 @@ test('every command prints one JSON object its schema accepts, through the real 
   await json('upload');
   await json('schedule print');
   await json('email test');
+  await json('archive get', ['--to', join(o.root, 'got.tar.gz'), '--wait', '--', list.archives[0].archiveId]);
   // the newest incremental has no dependents: deleting it alone is allowed
   await json('archive delete', ['--allow-early-delete', '--', list.archives.at(-1)!.archiveId]);
   // a second chain, so the first is what retention (keepChains 1) deletes
@@ -128,7 +130,19 @@ test('every command prints one JSON object its schema accepts, through the real 
   await json('prune', ['--dry-run', '--allow-early-delete'], 0, '-dry-run');
   const pruned = (await json('prune', ['--allow-early-delete'])) as { deleted: number[] };
   assert.deepEqual(pruned.deleted, [1]);
-  await json('inventory request');
+
+  // moving the vault to a bucket on the same server
+  const s3 = new S3Client({ endpoint: o.server.endpoint, region: 'us-east-1', credentials: o.server.credentials, forcePathStyle: true });
+  await s3.send(new CreateBucketCommand({ Bucket: 'moved' }));
+  s3.destroy();
+  const config = JSON.parse(readFileSync(o.config, 'utf8')) as Record<string, unknown>;
+  writeFileSync(o.config, JSON.stringify({ ...config, vault: undefined, migrate: { fromVault: config.vault }, s3: { bucket: 'moved', endpoint: o.server.endpoint } }));
+  await json('migrate', ['--to-s3', '--dry-run'], 0, '-dry-run');
+  const moved = (await json('migrate', ['--to-s3', '--wait'])) as { complete: boolean };
+  assert.equal(moved.complete, true);
+  writeFileSync(o.config, JSON.stringify({ ...config, vault: undefined, s3: { bucket: 'moved', endpoint: o.server.endpoint } }));
+  // a bucket lists at once: no job
+  assert.deepEqual(await json('inventory request', [], 0, '-s3'), { jobId: null });
   await json('catalog rebuild', ['--from-inventory', '--force', '--wait']);
 
   // the bundled server standalone: one object once it listens, then it runs until interrupted

@@ -59,7 +59,7 @@ async function migrate(ctx: CommandContext, opts: MigrateFlags): Promise<void> {
         set: config.set,
         signal: ctx.signal,
         now: () => new Date(),
-        log: (line) => process.stderr.write(`${line}\n`),
+        log: (line) => ctx.flags.json || ctx.flags.quiet || process.stderr.write(`${line}\n`),
         uploadSnapshot: config.s3?.uploadCatalog
           ? async () => {
             await mkdir(stagingDir, { recursive: true });
