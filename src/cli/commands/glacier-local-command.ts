@@ -27,6 +27,8 @@ Example:
   aws s3api list-buckets --endpoint-url http://127.0.0.1:9000`)
     .action(async (opts: { dir: string; port?: string; host: string; region: string; realisticDelays?: boolean; inventoryEvery?: string }, cmd: Command) => {
       const json = !!globalFlags(cmd).json;
+      // handlers first: a SIGTERM right after the listening line stops the server cleanly
+      const signal = interruptSignal();
       const server = await startGlacierLocal({
         dir: resolve(opts.dir),
         host: opts.host,
@@ -42,7 +44,6 @@ Example:
         say(`glacier-local listening on ${server.endpoint} (region ${server.region}, account ${server.accountId}, data in ${resolve(opts.dir)})`);
         say(`credentials it accepts: AWS_ACCESS_KEY_ID=${server.credentials.accessKeyId} AWS_SECRET_ACCESS_KEY=${server.credentials.secretAccessKey}`);
       }
-      const signal = interruptSignal();
       await new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }));
       await server.close();
       if (!json) say('glacier-local stopped');
