@@ -385,6 +385,19 @@ export function openS3(cfg: S3Config, opts: OpenS3Options = {}, client = createS
         return finish(hasher.digest(), c.size, c.treeHash, storageClass);
       }
       if (!uploadId) {
+        // keys are deterministic: an open upload of this key is a leftover of a crash between
+        // CreateMultipartUpload and the journal recording its id; nothing else would ever abort it
+        const open = await call('ListMultipartUploads', (signal) => client.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: key }), { abortSignal: signal }), `object ${key}`, p.signal);
+        requests++;
+        for (const u of open.Uploads ?? []) {
+          if (u.Key !== key || !u.UploadId) continue;
+          log?.(`aborting multipart upload ${u.UploadId} of ${key} left by an interrupted run`);
+          const uploadId = u.UploadId;
+          await call('AbortMultipartUpload', (signal) => client.send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), { abortSignal: signal }), `object ${key}`, p.signal).catch((err: unknown) => {
+            if (!isBackupError(err, 'VAULT_ITEM_NOT_FOUND')) throw err;
+          });
+          requests++;
+        }
         const res = await call('CreateMultipartUpload', (signal) => {
           requests++;
           return client.send(

@@ -60,3 +60,33 @@ test('a lost PutObject response: the journal names the key; put adopts the objec
   assert.deepEqual(await keys(), []);
   await backend.abortUpload(`${SINGLE_PUT}${key}`); // idempotent
 });
+
+test('a lost CreateMultipartUpload response: the next put aborts the upload nothing recorded, so no upload stays open', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 's3-lost-create-'));
+  const server = await startGlacierLocal({ dir });
+  const client = createS3Client(cfg, { endpoint: server.endpoint, credentials: server.credentials });
+  const backend = openS3(cfg, { endpoint: server.endpoint, credentials: server.credentials, pollMs: 5, retry: { baseMs: 1, maxMs: 5 } }, client);
+  t.after(async () => {
+    await backend.close();
+    await server.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  await client.send(new CreateBucketCommand({ Bucket: cfg.bucket }));
+  const path = join(dir, 'b.tar.gz');
+  const size = 6 * 1024 * 1024 + 3; // two parts of 5 MiB
+  await writeFile(path, Buffer.alloc(size, 7));
+  const meta = { kind: 'data' as const, host: 'h', set: 's', seq: 2, level: 0, parentSeq: null, createdAt: new Date(0), fileName: 's-000002-L0.tar.gz' };
+  const journal = memoryJournal();
+
+  server.setFaults([{ operation: 'CreateMultipartUpload', kind: 'lostResponse' }]);
+  await assert.rejects(backend.put({ path, meta, expectedBytes: size, journal, signal: new AbortController().signal }));
+  assert.equal(journal.state(), null, 'the journal never learnt the upload id');
+  assert.equal((await backend.listUploads()).length, 1, 'S3 holds the upload the lost response created');
+
+  server.setFaults([]);
+  const stored = await backend.put({ path, meta, expectedBytes: size, journal, signal: new AbortController().signal });
+  assert.equal(stored.size, size);
+  assert.deepEqual(await backend.listUploads(), []);
+  const objects = (await client.send(new ListObjectsV2Command({ Bucket: cfg.bucket }))).Contents ?? [];
+  assert.deepEqual(objects.map((o) => o.Key), [stored.id]);
+});
