@@ -15,6 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateBucketCommand, GetObjectCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { listArchives } from '../src/catalog/archive-store.js';
+import { openCatalog, type Db } from '../src/catalog/open-catalog.js';
 import { startGlacierLocal } from '../src/glacier-local/start-glacier-local.js';
 import { startMotoServer } from './helpers/moto-server.js';
 import { BIN, runCli } from './helpers/run-cli.js';
@@ -116,7 +118,7 @@ for (const [label, start] of peers) {
   test(`S3 on ${label}: a run killed with SIGKILL mid-upload is finished by the next run, with one object and no open upload`, async (t) => {
     const peer = await start();
     t.after(() => peer.close());
-    const w = world(peer, { maxBytesPerSecond: 4 * MiB });
+    const w = world(peer, { maxBytesPerSecond: 2 * MiB });
     t.after(() => rmSync(w.root, { recursive: true, force: true }));
     const s3 = new S3Client({ endpoint: peer.endpoint, region: 'us-east-1', credentials: peer.credentials, forcePathStyle: true });
     t.after(() => s3.destroy());
@@ -124,14 +126,14 @@ for (const [label, start] of peers) {
     writeFileSync(join(w.data, 'big.bin'), randomBytes(16 * MiB));
 
     const child = spawn(process.execPath, [BIN, 'run', '--config', w.config], { env: { ...process.env, ...w.env }, stdio: 'ignore' });
-    // wait until the bucket holds an open upload, then kill the run without warning
-    for (let i = 0; ; i++) {
-      const u = await s3.send(new ListMultipartUploadsCommand({ Bucket: 'backups' }));
-      if ((u.Uploads ?? []).length > 0) break;
-      assert.ok(i < 400, 'the run never started an upload');
+    // wait until the catalog has committed the archive while its paced upload (8 s at the cap)
+    // is still under way, then kill the run without warning. A kill before the commit would
+    // rightly discard the archive, so the test waits for the commit, not for a fixed time.
+    for (let i = 0; committedArchives(w.stateDir) === 0; i++) {
+      assert.ok(i < 2400, `the run never committed its archive (${lastCatalogError})`);
       await sleep(25);
     }
-    await sleep(1500);
+    assert.equal((await s3.send(new ListMultipartUploadsCommand({ Bucket: 'backups' }))).Uploads?.length, 1, 'the upload is still open at the kill');
     child.kill('SIGKILL');
     await new Promise((res) => child.once('exit', res));
 
@@ -144,6 +146,21 @@ for (const [label, start] of peers) {
     assert.equal(restored.code, 0, restored.stderr);
     assert.deepEqual(snapshotTree(join(w.root, 'r')), snapshotTree(w.data));
   });
+}
+
+let lastCatalogError = '';
+/** Archives the catalog has committed so far (0 while it does not exist yet). */
+function committedArchives(stateDir: string): number {
+  let db: Db | undefined;
+  try {
+    db = openCatalog(join(stateDir, 'catalog.db'), { readonly: true });
+    return listArchives(db).length;
+  } catch (err) {
+    lastCatalogError = String(err);
+    return 0;
+  } finally {
+    db?.close();
+  }
 }
 
 /** A temp root with data, state and a config pointing at the peer's bucket. */
