@@ -325,3 +325,38 @@ test('through the binary: after two runs one email with host, set, outcome and N
   }
   assert.match(attachments[1].body, /INFO run #2 ok/);
 });
+
+test('through the binary with S3: the email names the bucket as not offsite, prices the bucket and attaches the object keys, none in the body', async (t) => {
+  const smtp = await startSmtp();
+  t.after(smtp.close);
+  const w = localWorld(
+    {
+      s3: { bucket: 'mailed', endpoint: 'local', storageClass: 'DEEP_ARCHIVE', uploadCatalog: false },
+      email: { every: 2, to: 'ops@example.org', from: 'backup@example.org', smtp: { host: '127.0.0.1', port: smtp.port, secure: false, user: 'backup', passwordEnv: 'TEST_SMTP_PASSWORD', allowPlaintextAuth: true } },
+    },
+    { 'a.txt': 'alpha\n' },
+  );
+  t.after(w.done);
+  const cli = (...args: string[]) => runCli([...args, '--config', w.config], { env: { ...env0, TZ: 'UTC' } });
+  assert.equal((await cli('run')).code, 0);
+  writeFileSync(join(w.data, 'b.txt'), 'bravo\n');
+  const second = await cli('run');
+  assert.equal(second.code, 0, second.stderr);
+  assert.equal(smtp.mails.length, 1, second.stderr);
+
+  const mail = parseMail(smtp.mails[0].raw);
+  assert.equal(mail.headers.subject, `backup nightly on ${hostname()}: ok (2 runs: 2 ok) NOT OFFSITE`);
+  const body = mail.parts.find((p) => !/attachment/.test(p.headers['content-disposition'] ?? ''))!.body.replace(/\r\n/g, '\n');
+  assert.match(body, /NOT OFFSITE: bundled local S3 on this machine\./);
+  assert.match(body, /current chain [\d.]+ (B|KiB): full #1 \+ 1 incremental/);
+  assert.match(body, /cost {10}(about \$[\d.]+|under \$0\.0001) a month \(storage\)/);
+  assert.match(body, /#2 {2}\d{4}-\d\d-\d\d \d\d:\d\d \+00:00 {2}ok {2}L1 {2}\+1 ~0 -0/);
+  const listed = JSON.parse((await cli('list', '--json')).stdout) as { archives: Array<{ archiveId: string }> };
+  assert.equal(listed.archives.length, 2);
+  const ids = mail.parts.find((p) => /archive-ids\.txt/.test(p.headers['content-disposition'] ?? ''))!.body;
+  for (const a of listed.archives) {
+    assert.match(a.archiveId, /^nightly\/\d{6}-L\d-/, 'an S3 key');
+    assert.ok(ids.includes(a.archiveId), `object key ${a.archiveId} attached`);
+    assert.ok(!body.includes(a.archiveId), 'and not in the body');
+  }
+});
