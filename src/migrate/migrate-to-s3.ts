@@ -27,11 +27,12 @@ import { mkdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { listArchives, type ArchiveRecord } from '../catalog/archive-store.js';
-import { findRetrievalJob, recordJob, updateJob, type JobRecord } from '../catalog/job-store.js';
+import { updateJob } from '../catalog/job-store.js';
 import { markSourceDeleted, movedNotDeleted, recordMove, retireVaultSnapshots, s3SnapshotCount, vaultSnapshots } from '../catalog/moved-store.js';
 import type { Db } from '../catalog/open-catalog.js';
-import { BackupError, isBackupError, throwIfAborted } from '../errors.js';
+import { BackupError, throwIfAborted } from '../errors.js';
 import { findDamage } from '../restore/verify-blocks.js';
+import { waitForPiece, warmUpPieces, type WarmDeps, type WarmPiece } from '../restore/warm-up-jobs.js';
 import { decodeDescription, type ArchiveDescription } from '../storage/archive-description.js';
 import type { Backend, Tier } from '../storage/backend.js';
 import { uploadJournal } from '../catalog/upload-journal-store.js';
@@ -120,10 +121,13 @@ export async function migrateToS3(deps: MigrateDeps, opts: MigrateOptions): Prom
   }
 
   // 2. retrieval jobs for all the others, started before any upload so they run meanwhile
-  const jobs = new Map<number, JobRecord>();
+  const jobs = new Map<number, WarmPiece>();
+  const warmDeps = async (): Promise<WarmDeps> => ({ db, backend: await deps.source(), log: deps.log, now: deps.now });
   if (remote.length) {
-    const source = await deps.source();
-    for (const a of remote) jobs.set(a.seq, await ensureJob(deps, source, a, opts.tier, summary));
+    const warm = await warmUpPieces(await warmDeps(), remote.map((archive) => ({ archive, range: null })), opts.tier);
+    summary.jobsStarted += warm.started;
+    summary.jobsReused += warm.reused;
+    for (const p of warm.pieces) jobs.set(p.archive.seq, p);
   }
 
   // 3. local copies first, then retrieved archives as their jobs are ready
@@ -145,21 +149,18 @@ export async function migrateToS3(deps: MigrateDeps, opts: MigrateOptions): Prom
     const path = local.get(a.seq);
     if (path) await move(a, path, 'local');
   }
-  let waiting = remote.filter((a) => jobs.get(a.seq)!.status === 'InProgress');
-  const ready = remote.filter((a) => jobs.get(a.seq)!.status !== 'InProgress');
+  let waiting = remote.filter((a) => jobs.get(a.seq)!.job.status === 'InProgress');
+  const ready = remote.filter((a) => jobs.get(a.seq)!.job.status !== 'InProgress');
   if (opts.wait) {
     for (const a of waiting) {
-      deps.log(`waiting for retrieval ${jobs.get(a.seq)!.jobId} (archive ${a.seq})`);
-      await (await deps.source()).waitWarm(jobs.get(a.seq)!.jobId, { signal: deps.signal });
-      updateJob(db, jobs.get(a.seq)!.jobId, { status: 'Succeeded', completedAt: deps.now().toISOString() });
-      jobs.set(a.seq, { ...jobs.get(a.seq)!, status: 'Succeeded' });
+      await waitForPiece(await warmDeps(), jobs.get(a.seq)!, deps.signal);
       ready.push(a);
     }
     waiting = [];
   }
   if (ready.length) await mkdir(deps.workDir, { recursive: true, mode: 0o700 });
   for (const a of ready.sort((x, y) => x.seq - y.seq)) {
-    const job = jobs.get(a.seq)!;
+    const { job } = jobs.get(a.seq)!;
     let path = job.status === 'Downloaded' && job.outputPath && existsSync(job.outputPath) ? job.outputPath : undefined;
     if (!path) {
       path = join(deps.workDir, a.fileName);
@@ -210,36 +211,4 @@ function describe(a: ArchiveRecord, set: string): ArchiveDescription {
     ? { kind: d.kind, host: d.host, set: d.set, seq: d.seq, level: d.level, parentSeq: d.parentSeq, createdAt: d.createdAt, fileName: a.fileName, ...(d.chainId ? { chainId: d.chainId } : {}) }
     : { kind: 'data', host: hostname(), set, seq: a.seq, level: a.level, parentSeq: a.parentSeq, createdAt: new Date(a.createdAt), fileName: a.fileName, ...(a.chainId ? { chainId: a.chainId } : {}) };
   return { ...base, treeHash: a.treeHash, size: a.size };
-}
-
-/** The archive's recorded retrieval job when the vault still has it (refreshing its state), else a new one. */
-async function ensureJob(deps: MigrateDeps, source: Backend, a: ArchiveRecord, tier: Tier, summary: MigrateSummary): Promise<JobRecord> {
-  const { db } = deps;
-  let job = findRetrievalJob(db, a.archiveId!, null);
-  if (job && job.status === 'Downloaded' && !(job.outputPath && existsSync(job.outputPath))) {
-    updateJob(db, job.jobId, { status: 'Succeeded', outputPath: null });
-    job = { ...job, status: 'Succeeded', outputPath: null };
-  }
-  if (job && job.status !== 'Downloaded') {
-    const jobId = job.jobId;
-    try {
-      const s = await source.warmState(jobId);
-      const status = s.state === 'ready' ? 'Succeeded' : s.state === 'failed' ? 'Failed' : 'InProgress';
-      updateJob(db, jobId, { status });
-      job = status === 'Failed' ? undefined : { ...job, status };
-    } catch (err) {
-      if (!isBackupError(err, 'VAULT_ITEM_NOT_FOUND')) throw err;
-      updateJob(db, jobId, { status: 'Expired' });
-      job = undefined;
-    }
-  }
-  if (job) {
-    summary.jobsReused++;
-    return job;
-  }
-  const warm = await source.warmUp({ id: a.archiveId!, size: a.size, tier });
-  recordJob(db, { jobId: warm.token, action: 'archive', archiveId: a.archiveId, seq: a.seq, rangeStart: null, rangeEnd: null, tier, status: warm.ready ? 'Succeeded' : 'InProgress', createdAt: deps.now().toISOString() });
-  summary.jobsStarted++;
-  deps.log(`archive ${a.seq} (${a.fileName}): started ${tier} retrieval ${warm.token}`);
-  return findRetrievalJob(db, a.archiveId!, null)!;
 }

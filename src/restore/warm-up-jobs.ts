@@ -1,10 +1,11 @@
 /**
  * Warm-ups of stored objects (Glacier retrieval jobs, S3 restores) recorded in the catalog's
  * jobs table, so a later invocation reuses a running or finished one instead of paying for a
- * new one. Shared by restore and `check --read-data`. A recorded job is asked for its state
- * first: a failed one, or one the service forgot (expired), is replaced by a new warm-up; a
- * downloaded one whose output file is gone is treated as expired. Every missing warm-up is
- * started before the caller waits on any, so they all progress together.
+ * new one. Shared by restore, `check --read-data` and `migrate --to-s3`. A recorded job is
+ * asked for its state first: a failed one, or one the service forgot (expired), is replaced by
+ * a new warm-up; a downloaded one whose output file is gone is asked too, so its output is
+ * read again while the service still has it. Every missing warm-up is started before the
+ * caller waits on any, so they all progress together.
  */
 import { existsSync } from 'node:fs';
 import type { Db } from '../catalog/open-catalog.js';
@@ -20,9 +21,17 @@ export interface WarmPiece {
   job: JobRecord;
 }
 
+/** What the warm-ups need; `now` (default the clock) dates the records. */
+export interface WarmDeps {
+  db: Db;
+  backend: Backend;
+  log: (line: string) => void;
+  now?: () => Date;
+}
+
 /** Finds or starts the warm-up of every wanted piece; `started` and `reused` count them. */
 export async function warmUpPieces(
-  deps: { db: Db; backend: Backend; log: (line: string) => void },
+  deps: WarmDeps,
   wants: ReadonlyArray<{ archive: ArchiveRecord; range: ByteRange | null }>,
   tier: Tier,
 ): Promise<{ pieces: WarmPiece[]; started: number; reused: number }> {
@@ -30,6 +39,10 @@ export async function warmUpPieces(
   const out = { pieces: [] as WarmPiece[], started: 0, reused: 0 };
   for (const { archive: a, range } of wants) {
     let job = findRetrievalJob(db, a.archiveId!, range);
+    if (job && job.status === 'Downloaded' && !(job.outputPath && existsSync(job.outputPath))) {
+      updateJob(db, job.jobId, { status: 'Succeeded', outputPath: null });
+      job = { ...job, status: 'Succeeded', outputPath: null };
+    }
     if (job && job.status !== 'Downloaded') {
       const jobId = job.jobId;
       try {
@@ -43,15 +56,11 @@ export async function warmUpPieces(
         job = undefined;
       }
     }
-    if (job && job.status === 'Downloaded' && !(job.outputPath && existsSync(job.outputPath))) {
-      updateJob(db, job.jobId, { status: 'Expired' });
-      job = undefined;
-    }
     if (job) {
       out.reused++;
     } else {
       const warm = await backend.warmUp({ id: a.archiveId!, size: a.size, tier, ...(range ? { range } : {}) });
-      recordJob(db, { jobId: warm.token, action: 'archive', archiveId: a.archiveId, seq: a.seq, rangeStart: range?.start ?? null, rangeEnd: range?.end ?? null, tier, status: warm.ready ? 'Succeeded' : 'InProgress', createdAt: new Date().toISOString() });
+      recordJob(db, { jobId: warm.token, action: 'archive', archiveId: a.archiveId, seq: a.seq, rangeStart: range?.start ?? null, rangeEnd: range?.end ?? null, tier, status: warm.ready ? 'Succeeded' : 'InProgress', createdAt: (deps.now?.() ?? new Date()).toISOString() });
       job = findRetrievalJob(db, a.archiveId!, range)!;
       out.started++;
       deps.log(`started ${tier} retrieval for archive ${a.seq}${range ? ` bytes ${range.start}-${range.end}` : ''}: ${warm.token}`);
@@ -62,10 +71,10 @@ export async function warmUpPieces(
 }
 
 /** Waits (polling with backoff) until a pending piece is readable and records it as succeeded; throws ABORTED on the signal with the job kept. */
-export async function waitForPiece(deps: { db: Db; backend: Backend; log: (line: string) => void }, piece: WarmPiece, signal: AbortSignal): Promise<void> {
+export async function waitForPiece(deps: WarmDeps, piece: WarmPiece, signal: AbortSignal): Promise<void> {
   deps.log(`waiting for retrieval ${piece.job.jobId} (archive ${piece.archive.seq})`);
   await deps.backend.waitWarm(piece.job.jobId, { signal });
-  updateJob(deps.db, piece.job.jobId, { status: 'Succeeded', completedAt: new Date().toISOString() });
+  updateJob(deps.db, piece.job.jobId, { status: 'Succeeded', completedAt: (deps.now?.() ?? new Date()).toISOString() });
   piece.job = { ...piece.job, status: 'Succeeded' };
 }
 

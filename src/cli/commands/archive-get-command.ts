@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { resolve, join } from 'node:path';
 import { listArchives } from '../../catalog/archive-store.js';
 import { findRetrievalJob, recordJob, updateJob } from '../../catalog/job-store.js';
+import { tierHours } from '../../restore/warm-up-jobs.js';
 import { BackupError } from '../../errors.js';
 import { getVaultArchive } from '../../storage/glacier/get-vault-archive.js';
 import type { VaultSession } from '../../storage/glacier/open-vault.js';
@@ -52,7 +53,7 @@ async function get(ctx: CommandContext, archiveId: string, opts: { to: string; t
       { archiveId, to, tier, wait: !!opts.wait, workDir: join(config.stateDir, 'retrieved'), signal: ctx.signal, expectedTreeHash: known?.treeHash, pollMs: from!.endpoint === undefined ? 60_000 : 500, log: (l) => process.stderr.write(`${l}\n`) },
     );
     if (!r.done) {
-      throw new BackupError('RETRIEVAL_PENDING', `retrieval job ${r.jobId} for archive ${archiveId} is in progress (${r.jobStarted ? 'started now' : 'started earlier'}; ${tier} takes ${tier === 'Expedited' ? '1-5 minutes' : tier === 'Bulk' ? '5-12 hours' : '3-5 hours'} on AWS); run the same command again later, or add --wait`);
+      throw new BackupError('RETRIEVAL_PENDING', `retrieval job ${r.jobId} for archive ${archiveId} is in progress (${r.jobStarted ? 'started now' : 'started earlier'}; ${tier} takes ${tierHours(tier)} on AWS); run the same command again later, or add --wait`);
     }
     if (ctx.flags.json) return sayJson({ archiveId, to, size: r.size, treeHash: r.treeHash, jobId: r.jobId });
     say(`archive ${archiveId.slice(0, 16)}… written to ${to}: ${r.size} bytes, tree hash ${r.treeHash} (verified)`);

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tierHours } from '../../restore/warm-up-jobs.js';
 import { parseRecipient } from '../../age/age-keys.js';
 import { uploadCatalogSnapshot } from '../../backup/upload-catalog-snapshot.js';
 import { BackupError } from '../../errors.js';
@@ -74,7 +75,7 @@ async function migrate(ctx: CommandContext, opts: MigrateFlags): Promise<void> {
   }
   report(ctx, summary, opts, tier);
   if (summary.pending > 0) {
-    throw new BackupError('RETRIEVAL_PENDING', `${summary.pending} archive(s) wait on vault retrieval jobs (${tier}: ${tier === 'Bulk' ? '5-12 hours' : tier === 'Standard' ? '3-5 hours' : '1-5 minutes'} on AWS); run "backup migrate --to-s3" again later, or add --wait`);
+    throw new BackupError('RETRIEVAL_PENDING', `${summary.pending} archive(s) wait on vault retrieval jobs (${tier}: ${tierHours(tier)} on AWS); run "backup migrate --to-s3" again later, or add --wait`);
   }
 }
 
