@@ -24,6 +24,7 @@ import { TreeHasher } from '../src/treehash/tree-hash.js';
 import { startOffsite, type Offsite } from './helpers/offsite.js';
 import { startMotoServer } from './helpers/moto-server.js';
 import { BIN, runCli, type CliResult } from './helpers/run-cli.js';
+import { awsEnv } from './helpers/aws-env.js';
 
 interface CheckJson {
   ok: boolean;
@@ -263,7 +264,7 @@ function s3World(t: { after(fn: () => void): void }, peer: Pick<GlacierLocal, 'e
     s3: { bucket: 'backups', prefix: 'pre/', endpoint: peer.endpoint, partSizeMiB: 5, concurrency: 2, maxRetries: 2, ...s3 },
   };
   writeFileSync(config, JSON.stringify(body));
-  const env: NodeJS.ProcessEnv = { AWS_ACCESS_KEY_ID: peer.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: peer.credentials.secretAccessKey, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+  const env: NodeJS.ProcessEnv = awsEnv(peer.credentials);
   return {
     root,
     data,

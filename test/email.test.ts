@@ -262,6 +262,11 @@ test('a run log rotated away is named in the text instead of failing the mail', 
   assert.match(mail.parts[0].body, /Run logs no longer on disk \(rotated away\): run-2026-01-01T000000Z-9\.log/);
 });
 
+/** The email config of the end-to-end tests: a report every 2 runs through the test's SMTP server. */
+function everyTwoRuns(port: number) {
+  return { every: 2, to: 'ops@example.org', from: 'backup@example.org', smtp: { host: '127.0.0.1', port, secure: false, user: 'backup', passwordEnv: 'TEST_SMTP_PASSWORD', allowPlaintextAuth: true } };
+}
+
 test('through the binary: after two runs one email with host, set, outcome and NOT OFFSITE in the subject, the totals first, local times with their offset, logs and archive IDs attached and no ID in the body', async (t) => {
   const smtp = await startSmtp();
   t.after(smtp.close);
@@ -269,7 +274,7 @@ test('through the binary: after two runs one email with host, set, outcome and N
     {
       schedule: '30 2 * * *',
       vault: { name: 'v', endpoint: 'local', uploadCatalog: false },
-      email: { every: 2, to: 'ops@example.org', from: 'backup@example.org', smtp: { host: '127.0.0.1', port: smtp.port, secure: false, user: 'backup', passwordEnv: 'TEST_SMTP_PASSWORD', allowPlaintextAuth: true } },
+      email: everyTwoRuns(smtp.port),
     },
     { 'a.txt': 'alpha\n', 'docs/b.txt': 'bravo\n' },
   );
@@ -332,7 +337,7 @@ test('through the binary with S3: the email names the bucket as not offsite, pri
   const w = localWorld(
     {
       s3: { bucket: 'mailed', endpoint: 'local', storageClass: 'DEEP_ARCHIVE', uploadCatalog: false },
-      email: { every: 2, to: 'ops@example.org', from: 'backup@example.org', smtp: { host: '127.0.0.1', port: smtp.port, secure: false, user: 'backup', passwordEnv: 'TEST_SMTP_PASSWORD', allowPlaintextAuth: true } },
+      email: everyTwoRuns(smtp.port),
     },
     { 'a.txt': 'alpha\n' },
   );

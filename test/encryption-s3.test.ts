@@ -19,6 +19,7 @@ import { describeWithAge } from './helpers/age-cli.js';
 import { startMotoServer } from './helpers/moto-server.js';
 import { runCli } from './helpers/run-cli.js';
 import { snapshotTree } from './helpers/tree-snapshot.js';
+import { awsEnv } from './helpers/aws-env.js';
 
 const MiB = 1024 * 1024;
 const SECRET_NAME = 'wombat-invoice-kathmandu';
@@ -67,12 +68,7 @@ describeWithAge('encrypted backups on S3', () => {
       const data = join(root, 'data');
       const stateDir = join(root, 'state');
       mkdirSync(join(data, 'notes'), { recursive: true });
-      const env: NodeJS.ProcessEnv = {
-        AWS_ACCESS_KEY_ID: peer.credentials.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: peer.credentials.secretAccessKey,
-        AWS_CONFIG_FILE: '/dev/null',
-        AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      };
+      const env: NodeJS.ProcessEnv = awsEnv(peer.credentials);
       const config = join(root, 'backup.json');
       const key = join(root, 'keys', 'age.key');
       const cli = (...args: string[]) => runCli([...args, '--config', config], { env });

@@ -9,8 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { startOffsite } from './helpers/offsite.js';
+import { openBucket, startOffsite } from './helpers/offsite.js';
 import { runCli } from './helpers/run-cli.js';
 
 interface Listed {
@@ -20,10 +19,7 @@ interface Listed {
 test('a lost state dir with archives only in the bucket: the run refuses with exit 2 and the rebuild command, after which the chain continues', async (t) => {
   const w = await startOffsite({ s3: {}, archive: { keepLocalCopy: false } });
   t.after(() => w.close());
-  const s3 = new S3Client({ endpoint: w.server.endpoint, region: 'us-east-1', credentials: w.server.credentials, forcePathStyle: true });
-  t.after(() => s3.destroy());
-  await s3.send(new CreateBucketCommand({ Bucket: 'backups' }));
-  const keys = async () => ((await s3.send(new ListObjectsV2Command({ Bucket: 'backups' }))).Contents ?? []).map((o) => o.Key!).sort();
+  const { keys } = await openBucket(w, t);
 
   writeFileSync(join(w.data, 'a.txt'), 'alpha\n');
   let r = await w.cli('run');

@@ -27,6 +27,7 @@ import { mulberry32 } from '../src/random/mulberry32.js';
 import { startMotoServer } from './helpers/moto-server.js';
 import { BIN, runCli } from './helpers/run-cli.js';
 import { snapshotTree, type PathState } from './helpers/tree-snapshot.js';
+import { awsEnv } from './helpers/aws-env.js';
 
 const MiB = 1024 * 1024;
 const DAY = 86_400_000;
@@ -54,12 +55,7 @@ async function world(t: { after(fn: () => unknown): void }): Promise<World> {
   const config = join(root, 'backup.json');
   const base = { data, set: 'mig', stateDir, archive: { blockSizeKiB: 64, fullEvery: 3, level: 1 } };
   const vault = { name: 'old-vault', endpoint: server.endpoint, partSizeMiB: 1, concurrency: 2, maxRetries: 3 };
-  const env: NodeJS.ProcessEnv = {
-    AWS_ACCESS_KEY_ID: server.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey,
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  };
+  const env: NodeJS.ProcessEnv = awsEnv(server.credentials);
   const w: World = {
     root, data, stateDir, config, server, env, vault,
     cli: (...args) => runCli([...args, '--config', config], { env }),

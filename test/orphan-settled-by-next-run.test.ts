@@ -11,8 +11,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
-import { startOffsite } from './helpers/offsite.js';
+import { openBucket, startOffsite } from './helpers/offsite.js';
 import { snapshotTree } from './helpers/tree-snapshot.js';
 
 interface Listed {
@@ -27,10 +26,7 @@ test('an object S3 stored whose response was lost is adopted by the next run, no
     ],
   });
   t.after(() => w.close());
-  const s3 = new S3Client({ endpoint: w.server.endpoint, region: 'us-east-1', credentials: w.server.credentials, forcePathStyle: true });
-  t.after(() => s3.destroy());
-  await s3.send(new CreateBucketCommand({ Bucket: 'backups' }));
-  const keys = async () => ((await s3.send(new ListObjectsV2Command({ Bucket: 'backups' }))).Contents ?? []).map((o) => o.Key!).sort();
+  const { keys } = await openBucket(w, t);
 
   writeFileSync(join(w.data, 'a.txt'), 'alpha\n');
   const failed = await w.cli('run');

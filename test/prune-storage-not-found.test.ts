@@ -15,6 +15,7 @@ import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObje
 import { startGlacierLocal } from '../src/glacier-local/start-glacier-local.js';
 import { startOffsite } from './helpers/offsite.js';
 import { runCli } from './helpers/run-cli.js';
+import { awsEnv } from './helpers/aws-env.js';
 
 interface Listed {
   archives: Array<{ seq: number; uploadState: string; archiveId: string | null }>;
@@ -69,7 +70,7 @@ test('regression: a bucket deleted behind the catalog\'s back fails prune with e
       ...retention,
     }),
   );
-  const env = { AWS_ACCESS_KEY_ID: server.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey, AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+  const env = awsEnv(server.credentials);
   const cli = (...args: string[]) => runCli([...args, '--config', config], { env });
   const s3 = new S3Client({ endpoint: server.endpoint, region: 'us-east-1', credentials: server.credentials, forcePathStyle: true });
   t.after(() => s3.destroy());

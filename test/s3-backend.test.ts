@@ -21,6 +21,7 @@ import { startGlacierLocal } from '../src/glacier-local/start-glacier-local.js';
 import { startMotoServer } from './helpers/moto-server.js';
 import { BIN, runCli } from './helpers/run-cli.js';
 import { snapshotTree } from './helpers/tree-snapshot.js';
+import { awsEnv } from './helpers/aws-env.js';
 
 const MiB = 1024 * 1024;
 
@@ -180,11 +181,6 @@ function world(peer: Peer, s3: Record<string, unknown> = {}) {
       s3: { bucket: 'backups', prefix: 'pre/', endpoint: peer.endpoint, partSizeMiB: 5, concurrency: 2, maxRetries: 3, ...s3 },
     }),
   );
-  const env: NodeJS.ProcessEnv = {
-    AWS_ACCESS_KEY_ID: peer.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: peer.credentials.secretAccessKey,
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  };
+  const env: NodeJS.ProcessEnv = awsEnv(peer.credentials);
   return { root, data, stateDir, config, env, cli: (...args: string[]) => runCli([...args, '--config', config], { env }) };
 }

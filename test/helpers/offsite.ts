@@ -3,7 +3,9 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGlacierLocal, type FaultRule, type GlacierLocal } from '../../src/glacier-local/start-glacier-local.js';
+import { CreateBucketCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { runCli, type CliResult } from './run-cli.js';
+import { awsEnv } from './aws-env.js';
 
 /** A test world: temp root, data dir, running vault server, config file and a CLI bound to them. */
 export interface Offsite {
@@ -43,12 +45,7 @@ export async function startOffsite(
       ...opts.extra,
     }),
   );
-  const env: NodeJS.ProcessEnv = {
-    AWS_ACCESS_KEY_ID: server.credentials.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: server.credentials.secretAccessKey,
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  };
+  const env: NodeJS.ProcessEnv = awsEnv(server.credentials);
   return {
     root,
     data,
@@ -62,4 +59,13 @@ export async function startOffsite(
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** Creates the world's bucket "backups" on the server's S3 side; `keys` lists what it holds, sorted. */
+export async function openBucket(w: Offsite, t: { after(fn: () => unknown): void }): Promise<{ s3: S3Client; keys: () => Promise<string[]> }> {
+  const s3 = new S3Client({ endpoint: w.server.endpoint, region: 'us-east-1', credentials: w.server.credentials, forcePathStyle: true });
+  t.after(() => s3.destroy());
+  await s3.send(new CreateBucketCommand({ Bucket: 'backups' }));
+  const keys = async () => ((await s3.send(new ListObjectsV2Command({ Bucket: 'backups' }))).Contents ?? []).map((o) => o.Key!).sort();
+  return { s3, keys };
 }

@@ -28,8 +28,9 @@ const cfg: S3Config = {
   restoreDays: 1,
 };
 
-test('a lost PutObject response: the journal names the key; put adopts the object, abortUpload deletes it', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 's3-single-put-'));
+/** The bundled server with the bucket created, an S3 client and the backend on it; all closed after the test. */
+async function bucketOnLocalServer(t: { after(fn: () => Promise<void>): void }, prefix: string) {
+  const dir = await mkdtemp(join(tmpdir(), prefix));
   const server = await startGlacierLocal({ dir });
   const client = createS3Client(cfg, { endpoint: server.endpoint, credentials: server.credentials });
   const backend = openS3(cfg, { endpoint: server.endpoint, credentials: server.credentials, pollMs: 5, retry: { baseMs: 1, maxMs: 5 } }, client);
@@ -39,6 +40,11 @@ test('a lost PutObject response: the journal names the key; put adopts the objec
     await rm(dir, { recursive: true, force: true });
   });
   await client.send(new CreateBucketCommand({ Bucket: cfg.bucket }));
+  return { dir, server, client, backend };
+}
+
+test('a lost PutObject response: the journal names the key; put adopts the object, abortUpload deletes it', async (t) => {
+  const { dir, server, client, backend } = await bucketOnLocalServer(t, 's3-single-put-');
   const keys = async () => ((await client.send(new ListObjectsV2Command({ Bucket: cfg.bucket }))).Contents ?? []).map((o) => o.Key!);
   const path = join(dir, 'a.tar.gz');
   await writeFile(path, 'archive bytes');
@@ -62,16 +68,7 @@ test('a lost PutObject response: the journal names the key; put adopts the objec
 });
 
 test('a lost CreateMultipartUpload response: the next put aborts the upload nothing recorded, so no upload stays open', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 's3-lost-create-'));
-  const server = await startGlacierLocal({ dir });
-  const client = createS3Client(cfg, { endpoint: server.endpoint, credentials: server.credentials });
-  const backend = openS3(cfg, { endpoint: server.endpoint, credentials: server.credentials, pollMs: 5, retry: { baseMs: 1, maxMs: 5 } }, client);
-  t.after(async () => {
-    await backend.close();
-    await server.close();
-    await rm(dir, { recursive: true, force: true });
-  });
-  await client.send(new CreateBucketCommand({ Bucket: cfg.bucket }));
+  const { dir, server, client, backend } = await bucketOnLocalServer(t, 's3-lost-create-');
   const path = join(dir, 'b.tar.gz');
   const size = 6 * 1024 * 1024 + 3; // two parts of 5 MiB
   await writeFile(path, Buffer.alloc(size, 7));
