@@ -375,7 +375,12 @@ const table = [
       r.ratio !== undefined ? `${r.ratio.toFixed(2)}×` : '',
       r.target ?? '',
       r.met === undefined ? '' : r.met ? 'yes' : '**no**',
-    ].join(' | ').replace(/^/, '| ').replace(/$/, ' |'),
+    ]
+      // a '|' inside a cell (tar | pigz) would end the cell
+      .map((c) => c.replaceAll('|', '\\|'))
+      .join(' | ')
+      .replace(/^/, '| ')
+      .replace(/$/, ' |'),
   ),
 ].join('\n');
 const notes = rows.filter((r) => r.against && r.note).map((r) => `- ${r.work}: ${r.note}`);
