@@ -103,15 +103,16 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   const placement = { keepLocalCopy: config.archive.keepLocalCopy, localDir: config.archive.localDir };
 
   // before anything is written: a lost or replaced catalog must not start numbering again
+  const known = listArchives(db);
   await guardLostCatalog({
     localDir: config.archive.localDir,
     set: config.set,
-    knownFileNames: new Set(listArchives(db).map((a) => a.fileName)),
+    knownFileNames: new Set(known.map((a) => a.fileName)),
     catalogPath: catalogPath(config.stateDir),
     configPath: config.configPath,
     hasVault: !!(config.vault ?? config.s3),
   });
-  if (deps.backend && listArchives(db).length === 0) {
+  if (deps.backend && known.length === 0) {
     await guardLostCatalogOffsite({
       set: config.set,
       fetchedDescriptions: (latestListing(db)?.objects ?? []).map((o) => o.description),
