@@ -15,7 +15,7 @@ const child = (openVaultUrl: string, journalUrl: string) => `
 import { openVault } from ${JSON.stringify(openVaultUrl)};
 import { memoryJournal } from ${JSON.stringify(journalUrl)};
 const [endpoint, accessKeyId, secretAccessKey, path] = process.argv.slice(2);
-const vault = openVault({ name: 'test-vault', region: 'us-east-1', accountId: '-', partSizeMiB: 1, concurrency: 4, maxRetries: 3, uploadCatalog: false },
+const vault = openVault({ name: 'test-vault', region: 'us-east-1', accountId: '-', partSizeMiB: 16, concurrency: 4, maxRetries: 3, uploadCatalog: false },
   { endpoint, credentials: { accessKeyId, secretAccessKey } });
 const base = process.memoryUsage();
 const peak = { rss: base.rss, heapUsed: base.heapUsed, arrayBuffers: base.arrayBuffers, external: base.external };
@@ -29,7 +29,7 @@ vault.close();
 process.stdout.write(JSON.stringify({ base, peak, treeHash: res.treeHash }));
 `;
 
-test('the uploader holds about concurrency × part size in memory, not the archive (64 MiB, 1 MiB parts, 4 in flight)', async () => {
+test('the uploader holds neither the archive nor its parts in memory (64 MiB, 16 MiB parts, 4 in flight)', async () => {
   const fx = await vaultFixture();
   try {
     const data = pseudoRandom(64 * MiB, 41);
@@ -44,10 +44,12 @@ test('the uploader holds about concurrency × part size in memory, not the archi
     assert.equal(got, treeHash(data));
     const mb = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
     const buffers = peak.arrayBuffers - base.arrayBuffers;
-    console.log(`# upload of 64 MiB, 1 MiB parts, 4 in flight: peak RSS ${mb(peak.rss)} (+${mb(peak.rss - base.rss)}), heap +${mb(peak.heapUsed - base.heapUsed)}, buffers +${mb(buffers)}`);
-    // 4 part buffers plus socket and hashing slack; far below the 64 MiB a whole-file reader would hold
-    assert.ok(buffers < 16 * MiB, `buffers grew by ${mb(buffers)}`);
-    assert.ok(peak.rss - base.rss < 48 * MiB, `RSS grew by ${mb(peak.rss - base.rss)}`);
+    console.log(`# upload of 64 MiB, 16 MiB parts, 4 in flight: peak RSS ${mb(peak.rss)} (+${mb(peak.rss - base.rss)}), heap +${mb(peak.heapUsed - base.heapUsed)}, buffers +${mb(buffers)}`);
+    // 4 scratch buffers of 1 MiB for hashing, and the 64 KiB chunks already sent that wait for
+    // V8's next young collection (which comes at the latest when they reach two semi-spaces,
+    // 32 MiB): about 36 MiB here, below the 64 MiB that 4 buffered parts (or the file) would hold
+    assert.ok(buffers < 48 * MiB, `buffers grew by ${mb(buffers)}`);
+    assert.ok(peak.rss - base.rss < 56 * MiB, `RSS grew by ${mb(peak.rss - base.rss)}`);
   } finally {
     await fx.close();
   }

@@ -1,71 +1,69 @@
 /**
- * A request body for one part: a Readable over an in-memory buffer, emitted in 64 KiB chunks
- * paced by an optional ByteRateLimiter, that carries its own length and hashes so the Glacier
- * client can sign and send it without reading it (see glacier-client.ts). A retry makes a new
- * PacedBody over the same buffer: the buffer is the re-readable source, never the stream.
+ * A request body for one part: a Readable over a byte range of the staged file, read in
+ * 64 KiB chunks as the socket takes them and paced by an optional ByteRateLimiter, that
+ * carries its own length and hashes (hash-range.ts) so a client can sign and send it
+ * without reading it (see glacier-client.ts). Memory per part in flight is a few chunks,
+ * not the part. A retry makes a new PacedBody over the same range: the file is the
+ * re-readable source, never the stream.
+ *
+ * A body that fails (a read error, or Ctrl-C while it waits for the limiter) destroys the
+ * request it is piped into, so that request fails at once rather than waiting for the
+ * socket timeout, and its error is always handled: never an unhandled 'error' that would
+ * crash the process (issue 9 §5: exit 1 instead of 130).
  */
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
-import { treeHash } from '../treehash/tree-hash.js';
+import { Readable, type Writable } from 'node:stream';
 import type { ByteRateLimiter } from './byte-rate-limiter.js';
+import type { RangeHashes, RangeReader } from './hash-range.js';
 
 /** Bytes per chunk handed to the socket (and per limiter reservation). */
 export const PACE_CHUNK = 64 * 1024;
 
-/** Hex SHA-256 and tree hash of a buffer, as Glacier's x-amz-content-sha256 and x-amz-sha256-tree-hash want them. */
-export interface BodyHashes {
-  sha256: string;
-  treeHash: string;
-}
-
-/** Computes both hashes of `data`. */
-export function hashBody(data: Uint8Array): BodyHashes {
-  return { sha256: createHash('sha256').update(data).digest('hex'), treeHash: treeHash(data) };
-}
-
-/** A one-shot stream over `data`; `contentLength` and `hashes` describe the whole body. */
+/** A one-shot stream over bytes [start, start + length) of `file`; `contentLength` and `hashes` describe the whole body. */
 export class PacedBody extends Readable {
   readonly contentLength: number;
-  readonly hashes: BodyHashes;
+  readonly hashes: RangeHashes;
   private offset = 0;
 
   constructor(
-    private readonly data: Buffer,
-    hashes: BodyHashes,
+    private readonly file: RangeReader,
+    private readonly start: number,
+    length: number,
+    hashes: RangeHashes,
     private readonly opts: { limiter?: ByteRateLimiter; signal?: AbortSignal; onBytes?: (n: number) => void } = {},
   ) {
     super({ highWaterMark: PACE_CHUNK });
-    this.contentLength = data.length;
+    this.contentLength = length;
     this.hashes = hashes;
+    this.on('error', () => undefined);
+  }
+
+  override pipe<T extends NodeJS.WritableStream>(destination: T, options?: { end?: boolean }): T {
+    this.once('error', (err) => (destination as unknown as Writable).destroy(err));
+    return super.pipe(destination, options);
   }
 
   override _read(): void {
-    if (this.offset >= this.data.length) {
+    if (this.offset >= this.contentLength) {
       this.push(null);
       return;
     }
-    const chunk = this.data.subarray(this.offset, this.offset + PACE_CHUNK);
-    this.offset += chunk.length;
-    const limiter = this.opts.limiter;
-    if (!limiter) {
-      this.opts.onBytes?.(chunk.length);
+    const length = Math.min(PACE_CHUNK, this.contentLength - this.offset);
+    const position = this.start + this.offset;
+    this.offset += length;
+    void this.next(position, length);
+  }
+
+  private async next(position: number, length: number): Promise<void> {
+    try {
+      await this.opts.limiter?.take(length, this.opts.signal);
+      if (this.destroyed) return;
+      const chunk = await this.file.read(position, length);
+      if (this.destroyed) return;
+      this.opts.onBytes?.(length);
       this.push(chunk);
-      return;
+    } catch (err) {
+      this.destroy(err as Error);
     }
-    limiter.take(chunk.length, this.opts.signal).then(
-      () => {
-        if (this.destroyed) return;
-        this.opts.onBytes?.(chunk.length);
-        this.push(chunk);
-      },
-      (err: unknown) => {
-        // interrupted (Ctrl-C, SIGTERM): the request that read this body is being aborted too and
-        // may no longer listen; the error must not become an unhandled 'error' that crashes the
-        // process (issue 9 §5: exit 1 instead of 130)
-        if (this.opts.signal?.aborted) this.once('error', () => undefined);
-        this.destroy(err as Error);
-      },
-    );
   }
 }
 

@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { GlacierClient, type GlacierClientConfig } from '@aws-sdk/client-glacier';
 import { BackupError } from '../../errors.js';
 import type { VaultConfig } from '../../config/config-schema.js';
-import { treeHash } from '../../treehash/tree-hash.js';
+import { combineDigests, treeHash } from '../../treehash/tree-hash.js';
 import { isPacedBody } from '../paced-body.js';
 
 /** Static credentials, e.g. for the bundled local server or tests. */
@@ -64,13 +64,13 @@ type RequestLike = { body?: unknown };
 
 /**
  * Replaces the SDK's generator, which cannot hash non-file streams: a PacedBody brings its
- * own hashes (computed once from the part's buffer); strings and byte arrays are hashed here.
+ * own hashes (computed by a first read of the part); strings and byte arrays are hashed here.
  * The Glacier middleware adds x-amz-content-sha256 and x-amz-sha256-tree-hash from the result
  * unless the request already has them, and SigV4 signs the payload hash it finds there.
  */
 function bodyChecksumGenerator(request: RequestLike): Promise<[string, string]> {
   const body = request.body;
-  if (isPacedBody(body)) return Promise.resolve([body.hashes.sha256, body.hashes.treeHash]);
+  if (isPacedBody(body)) return Promise.resolve([body.hashes.sha256.toString('hex'), combineDigests(body.hashes.leaves).toString('hex')]);
   const bytes = toBytes(body);
   if (!bytes) return Promise.reject(new Error('cannot compute checksums for this request body'));
   return Promise.resolve([createHash('sha256').update(bytes).digest('hex'), treeHash(bytes)]);

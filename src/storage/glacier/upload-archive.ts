@@ -4,9 +4,11 @@
  *
  * - Pipelined: with a `source`, the file is still being written; part i goes as soon as its
  *   bytes are on disk (growing-file.ts). Without one, the file is complete.
- * - Bounded: at most `concurrency` parts in flight, each read from the file into a buffer of
- *   exactly the part, from a pool of `concurrency` buffers (memory = concurrency × partSize).
- *   The buffer is the re-readable source a retry replays.
+ * - Bounded: at most `concurrency` parts in flight. A part is never held in memory: it is
+ *   hashed by a first read in 1 MiB chunks (hash-range.ts, one pooled scratch buffer per part
+ *   in flight) and sent by a second read of the same range in 64 KiB chunks (paced-body.ts),
+ *   which the page cache answers; memory is about concurrency × 1 MiB whatever the part
+ *   size. The file range is the re-readable source a retry replays.
  * - Verified: every part carries its tree hash and SHA-256; Complete carries the whole tree
  *   hash (combined from the parts), which must equal the writer's; the service's returned
  *   checksum and archive id are checked.
@@ -27,12 +29,13 @@ import {
   UploadMultipartPartCommand,
 } from '@aws-sdk/client-glacier';
 import { asError, BackupError, fromSystemError, isBackupError } from '../../errors.js';
-import { MiB, combineTreeHashes } from '../../treehash/tree-hash.js';
+import { MiB, combineDigests, combineTreeHashes } from '../../treehash/tree-hash.js';
 import { BufferPool } from '../buffer-pool.js';
 import type { ByteRateLimiter } from '../byte-rate-limiter.js';
 import { GrowingFile, type UploadSource } from '../growing-file.js';
 import type { UploadJournal } from '../upload-journal.js';
-import { PacedBody, hashBody } from '../paced-body.js';
+import { hashRange, type RangeHashes } from '../hash-range.js';
+import { PacedBody } from '../paced-body.js';
 import { account, retryPolicy, vaultCall, type VaultTarget } from './vault-call.js';
 import { classifyError, describeError, toVaultError, withRetry } from '../with-retry.js';
 
@@ -260,7 +263,7 @@ class Uploader {
 
     const hashes: string[] = [];
     const limit = pLimit(Math.max(1, o.concurrency));
-    const pool = new BufferPool(partSize, limit.concurrency);
+    const pool = new BufferPool(MiB, limit.concurrency);
     const inflight = new Set<Promise<void>>();
     let failure: Error | null = null;
     let outgrown = false;
@@ -325,23 +328,19 @@ class Uploader {
 
   /** Sends (or, if the service already holds it with the same hash, skips) part i = bytes [start, end). */
   private async part(pool: BufferPool, uploadId: string, i: number, start: number, end: number, remote: Map<number, string>, hashes: string[]): Promise<void> {
-    const lease = pool.take(end - start);
+    const o = this.o;
+    const lease = pool.take(MiB);
+    let h: RangeHashes;
     try {
-      await this.sendPart(lease.buf, uploadId, i, start, end, remote, hashes);
+      h = await hashRange(this.file, start, end - start, lease.buf);
     } finally {
-      // the request has finished (acknowledged, or failed and torn down): the bytes are no longer read
       lease.release();
     }
-  }
-
-  private async sendPart(into: Buffer, uploadId: string, i: number, start: number, end: number, remote: Map<number, string>, hashes: string[]): Promise<void> {
-    const o = this.o;
-    const buf = await this.file.read(start, end - start, into);
-    const h = hashBody(buf);
-    hashes[i] = h.treeHash;
-    if (remote.get(i) === h.treeHash) {
-      o.journal.partDone(i, h.treeHash);
-      this.partFinished(i, buf.length);
+    const tree = combineDigests(h.leaves).toString('hex');
+    hashes[i] = tree;
+    if (remote.get(i) === tree) {
+      o.journal.partDone(i, tree);
+      this.partFinished(i, end - start);
       return;
     }
     const policy = retryPolicy(o);
@@ -352,14 +351,14 @@ class Uploader {
           attempts++;
           this.requests++;
           this.inflightBytes.set(i, 0);
-          const body = new PacedBody(buf, h, { limiter: o.limiter, signal: o.signal, onBytes: (n) => this.streamed(i, n) });
+          const body = new PacedBody(this.file, start, end - start, h, { limiter: o.limiter, signal: o.signal, onBytes: (n) => this.streamed(i, n) });
           return o.client.send(
             new UploadMultipartPartCommand({
               accountId: account(o),
               vaultName: o.vaultName,
               uploadId,
               range: `bytes ${start}-${end - 1}/*`,
-              checksum: h.treeHash,
+              checksum: tree,
               body,
             }),
             { abortSignal: o.signal },
@@ -367,8 +366,8 @@ class Uploader {
         },
         { ...policy, signal: o.signal, operation: `UploadMultipartPart part ${i + 1} (bytes ${start}-${end - 1})` },
       );
-      if (res.checksum && res.checksum !== h.treeHash) {
-        throw new BackupError('CHECKSUM_MISMATCH', `the vault acknowledged part ${i + 1} of ${o.path} with tree hash ${res.checksum}, expected ${h.treeHash}`, { subject: o.path });
+      if (res.checksum && res.checksum !== tree) {
+        throw new BackupError('CHECKSUM_MISMATCH', `the vault acknowledged part ${i + 1} of ${o.path} with tree hash ${res.checksum}, expected ${tree}`, { subject: o.path });
       }
     } catch (err) {
       this.inflightBytes.delete(i);
@@ -381,9 +380,9 @@ class Uploader {
         { cause: err, subject: o.path },
       );
     }
-    o.journal.partDone(i, h.treeHash);
+    o.journal.partDone(i, tree);
     this.partsSent++;
-    this.partFinished(i, buf.length);
+    this.partFinished(i, end - start);
   }
 
   private async initiate(partSize: number): Promise<string> {
@@ -418,22 +417,22 @@ class Uploader {
 
   private async single(size: number, writerTreeHash: string | undefined): Promise<UploadResult> {
     const o = this.o;
-    const buf = await this.file.read(0, size);
-    const h = hashBody(buf);
-    const mismatch = this.expectedMismatch(h.treeHash, writerTreeHash);
+    const h = await hashRange(this.file, 0, size, Buffer.allocUnsafe(MiB));
+    const tree = combineDigests(h.leaves).toString('hex');
+    const mismatch = this.expectedMismatch(tree, writerTreeHash);
     if (mismatch) throw mismatch;
     const res = await vaultCall(o, 'UploadArchive', (signal) => {
       this.requests++;
       this.inflightBytes.set(0, 0);
-      const body = new PacedBody(buf, h, { limiter: o.limiter, signal, onBytes: (n) => this.streamed(0, n) });
+      const body = new PacedBody(this.file, 0, size, h, { limiter: o.limiter, signal, onBytes: (n) => this.streamed(0, n) });
       return o.client.send(
-        new UploadArchiveCommand({ accountId: account(o), vaultName: o.vaultName, archiveDescription: o.description, checksum: h.treeHash, body }),
+        new UploadArchiveCommand({ accountId: account(o), vaultName: o.vaultName, archiveDescription: o.description, checksum: tree, body }),
         { abortSignal: signal },
       );
     });
     this.partsSent = 1;
     this.partFinished(0, size);
-    return this.verified(res, h.treeHash, size, 0);
+    return this.verified(res, tree, size, 0);
   }
 
   /** Aborts a multipart upload the uploader gives up on (best effort) and forgets it. */

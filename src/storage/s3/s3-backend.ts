@@ -8,8 +8,10 @@
  *   `x-amz-meta-backup`, so the bucket alone describes itself; data goes to
  *   s3.storageClass (DEEP_ARCHIVE by default), snapshots to s3.catalogStorageClass, a class
  *   readable without a restore, so a rebuild needs no waiting.
- * - Uploads: multipart, pipelined from a growing file, at most `concurrency` parts in flight
- *   (memory = concurrency × part size), each part with its SHA-256 (x-amz-checksum-sha256)
+ * - Uploads: multipart, pipelined from a growing file, at most `concurrency` parts in flight,
+ *   each hashed by a first read of its range and sent by a second (hash-range.ts,
+ *   paced-body.ts: memory about concurrency × 1 MiB whatever the part size, every attempt
+ *   paced by the bandwidth cap chunk by chunk), each part with its SHA-256 (x-amz-checksum-sha256)
  *   that S3 verifies; the completed object's composite checksum (SHA-256 of the part
  *   digests) is checked against ours. A part's journal receipt is "<sha256 base64> <ETag>";
  *   a resume lists the upload's parts (ListParts) and sends only those S3 lacks or holds
@@ -54,8 +56,11 @@ import { asError, BackupError, fromSystemError, isBackupError, throwIfAborted } 
 import { MiB, TreeHasher, combineDigests } from '../../treehash/tree-hash.js';
 import { decodeDescription, encodeDescription, type ArchiveDescription } from '../archive-description.js';
 import type { Backend, PutRequest, Stored, StoredObject } from '../backend.js';
+import { BufferPool } from '../buffer-pool.js';
 import { ByteRateLimiter } from '../byte-rate-limiter.js';
 import { GrowingFile } from '../growing-file.js';
+import { hashRange } from '../hash-range.js';
+import { PacedBody } from '../paced-body.js';
 import { classifyError, describeError, withRetry, type RetryPolicy } from '../with-retry.js';
 
 /** S3's limit on parts per multipart upload. */
@@ -332,10 +337,10 @@ export function openS3(cfg: S3Config, opts: OpenS3Options = {}, client = createS
           throw err;
         });
         if (existing && existing.ContentLength === done.size && existing.ChecksumSHA256 !== undefined) {
-          const buf = await file.read(0, done.size);
-          if (existing.ChecksumSHA256 === createHash('sha256').update(buf).digest('base64')) {
+          const h = await hashRange(file, 0, done.size, Buffer.allocUnsafe(MiB));
+          if (existing.ChecksumSHA256 === h.sha256.toString('base64')) {
             log?.(`object ${key} was stored before the run that sent it stopped; adopted`);
-            return finish(new TreeHasher().update(buf).digest(), done.size, done.treeHash, existing.StorageClass ?? storageClass);
+            return finish(combineDigests(h.leaves).toString('hex'), done.size, done.treeHash, existing.StorageClass ?? storageClass);
           }
         }
         p.journal.reset();
@@ -366,23 +371,21 @@ export function openS3(cfg: S3Config, opts: OpenS3Options = {}, client = createS
       const first = await file.waitFor(partSize, p.signal);
       const c = file.complete;
       if (!uploadId && c && c.size === first && c.size < partSize) {
-        const buf = await file.read(0, c.size);
-        const sha = createHash('sha256').update(buf).digest('base64');
+        const h = await hashRange(file, 0, c.size, Buffer.allocUnsafe(MiB));
         // intent first: a crash after S3 stored the object but before the catalog recorded it leaves this for the next run to settle
         p.journal.begin(`${SINGLE_PUT}${key}`, c.size);
-        await call('PutObject', async (signal) => {
+        await call('PutObject', (signal) => {
           // every attempt sends the bytes again: each one is paced
-          await limiter?.take(buf.length, signal);
           requests++;
+          const body = new PacedBody(file, 0, c.size, h, { limiter, signal });
           return client.send(
-            new PutObjectCommand({ Bucket: bucket, Key: key, Body: buf, ContentLength: buf.length, ChecksumSHA256: sha, StorageClass: storageClass, Metadata: { [META_KEY]: description } }),
+            new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: c.size, ChecksumSHA256: h.sha256.toString('base64'), StorageClass: storageClass, Metadata: { [META_KEY]: description } }),
             { abortSignal: signal },
           );
         }, `object ${key}`, p.signal);
         partsSent = 1;
-        p.onProgress?.({ bytesSent: buf.length, partsDone: 1, partsTotal: 1 });
-        const hasher = new TreeHasher().update(buf);
-        return finish(hasher.digest(), c.size, c.treeHash, storageClass);
+        p.onProgress?.({ bytesSent: c.size, partsDone: 1, partsTotal: 1 });
+        return finish(combineDigests(h.leaves).toString('hex'), c.size, c.treeHash, storageClass);
       }
       if (!uploadId) {
         // keys are deterministic: an open upload of this key is a leftover of a crash between
@@ -415,6 +418,7 @@ export function openS3(cfg: S3Config, opts: OpenS3Options = {}, client = createS
       const shas: Buffer[] = [];
       const etags: string[] = [];
       const limit = pLimit(Math.max(1, cfg.concurrency));
+      const pool = new BufferPool(MiB, limit.concurrency);
       const inflight = new Set<Promise<void>>();
       let failure: Error | null = null;
       let bytesSent = 0;
@@ -435,23 +439,21 @@ export function openS3(cfg: S3Config, opts: OpenS3Options = {}, client = createS
         while (limit.activeCount + limit.pendingCount >= limit.concurrency && failure === null) await Promise.race(inflight);
         if (failure !== null) break;
         const task = limit(async () => {
-          const buf = await file.read(start, end - start);
-          const digest = createHash('sha256').update(buf).digest();
-          const sha = digest.toString('base64');
-          const leaf: Buffer[] = [];
-          for (let o = 0; o < buf.length; o += MiB) leaf.push(createHash('sha256').update(buf.subarray(o, Math.min(o + MiB, buf.length))).digest());
-          leaves[i] = leaf;
-          shas[i] = digest;
+          const lease = pool.take(MiB);
+          const h = await hashRange(file, start, end - start, lease.buf).finally(() => lease.release());
+          const sha = h.sha256.toString('base64');
+          leaves[i] = h.leaves;
+          shas[i] = h.sha256;
           const held = remote.get(i + 1);
           if (held && held.sha === sha) {
             etags[i] = held.etag;
           } else {
-            const res = await call(`UploadPart ${i + 1} of ${key}`, async (signal) => {
+            const res = await call(`UploadPart ${i + 1} of ${key}`, (signal) => {
               // every attempt sends the part again: each one is paced
-              await limiter?.take(buf.length, signal);
               requests++;
+              const body = new PacedBody(file, start, end - start, h, { limiter, signal });
               return client.send(
-                new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: id, PartNumber: i + 1, Body: buf, ContentLength: buf.length, ChecksumSHA256: sha }),
+                new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: id, PartNumber: i + 1, Body: body, ContentLength: end - start, ChecksumSHA256: sha }),
                 { abortSignal: signal },
               );
             }, `multipart upload ${id}`, p.signal).catch((err: unknown) => {
@@ -466,7 +468,7 @@ export function openS3(cfg: S3Config, opts: OpenS3Options = {}, client = createS
             partsSent++;
           }
           p.journal.partDone(i, `${sha} ${etags[i]}`);
-          bytesSent += buf.length;
+          bytesSent += end - start;
           partsDone++;
           p.onProgress?.({ bytesSent, partsDone });
         }).catch((err: unknown) => {

@@ -1,14 +1,16 @@
 /**
  * s3.maxBytesPerSecond holds for the sum of the parts in flight, retries included: every
- * request body the S3 backend sends is timed on the limiter's injected virtual clock (no
- * real time is measured), and the bytes sent by any instant never exceed rate × time plus
- * the limiter's burst. Against the bundled server's S3 side.
+ * chunk of every request body the S3 backend sends is timed on the limiter's injected
+ * virtual clock as it goes out (no real time is measured), and the bytes sent by any
+ * instant never exceed rate × time plus the limiter's burst. Against the bundled server's
+ * S3 side.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { S3Config } from '../../config/config-schema.js';
 import { startGlacierLocal } from '../../glacier-local/start-glacier-local.js';
@@ -60,17 +62,27 @@ test('the S3 upload of 12 parts, 4 in flight and one retried, never sends faster
   const burstMs = 100;
   const clock = virtualClock();
   const limiter = new ByteRateLimiter(rate, { burstMs, clock });
-  // every request body as it goes out, at its virtual time; the first attempt of part 3 fails after its bytes went
-  const sent: Array<{ at: number; bytes: number; part: number }> = [];
+  // every chunk of every request body as it goes out, at its virtual time; the first attempt of part 3 fails after its bytes went
+  const sent: Array<{ at: number; bytes: number }> = [];
+  const attempts: number[] = [];
   let failed = false;
   const client = createS3Client(cfg, where);
   client.middlewareStack.add(
     (next, context) => async (args) => {
-      const input = args.input as { PartNumber?: number; Body?: Buffer };
-      if (context.commandName === 'UploadPartCommand' && input.Body) {
-        sent.push({ at: clock.now(), bytes: input.Body.length, part: input.PartNumber ?? 0 });
-        if (input.PartNumber === 3 && !failed) {
+      const request = args.request as { body?: unknown };
+      const part = (args.input as { PartNumber?: number }).PartNumber ?? 0;
+      if (context.commandName === 'UploadPartCommand' && request.body instanceof Readable) {
+        attempts.push(part);
+        const timed = new Transform({
+          transform(chunk: Buffer, _encoding, done) {
+            sent.push({ at: clock.now(), bytes: chunk.length });
+            done(null, chunk);
+          },
+        });
+        request.body = request.body.pipe(timed);
+        if (part === 3 && !failed) {
           failed = true;
+          for await (const chunk of timed) void chunk;
           throw Object.assign(new Error('injected reset after the body went'), { name: 'InternalError', $metadata: { httpStatusCode: 500 } });
         }
       }
@@ -88,8 +100,9 @@ test('the S3 upload of 12 parts, 4 in flight and one retried, never sends faster
   const stored = await backend.put({ path, meta, expectedBytes: data.length, journal: memoryJournal(), signal: AbortSignal.timeout(60_000) });
   assert.equal(stored.size, data.length);
 
-  assert.equal(sent.length, 13, '12 parts and the retry of part 3');
-  assert.equal(sent.filter((s) => s.part === 3).length, 2);
+  assert.equal(attempts.length, 13, '12 parts and the retry of part 3');
+  assert.equal(attempts.filter((p) => p === 3).length, 2);
+  assert.equal(sent.reduce((n, s) => n + s.bytes, 0), 13 * MiB, 'every byte of every attempt went through the cap');
   // by every instant a body went out, the bytes sent so far fit the rate plus the burst
   let total = 0;
   for (const s of [...sent].sort((a, b) => a.at - b.at)) {
