@@ -29,7 +29,11 @@ export function discardUncommitted(db: Db, seq: number): void {
   })();
 }
 
-/** Collects rows and writes them BATCH at a time, each batch in one transaction. */
+/**
+ * Collects rows and writes them `size` at a time, each batch in one transaction, one
+ * prepared INSERT per row. (Statements of many rows were measured: no faster, as SQLite's
+ * own work per row dominates, and the flat arrays of values they need cost page faults.)
+ */
 class Batcher<T> {
   private rows: T[] = [];
   private readonly write: (rows: T[]) => void;
@@ -53,34 +57,36 @@ class Batcher<T> {
   }
 }
 
-/** Seconds (rounded down) and nanoseconds of a nanosecond timestamp. */
-function split(ns: bigint): [number, number] {
-  const nsec = ((ns % NS) + NS) % NS;
-  return [Number((ns - nsec) / NS), Number(nsec)];
+/** The nanoseconds 0–999,999,999 of a nanosecond timestamp. */
+function nsecOf(ns: bigint): bigint {
+  return ((ns % NS) + NS) % NS;
 }
 
-function entryParams(e: TreeEntry): unknown[] {
-  const [ms, mn] = split(e.mtimeNs);
-  const [cs, cn] = split(e.ctimeNs);
-  return [nameColumn(e.path), e.type, e.mode, e.size, ms, mn, cs, cn, e.dev, e.ino, e.uid, e.gid, e.linkTarget === undefined ? null : nameColumn(e.linkTarget)];
+/** Whole seconds (rounded down) of a nanosecond timestamp whose nanoseconds are `nsec`. */
+function secondsOf(ns: bigint, nsec: bigint): number {
+  return Number((ns - nsec) / NS);
 }
 
-type EntryRow = [string | Buffer, TreeEntry['type'], number, number, number, number, number, number, number, number, number, number, string | Buffer | null];
+/** A name column's value for an optional name. */
+function optionalName(name: string | undefined): string | Buffer | null {
+  return name === undefined ? null : nameColumn(name);
+}
 
-function entryFromRow(r: EntryRow): TreeEntry {
+/** The entry whose ENTRY_COLUMNS values start at `r[i]` (a raw row). */
+function entryFromRow(r: unknown[], i: number): TreeEntry {
   const e: TreeEntry = {
-    path: nameFromColumn(r[0]),
-    type: r[1],
-    mode: r[2],
-    size: r[3],
-    mtimeNs: BigInt(r[4]) * NS + BigInt(r[5]),
-    ctimeNs: BigInt(r[6]) * NS + BigInt(r[7]),
-    dev: r[8],
-    ino: r[9],
-    uid: r[10],
-    gid: r[11],
+    path: nameFromColumn(r[i] as string | Buffer),
+    type: r[i + 1] as TreeEntry['type'],
+    mode: r[i + 2] as number,
+    size: r[i + 3] as number,
+    mtimeNs: BigInt(r[i + 4] as number) * NS + BigInt(r[i + 5] as number),
+    ctimeNs: BigInt(r[i + 6] as number) * NS + BigInt(r[i + 7] as number),
+    dev: r[i + 8] as number,
+    ino: r[i + 9] as number,
+    uid: r[i + 10] as number,
+    gid: r[i + 11] as number,
   };
-  if (r[12] !== null) e.linkTarget = nameFromColumn(r[12]);
+  if (r[i + 12] !== null) e.linkTarget = nameFromColumn(r[i + 12] as string | Buffer);
   return e;
 }
 
@@ -92,10 +98,19 @@ export class ScanRecorder {
   private readonly members: Batcher<ArchivedMember>;
 
   constructor(db: Db, seq: number, batch = BATCH) {
+    // each row binds its values directly: no array per row
     const dir = db.prepare(`INSERT INTO scan_dirs (ord, changed, dumpdir, ${ENTRY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.dirs = new Batcher(db, batch, (d) => dir.run(d.ord, d.changed ? 1 : 0, d.body, ...entryParams(d.entry)));
+    this.dirs = new Batcher(db, batch, ({ ord, changed, body, entry: e }) => {
+      const mn = nsecOf(e.mtimeNs);
+      const cn = nsecOf(e.ctimeNs);
+      dir.run(ord, changed ? 1 : 0, body, nameColumn(e.path), e.type, e.mode, e.size, secondsOf(e.mtimeNs, mn), Number(mn), secondsOf(e.ctimeNs, cn), Number(cn), e.dev, e.ino, e.uid, e.gid, optionalName(e.linkTarget));
+    });
     const file = db.prepare(`INSERT INTO scan_files (${ENTRY_COLUMNS}, nlink, dev_major, dev_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-    this.files = new Batcher(db, batch, (e) => file.run(...entryParams(e), e.nlink ?? null, e.devMajor ?? null, e.devMinor ?? null));
+    this.files = new Batcher(db, batch, (e) => {
+      const mn = nsecOf(e.mtimeNs);
+      const cn = nsecOf(e.ctimeNs);
+      file.run(nameColumn(e.path), e.type, e.mode, e.size, secondsOf(e.mtimeNs, mn), Number(mn), secondsOf(e.ctimeNs, cn), Number(cn), e.dev, e.ino, e.uid, e.gid, optionalName(e.linkTarget), e.nlink ?? null, e.devMajor ?? null, e.devMinor ?? null);
+    });
     const del = db.prepare('INSERT INTO archive_deletions (seq, path) VALUES (?, ?)');
     this.deletions = new Batcher(db, batch, (p) => del.run(seq, nameColumn(p)));
     const member = db.prepare(
@@ -103,7 +118,7 @@ export class ScanRecorder {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.members = new Batcher(db, batch, (m) =>
-      member.run(seq, nameColumn(m.path), m.type, m.mode, m.size, m.mtime, m.tarOffset, m.linkTarget === undefined ? null : nameColumn(m.linkTarget), m.uid ?? null, m.gid ?? null, m.uname ?? null, m.gname ?? null, m.devMajor ?? null, m.devMinor ?? null),
+      member.run(seq, nameColumn(m.path), m.type, m.mode, m.size, m.mtime, m.tarOffset, optionalName(m.linkTarget), m.uid ?? null, m.gid ?? null, m.uname ?? null, m.gname ?? null, m.devMajor ?? null, m.devMinor ?? null),
     );
   }
 
@@ -138,10 +153,10 @@ export class ScanRecorder {
 export function* scannedDirs(db: Db, page = 1000): Generator<{ entry: TreeEntry; body: Buffer }> {
   const stmt = db.prepare(`SELECT ord, dumpdir, ${ENTRY_COLUMNS} FROM scan_dirs WHERE ord > ? ORDER BY ord LIMIT ?`).raw(true);
   for (let after = -1; ; ) {
-    const rows = stmt.all(after, page) as Array<[number, Buffer, ...EntryRow]>;
-    for (const r of rows) yield { entry: entryFromRow(r.slice(2) as EntryRow), body: r[1] };
+    const rows = stmt.all(after, page) as unknown[][];
+    for (const r of rows) yield { entry: entryFromRow(r, 2), body: r[1] as Buffer };
     if (rows.length < page) return;
-    after = rows[rows.length - 1][0];
+    after = rows[rows.length - 1][0] as number;
   }
 }
 
@@ -150,18 +165,19 @@ export type ScannedFile = TreeEntry & { id: number };
 
 /** The non-directories the archive stores, in path order, a page at a time; `id` names the row for markUntrusted. */
 export function* scannedFiles(db: Db, page = 1000): Generator<ScannedFile> {
-  const stmt = db.prepare(`SELECT id, ${ENTRY_COLUMNS}, nlink, dev_major, dev_minor FROM scan_files WHERE id > ? ORDER BY id LIMIT ?`).raw(true);
+  const stmt = db.prepare(`SELECT ${ENTRY_COLUMNS}, nlink, dev_major, dev_minor, id FROM scan_files WHERE id > ? ORDER BY id LIMIT ?`).raw(true);
   for (let after = 0; ; ) {
-    const rows = stmt.all(after, page) as Array<[number, ...EntryRow, number | null, number | null, number | null]>;
+    const rows = stmt.all(after, page) as unknown[][];
     for (const r of rows) {
-      const e: ScannedFile = { ...entryFromRow(r.slice(1, 14) as EntryRow), id: r[0] };
-      if (r[14] !== null) e.nlink = r[14];
-      if (r[15] !== null) e.devMajor = r[15];
-      if (r[16] !== null) e.devMinor = r[16];
+      const e = entryFromRow(r, 0) as ScannedFile;
+      if (r[13] !== null) e.nlink = r[13] as number;
+      if (r[14] !== null) e.devMajor = r[14] as number;
+      if (r[15] !== null) e.devMinor = r[15] as number;
+      e.id = r[16] as number;
       yield e;
     }
     if (rows.length < page) return;
-    after = rows[rows.length - 1][0];
+    after = rows[rows.length - 1][16] as number;
   }
 }
 
@@ -198,15 +214,15 @@ export function applyScan(db: Db, a: { seq: number; full: boolean }): void {
  * sort after every TEXT in SQLite, so they are read first and merged in.
  */
 export function* snapshotInOrder(db: Db, page = 2000): Generator<TreeEntry> {
-  const blobs = (db.prepare(`SELECT ${ENTRY_COLUMNS} FROM snapshot WHERE path >= x'' ORDER BY path`).raw(true).all() as EntryRow[]).map(entryFromRow);
+  const blobs = (db.prepare(`SELECT ${ENTRY_COLUMNS} FROM snapshot WHERE path >= x'' ORDER BY path`).raw(true).all() as unknown[][]).map((r) => entryFromRow(r, 0));
   blobs.sort((x, y) => compareUtf8(x.path, y.path));
   let b = 0;
   const first = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM snapshot WHERE path < x'' ORDER BY path LIMIT ?`).raw(true);
   const next = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM snapshot WHERE path > ? AND path < x'' ORDER BY path LIMIT ?`).raw(true);
   for (let after: string | null = null; ; ) {
-    const rows = (after === null ? first.all(page) : next.all(after, page)) as EntryRow[];
+    const rows = (after === null ? first.all(page) : next.all(after, page)) as unknown[][];
     for (const r of rows) {
-      const e = entryFromRow(r);
+      const e = entryFromRow(r, 0);
       while (b < blobs.length && compareUtf8(blobs[b].path, e.path) < 0) yield blobs[b++];
       yield e;
     }
