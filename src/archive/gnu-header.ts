@@ -48,6 +48,12 @@ export const BLOCK = 512;
 const GNU_MAGIC_BYTES = Buffer.from('ustar  \0', 'latin1');
 const LONG_LINK_NAME = '././@LongLink';
 
+/** Whole seconds of a nanosecond timestamp, rounded down (as tar stores mtimes). */
+export function secondsOf(ns: bigint): bigint {
+  const s = ns / 1_000_000_000n;
+  return ns < 0n && s * 1_000_000_000n !== ns ? s - 1n : s;
+}
+
 /** Zero bytes that pad a body of `size` bytes to the next 512-byte boundary. */
 export function paddingFor(size: number): number {
   const rest = size % BLOCK;
@@ -61,7 +67,7 @@ export function encodeGnuHeader(fields: GnuHeaderFields): Buffer[] {
   const link = nameToBytes(fields.linkname ?? '');
   if (link.length > 100) out.push(...longLink('K', link));
   if (name.length > 100) out.push(...longLink('L', name));
-  out.push(encodeBlock({ ...fields, name: name.subarray(0, 100), linkname: link.subarray(0, 100) }));
+  out.push(encodeBlock(fields, name, link));
   if (fields.sparse) out.push(...sparseExtensions(fields.sparse));
   return out;
 }
@@ -89,34 +95,27 @@ function sparseExtensions(map: SparseMap): Buffer[] {
 /** A `././@LongLink` header and its body (the bytes plus a NUL, padded), as GNU tar writes them. */
 function longLink(typeflag: 'L' | 'K', value: Buffer): Buffer[] {
   const size = value.length + 1;
-  const header = encodeBlock({
-    name: Buffer.from(LONG_LINK_NAME),
-    mode: 0o644,
-    uid: 0,
-    gid: 0,
-    size,
-    mtime: 0,
-    typeflag,
-    linkname: Buffer.alloc(0),
-    uname: 'root',
-    gname: 'root',
-  });
+  const header = encodeBlock({ name: LONG_LINK_NAME, mode: 0o644, uid: 0, gid: 0, size, mtime: 0, typeflag, uname: 'root', gname: 'root' }, Buffer.from(LONG_LINK_NAME), EMPTY);
   const body = Buffer.alloc(size + paddingFor(size));
   value.copy(body);
   return [header, body];
 }
 
-function encodeBlock(f: Omit<GnuHeaderFields, 'name' | 'linkname'> & { name: Buffer; linkname: Buffer }): Buffer {
+const EMPTY = Buffer.alloc(0);
+
+/** One header block; `name` and `link` are the bytes of fields.name and fields.linkname (the first 100 are stored). */
+function encodeBlock(f: GnuHeaderFields, name: Buffer, link: Buffer): Buffer {
   if (f.typeflag.length !== 1) throw new RangeError(`typeflag must be one character, got "${f.typeflag}"`);
-  const b = Buffer.alloc(BLOCK);
-  f.name.copy(b, 0, 0, 100);
+  // from Node's shared slab, not an ArrayBuffer of its own: a run writes one per member
+  const b = Buffer.allocUnsafe(BLOCK).fill(0);
+  name.copy(b, 0, 0, 100);
   writeNumber(b, 100, 8, f.mode & 0o7777);
   writeNumber(b, 108, 8, f.uid);
   writeNumber(b, 116, 8, f.gid);
   writeNumber(b, 124, 12, f.size);
   writeNumber(b, 136, 12, f.mtime);
   b[156] = f.typeflag.charCodeAt(0);
-  f.linkname.copy(b, 157, 0, 100);
+  link.copy(b, 157, 0, 100);
   GNU_MAGIC_BYTES.copy(b, 257);
   writeString(b, 265, 32, f.uname ?? '');
   writeString(b, 297, 32, f.gname ?? '');

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { chmodSync, createReadStream, mkdirSync, readFileSync, symlinkSync, truncateSync, appendFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, createReadStream, linkSync, mkdirSync, readFileSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isBackupError } from '../errors.js';
 import type { ArchivedMember } from './archived-member.js';
@@ -262,5 +262,98 @@ test(
     mkdirSync(out);
     execFileSync('tar', ['-G', '-xzf', outPath], { cwd: out });
     assert.deepEqual(readFileSync(join(out, 'd/bin')), content);
+  }),
+);
+
+test(
+  'small files read on reader threads give the archive, members and warnings of the single-thread writer, byte for byte, and GNU tar extracts it',
+  withTmp('write-archive', async (dir) => {
+    const data = join(dir, 'data');
+    const many = join(data, 'many');
+    mkdirSync(many, { recursive: true });
+    // enough small files for several batches, so reader threads start and the odd files below fall inside their batches
+    for (let i = 0; i < 900; i++) writeFileSync(join(many, `f${String(i).padStart(3, '0')}`), Buffer.alloc((i * 37) % 700, 97 + (i % 26)));
+    writeFileSync(join(many, 'f300-empty'), '');
+    writeFileSync(join(many, 'f301-exactly-256k'), Buffer.alloc(256 * 1024, 0x6b));
+    writeFileSync(join(many, 'f302-over-256k'), Buffer.alloc(256 * 1024 + 1, 0x6f));
+    // a small sparse candidate (one block of data at the end) and a large one
+    writeFileSync(join(many, 'f303-sparse'), '');
+    truncateSync(join(many, 'f303-sparse'), 200 * 1024);
+    appendFileSync(join(many, 'f303-sparse'), 'tail');
+    writeFileSync(join(many, 'f304-sparse-big'), '');
+    truncateSync(join(many, 'f304-sparse-big'), 3 * 1024 * 1024);
+    appendFileSync(join(many, 'f304-sparse-big'), 'tail');
+    // hard links: the first name in archive order is stored whole, the later ones as '1' members
+    writeFileSync(join(many, 'f305-linked'), 'two names\n');
+    linkSync(join(many, 'f305-linked'), join(many, 'f600-link'));
+    linkSync(join(many, 'f305-linked'), join(data, 'z-link'));
+    writeFileSync(Buffer.concat([Buffer.from(join(many, 'f306-caf')), Buffer.from([0xe9, 0xff])]), 'not UTF-8\n');
+    symlinkSync('f000', join(many, 'f307-symlink'));
+    execFileSync('mkfifo', [join(many, 'f308-fifo')]);
+    writeFileSync(join(many, 'f500-gone'), 'vanishes before it is read\n');
+    writeFileSync(join(many, 'f501-changed'), 'as scanned\n');
+    writeFileSync(join(many, 'f502-now-a-link'), 'replaced by a symlink\n');
+    writeFileSync(join(many, 'f503-grows'), 'small at the scan\n');
+    const plan = planTree(scanEntries(data), null);
+    unlinkSync(join(many, 'f500-gone'));
+    writeFileSync(join(many, 'f501-changed'), 'AS SCANNED\n');
+    unlinkSync(join(many, 'f502-now-a-link'));
+    symlinkSync('f000', join(many, 'f502-now-a-link'));
+    appendFileSync(join(many, 'f503-grows'), Buffer.alloc(300 * 1024, 0x67));
+
+    const write = async (readers: number) => {
+      const members: ArchivedMember[] = [];
+      const warnings: ArchiveWarning[] = [];
+      const outPath = join(dir, `readers-${readers}.tar.gz`);
+      const progress: number[] = [];
+      const result = await writeArchive(plan, {
+        root: data,
+        outPath,
+        level: 6,
+        blockSize: 64 * 1024,
+        readers,
+        onMember: (m) => members.push(m),
+        onWarning: (w) => warnings.push(w),
+        onProgress: (p) => progress.push(p.files),
+      });
+      return { result, members, warnings, bytes: readFileSync(outPath), outPath, files: progress.at(-1) };
+    };
+    const one = await write(0);
+    for (const readers of [1, 2]) {
+      const pooled = await write(readers);
+      assert.ok(pooled.bytes.equals(one.bytes), `${readers} reader thread(s): the same archive bytes`);
+      assert.deepEqual(pooled.members, one.members);
+      assert.deepEqual(pooled.warnings, one.warnings);
+      assert.deepEqual(pooled.result, one.result);
+      assert.equal(pooled.files, one.files);
+    }
+
+    assert.deepEqual(
+      one.warnings.map((w) => [w.path, w.code]),
+      [
+        ['many/f500-gone', 'vanished'],
+        ['many/f502-now-a-link', 'changed'],
+      ],
+    );
+    assert.deepEqual(one.result.skipped.map((e) => e.path), ['many/f500-gone', 'many/f502-now-a-link']);
+    const byPath = new Map(one.members.map((m) => [m.path, m]));
+    assert.equal(byPath.get('many/f600-link')?.type, 'hardlink');
+    assert.equal(byPath.get('many/f600-link')?.linkTarget, 'many/f305-linked');
+    assert.equal(byPath.get('z-link')?.type, 'hardlink');
+    assert.equal(byPath.get('many/f503-grows')?.size, 300 * 1024 + 18);
+
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    execFileSync('tar', ['-G', '-xzf', one.outPath], { cwd: out });
+    for (let i = 0; i < 900; i += 7) {
+      const name = `f${String(i).padStart(3, '0')}`;
+      assert.deepEqual(readFileSync(join(out, 'many', name)), readFileSync(join(many, name)));
+    }
+    for (const name of ['f301-exactly-256k', 'f302-over-256k', 'f303-sparse', 'f304-sparse-big', 'f501-changed', 'f503-grows', 'f600-link']) {
+      assert.deepEqual(readFileSync(join(out, 'many', name)), readFileSync(join(many, name)), name);
+    }
+    assert.equal(readFileSync(Buffer.concat([Buffer.from(join(out, 'many', 'f306-caf')), Buffer.from([0xe9, 0xff])])).toString(), 'not UTF-8\n');
+    assert.equal(statSync(join(out, 'many', 'f305-linked')).ino, statSync(join(out, 'z-link')).ino);
+    assert.equal(statSync(join(out, 'many', 'f300-empty')).size, 0);
   }),
 );

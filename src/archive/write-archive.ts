@@ -5,14 +5,20 @@
  * `tar -C data -cG .` writes them ("./", "./dir/", "./dir/file"), so extracting the chain
  * with `tar -G -xzf` inside an empty directory reproduces the data directory.
  *
- * A file is streamed in chunks (never whole in memory) from one open descriptor; its header
+ * Small files (up to 256 KiB, one name, no extended attributes: nearly all of a tree) are
+ * read in batches by readSmallFiles, on reader threads (ReadPool) once a run has more than
+ * a batch of them, while this thread appends earlier batches to the gzip stream and records
+ * their members; batches stay in plan order, a bounded number in flight. Everything else,
+ * and any small file a batch did not write (changed since the scan, sparse candidate, error
+ * after opening), takes the general path here, in its place in the order: the file is
+ * streamed in chunks (never whole in memory) from one open descriptor and its header
  * carries the size and times that descriptor had when opened. A file that cannot be opened
  * gets no member. One that changes while read (size, mtime or ctime differ afterwards),
  * shrinks, or fails mid-read still gets a well-formed member (zero-padded to the header's
  * size, or cut at it) but is reported and listed in `skipped`, so the caller keeps it out of
  * the next snapshot and the next run stores it again.
  */
-import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BackupError, fromSystemError, throwIfAborted } from '../errors.js';
@@ -24,12 +30,24 @@ import { BlockGzipWriter } from './block-gzip-writer.js';
 import { AgeFileWriter } from '../age/age-file-writer.js';
 import type { AgeRecipient } from '../age/age-keys.js';
 import { encodeDumpdir } from './dumpdir-body.js';
-import { BLOCK, encodeGnuHeader, paddingFor, type SparseMap } from './gnu-header.js';
+import { BLOCK, encodeGnuHeader, paddingFor, secondsOf, type SparseMap } from './gnu-header.js';
 import { findDataExtents } from './find-data-extents.js';
 import { ownerNames } from './owner-names.js';
 import { encodeXattrRecords, type Xattr } from './xattrs.js';
 import { memberName } from './member-name.js';
 import { fsPath } from '../scan/name-bytes.js';
+import { ReadPool } from './read-pool.js';
+import {
+  OPEN_FLAGS,
+  READ_OK,
+  READ_OPEN_FAILED,
+  RESULT_FIELDS,
+  SMALL_FILE_MAX,
+  SmallFileBatchBuilder,
+  readSmallFiles,
+  type SmallFileBatch,
+  type SmallFilesRead,
+} from './read-small-files.js';
 
 /** A file that could not be archived as it was planned. */
 export interface ArchiveWarning {
@@ -61,8 +79,14 @@ export interface WriteArchiveOptions {
   onFlushed?: (gzBytesOnDisk: number) => void;
   /** Encrypt the archive with age to these recipients as it is written (the file is then a `.tar.gz.age`). */
   encryptTo?: readonly AgeRecipient[];
-  /** Extended attributes of regular files by absolute path (archive.xattrs): each goes in a pax header before its member. */
+  /**
+   * Extended attributes of regular files by absolute path (archive.xattrs): each goes in a pax
+   * header before its member. Looked up as each file is taken from the plan, so a caller may
+   * refill the map a page of files at a time.
+   */
   xattrs?: ReadonlyMap<string, readonly Xattr[]>;
+  /** Reader threads for small files; default READERS, 0 reads them on this thread. */
+  readers?: number;
 }
 
 /** The written archive. */
@@ -83,8 +107,18 @@ export interface WrittenArchive {
 }
 
 /** Read size for file bodies. */
-const CHUNK = 256 * 1024;
+const CHUNK = SMALL_FILE_MAX;
 const ZEROS = Buffer.alloc(CHUNK);
+
+/** Reader threads by default. */
+const READERS = 1;
+/** A batch of small files is cut at this many files or this many body bytes. */
+const BATCH_FILES = 256;
+const BATCH_BYTES = 1024 * 1024;
+/** Batches out to reader threads at once, per thread: enough that a thread always has the next one (memory: about this × BATCH_BYTES). */
+const BATCHES_PER_READER = 3;
+/** Planned items read ahead of the one being written (batches and single entries). */
+const MAX_AHEAD = 64;
 
 /**
  * What an archive holds, in member order, as the streaming run hands it over: each directory
@@ -117,16 +151,15 @@ export async function writeArchive(plan: ArchivePlan | ArchiveSource, opts: Writ
       throwIfAborted(opts.signal);
       await w.dir(d.entry, d.body);
     }
-    const one = (e: TreeEntry): Promise<void> => {
-      throwIfAborted(opts.signal);
-      if (e.type === 'symlink') return w.symlink(e);
-      if (e.type === 'file') return w.file(e);
-      if (isSpecial(e)) return w.special(e);
-      throw new BackupError('INTERNAL', `writeArchive: ${e.path} is planned as a ${e.type} among the files`);
-    };
-    // a synchronous iterable is taken without a promise per item
-    if (Symbol.asyncIterator in source.files) for await (const e of source.files) await one(e);
-    else for (const e of source.files) await one(e);
+    const files = new FileQueue(w, opts);
+    try {
+      // a synchronous iterable is taken without a promise per item
+      if (Symbol.asyncIterator in source.files) for await (const e of source.files) await files.add(e);
+      else for (const e of source.files) await files.add(e);
+      await files.finish();
+    } finally {
+      await files.close();
+    }
     await out.write(Buffer.alloc(2 * BLOCK));
     const r = await out.finish();
     const sealed = sealer && (await sealer.finish());
@@ -139,10 +172,81 @@ export async function writeArchive(plan: ArchivePlan | ArchiveSource, opts: Writ
   }
 }
 
-/** Whole seconds of a nanosecond timestamp, rounded down (as tar stores mtimes). */
-export function secondsOf(ns: bigint): bigint {
-  const s = ns / 1_000_000_000n;
-  return ns < 0n && s * 1_000_000_000n !== ns ? s - 1n : s;
+/** A planned item in archive order: a batch of small files (read, or being read), or one entry for the general path. */
+type Slot = { entries: TreeEntry[]; batch: SmallFileBatch; read?: Promise<SmallFilesRead> } | { entry: TreeEntry; xattrs: readonly Xattr[] | undefined };
+
+/**
+ * Takes the plan's non-directories in order and writes them in that order: small plain files
+ * gathered into batches for readSmallFiles, everything else one by one. The first batch is
+ * read on this thread; from the second on batches go to reader threads, started then (so a
+ * run with a few changed files starts none), and up to MAX_AHEAD items are queued ahead of
+ * the one being written.
+ */
+class FileQueue {
+  private readonly slots: Slot[] = [];
+  private readonly batch = new SmallFileBatchBuilder<TreeEntry>();
+  private batchesOut = 0;
+  private smallFiles = 0;
+  private pool: ReadPool | undefined;
+  private readonly readers: number;
+
+  constructor(
+    private readonly w: MemberWriter,
+    private readonly opts: WriteArchiveOptions,
+  ) {
+    this.readers = opts.readers ?? READERS;
+  }
+
+  /** Queues `e`, writing earlier items as the queue fills. */
+  async add(e: TreeEntry): Promise<void> {
+    throwIfAborted(this.opts.signal);
+    const xattrs = e.type === 'file' ? this.opts.xattrs?.get(join(this.opts.root, e.path)) : undefined;
+    if (e.type === 'file' && e.size <= CHUNK && (e.nlink ?? 1) <= 1 && !xattrs?.length) {
+      this.batch.add(e);
+      if (this.batch.length >= BATCH_FILES || this.batch.bytes >= BATCH_BYTES) this.send();
+    } else {
+      this.send();
+      this.slots.push({ entry: e, xattrs });
+    }
+    const maxBatches = this.pool ? BATCHES_PER_READER * this.readers : 0;
+    while (this.slots.length > MAX_AHEAD || this.batchesOut > maxBatches) await this.writeNext();
+  }
+
+  /** Writes everything queued. */
+  async finish(): Promise<void> {
+    this.send();
+    while (this.slots.length > 0) await this.writeNext();
+  }
+
+  /** Ends the reader threads, if any were started. */
+  async close(): Promise<void> {
+    await this.pool?.close();
+  }
+
+  private send(): void {
+    if (this.batch.length === 0) return;
+    const { entries, batch } = this.batch.take();
+    if (!this.pool && this.readers > 0 && this.smallFiles >= BATCH_FILES) this.pool = new ReadPool(this.opts.root, this.readers);
+    this.smallFiles += entries.length;
+    this.slots.push({ entries, batch, read: this.pool?.read(batch) });
+    this.batchesOut++;
+  }
+
+  private async writeNext(): Promise<void> {
+    throwIfAborted(this.opts.signal);
+    const s = this.slots.shift()!;
+    if ('entries' in s) {
+      const read = s.read ? await s.read : readSmallFiles(this.opts.root, s.batch);
+      this.batchesOut--;
+      await this.w.smallFiles(s.entries, read);
+      return;
+    }
+    const e = s.entry;
+    if (e.type === 'symlink') return this.w.symlink(e);
+    if (e.type === 'file') return this.w.file(e, s.xattrs);
+    if (isSpecial(e)) return this.w.special(e);
+    throw new BackupError('INTERNAL', `writeArchive: ${e.path} is planned as a ${e.type} among the files`);
+  }
 }
 
 /** The typeflag of a header-only special member. */
@@ -203,100 +307,71 @@ class MemberWriter {
     this.done({ ...c.member, path: e.path, type: e.type, size: 0, tarOffset, ...(e.type === 'fifo' ? {} : { devMajor, devMinor }) });
   }
 
-  async file(e: TreeEntry): Promise<void> {
+  /** A file on the general path: a later name of a file already written, or one read here. */
+  async file(e: TreeEntry, xattrs: readonly Xattr[] | undefined): Promise<void> {
     const first = (e.nlink ?? 1) > 1 ? this.linked.get(`${e.dev}:${e.ino}`) : undefined;
     if (first) {
       await this.hardLink(e, first);
       return;
     }
     const abs = fsPath(join(this.opts.root, e.path));
-    if (e.size <= CHUNK) {
-      // small files are read with synchronous calls: for them a thread-pool round trip per
-      // call costs more than the call itself; the common case takes no promise at all
-      let fd: number;
-      try {
-        fd = openSync(abs, OPEN_FLAGS);
-      } catch (err) {
-        this.skip(e, openProblem(err));
-        return;
-      }
-      let wait: Promise<void> | null | undefined;
-      try {
-        wait = this.smallFile(e, fd);
-      } catch (err) {
-        closeSync(fd);
-        throw err;
-      }
-      if (wait !== undefined) closeSync(fd);
-      if (wait === undefined) {
-        // a case the short path does not handle (sparse, xattrs, grown, unreadable): the general one, same descriptor
-        const fh = fdFile(fd);
-        try {
-          await this.fileBody(e, fh);
-        } finally {
-          await fh.close().catch(() => undefined);
-        }
-      } else if (wait) await wait;
-      return;
-    }
     let fh: ReadableFile;
     try {
-      fh = await open(abs, OPEN_FLAGS);
+      // a small file with synchronous calls: for it a thread-pool round trip per call costs more than the call
+      fh = e.size <= CHUNK ? fdFile(openSync(abs, OPEN_FLAGS)) : await open(abs, OPEN_FLAGS);
     } catch (err) {
       this.skip(e, openProblem(err));
       return;
     }
     try {
-      await this.fileBody(e, fh);
+      await this.fileBody(e, fh, xattrs);
     } finally {
       await fh.close().catch(() => undefined);
     }
   }
 
   /**
-   * A small regular file read in one go with synchronous calls, its header and body handed
-   * to the gzip writer without awaiting unless a block is cut. Returns undefined, having
-   * written nothing, for anything out of the ordinary (the general path then takes the file):
-   * an error, a file grown past CHUNK, a sparse candidate, extended attributes, a change while read.
+   * The members of a batch read by readSmallFiles, appended in runs between the files it did
+   * not write: those are reported (could not be opened) or taken by the general path in their place.
    */
-  private smallFile(e: TreeEntry, fd: number): Promise<void> | null | undefined {
-    let before: BigIntStats;
-    let n = 0;
-    try {
-      before = fstatSync(fd, { bigint: true });
-      const size = Number(before.size);
-      if (!before.isFile() || size > CHUNK || (size > 0 && Number(before.blocks) * 512 < size)) return undefined;
-      if (this.opts.xattrs?.get(join(this.opts.root, e.path))?.length) return undefined;
-      while (n < size) {
-        const got = readSync(fd, this.buf, n, size - n, n);
-        if (got === 0) break;
-        n += got;
+  async smallFiles(entries: readonly TreeEntry[], read: SmallFilesRead): Promise<void> {
+    const r = read.results;
+    const endOf = (i: number) => (i < 0 ? 0 : r[i * RESULT_FIELDS + 1]);
+    let from = 0;
+    for (let i = 0; i <= entries.length; i++) {
+      if (i < entries.length && r[i * RESULT_FIELDS] === READ_OK) continue;
+      // members from..i-1 are in the batch, back to back
+      const start = endOf(from - 1);
+      if (i > from) {
+        const base = this.out.rawBytes;
+        const cut = this.out.put(read.bytes.subarray(start, endOf(i - 1)));
+        if (cut) await cut;
+        for (let k = from; k < i; k++) {
+          const f = k * RESULT_FIELDS;
+          const uid = r[f + 4];
+          const gid = r[f + 5];
+          const uname = this.names.userName(uid);
+          const gname = this.names.groupName(gid);
+          this.files++;
+          this.done({
+            path: entries[k].path,
+            type: 'file',
+            mode: r[f + 3],
+            size: r[f + 2],
+            mtime: r[f + 6],
+            tarOffset: base + endOf(k - 1) - start,
+            uid,
+            gid,
+            ...(uname === undefined ? {} : { uname }),
+            ...(gname === undefined ? {} : { gname }),
+          });
+        }
       }
-      const after = fstatSync(fd, { bigint: true });
-      if (n !== size || after.size !== before.size || after.mtimeNs !== before.mtimeNs || after.ctimeNs !== before.ctimeNs) return undefined;
-    } catch {
-      return undefined;
+      if (i === entries.length) break;
+      if (r[i * RESULT_FIELDS] === READ_OPEN_FAILED) this.skip(entries[i], openProblem(read.codes[i]));
+      else await this.file(entries[i], undefined);
+      from = i + 1;
     }
-    const tarOffset = this.out.rawBytes;
-    const c = this.common({ mode: Number(before.mode) & 0o7777, uid: Number(before.uid), gid: Number(before.gid), mtimeNs: before.mtimeNs });
-    const parts = encodeGnuHeader({ ...c.header, name: memberName(e.path, false), size: n, typeflag: '0' });
-    parts.push(this.buf.subarray(0, n), ZEROS.subarray(0, paddingFor(n)));
-    if (before.nlink > 1n) this.linked.set(`${e.dev}:${e.ino}`, { path: e.path, size: n });
-    this.files++;
-    const member: ArchivedMember = { ...c.member, path: e.path, type: 'file', size: n, tarOffset };
-    for (let i = 0; i < parts.length; i++) {
-      const cut = this.out.put(parts[i]);
-      // a block was cut: the rest goes in order after it (the caller awaits before reusing the read buffer)
-      if (cut) return this.rest(cut, parts, i + 1, member);
-    }
-    this.done(member);
-    return null;
-  }
-
-  private async rest(cut: Promise<void>, parts: Buffer[], from: number, member: ArchivedMember): Promise<void> {
-    await cut;
-    for (let i = from; i < parts.length; i++) await this.out.write(parts[i]);
-    this.done(member);
   }
 
   /** A later name of a file already written whole in this archive: a '1' member naming the first, as GNU tar writes it. */
@@ -308,7 +383,7 @@ class MemberWriter {
     this.done({ ...c.member, path: e.path, type: 'hardlink', size: first.size, tarOffset, linkTarget: first.path });
   }
 
-  private async fileBody(e: TreeEntry, fh: ReadableFile): Promise<void> {
+  private async fileBody(e: TreeEntry, fh: ReadableFile, xattrs: readonly Xattr[] | undefined): Promise<void> {
     let before;
     try {
       before = await fh.stat({ bigint: true });
@@ -336,7 +411,6 @@ class MemberWriter {
     const extents = sparse?.extents ?? [{ offset: 0, size }];
     const stored = extents.reduce((n, x) => n + x.size, 0);
     const tarOffset = this.out.rawBytes;
-    const xattrs = this.opts.xattrs?.get(join(this.opts.root, e.path));
     if (xattrs && xattrs.length > 0) {
       // a pax header as GNU tar --xattrs writes it; its fixed name keeps it to one header block
       const records = encodeXattrRecords(xattrs);
@@ -405,10 +479,6 @@ class MemberWriter {
   }
 }
 
-// O_NOFOLLOW: a path that became a symlink since the scan is not followed;
-// O_NONBLOCK: one that became a FIFO does not hang the run (no effect on regular files)
-const OPEN_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
-
 /** What the writer needs of an open file: a FileHandle, or the synchronous stand-in below. */
 interface ReadableFile {
   stat(opts: { bigint: true }): Promise<BigIntStats>;
@@ -430,8 +500,9 @@ function isSpecial(e: TreeEntry): e is TreeEntry & { type: 'fifo' | 'chardev' | 
   return isSpecialType(e.type);
 }
 
+/** The warning for a file that could not be opened (given the error or its code). */
 function openProblem(err: unknown): Omit<ArchiveWarning, 'path'> {
-  const code = errCode(err);
+  const code = typeof err === 'string' ? err : errCode(err);
   if (code === 'ENOENT' || code === 'ENOTDIR') return { code: 'vanished', message: 'vanished before it could be read; left out of this archive' };
   if (code === 'ELOOP') return { code: 'changed', message: 'became a symlink since the scan; left out of this archive, retried next run' };
   return { code: 'unreadable', message: `cannot be read (${code}); left out of this archive, retried next run` };

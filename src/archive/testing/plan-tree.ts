@@ -9,20 +9,21 @@ import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ArchivePlan, DumpdirFlag, PlannedDir } from '../../scan/archive-plan.js';
 import { entryFromStat, entryTypeOf } from '../../scan/entry-from-stat.js';
+import { fsPath, nameFromBytes, nameToBytes } from '../../scan/name-bytes.js';
 import type { TreeEntry } from '../../scan/tree-entry.js';
 
-const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+const byBytes = (a: string, b: string) => Buffer.compare(nameToBytes(a), nameToBytes(b));
 
-/** Every entry under `root` (itself as ""), in full-path byte order. */
+/** Every entry under `root` (itself as ""), in full-path byte order; names that are not UTF-8 come escaped, as the scanner gives them. */
 export function scanEntries(root: string): TreeEntry[] {
   const out: TreeEntry[] = [];
   const walk = (rel: string) => {
-    const abs = rel ? join(root, rel) : root;
+    const abs = fsPath(rel ? join(root, rel) : root);
     const st = lstatSync(abs, { bigint: true });
     const type = entryTypeOf(st);
     if (!type) return;
-    out.push(entryFromStat(rel, type, st, type === 'symlink' ? readlinkSync(abs) : undefined));
-    if (type === 'dir') for (const name of readdirSync(abs)) walk(rel ? `${rel}/${name}` : name);
+    out.push(entryFromStat(rel, type, st, type === 'symlink' ? nameFromBytes(readlinkSync(abs, { encoding: 'buffer' })) : undefined));
+    if (type === 'dir') for (const name of readdirSync(abs, { encoding: 'buffer' })) walk(rel ? `${rel}/${nameFromBytes(name)}` : nameFromBytes(name));
   };
   walk('');
   return out.sort((a, b) => byBytes(a.path, b.path));
