@@ -21,9 +21,8 @@ import { hasSnapshot } from '../catalog/snapshot-store.js';
 import { discardUncommitted, ScanRecorder, scannedDirs, scannedFiles, snapshotInOrder, type ScannedFile } from '../catalog/scan-store.js';
 import { updateRun } from '../catalog/run-store.js';
 import { BackupError, throwIfAborted } from '../errors.js';
-import { createExcludeMatcher } from '../scan/exclude-matcher.js';
-import { excludingOwnDirs, ownDirsInside } from './own-dirs-excluder.js';
-import { walkTree } from '../scan/scan-tree.js';
+import { ownDirsInside } from './own-dirs-excluder.js';
+import { walkTreeInWorker } from '../scan/walk-tree-in-worker.js';
 import { ArchivePlanner } from '../scan/plan-archive.js';
 import type { ArchivePlan } from '../scan/archive-plan.js';
 import { writeArchive } from '../archive/write-archive.js';
@@ -147,11 +146,11 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   const same = own.find((o) => o.rel === '');
   if (same) throw new BackupError('CONFIG_INVALID', `${same.key} is the data directory ${config.data}; point "${same.key}" in ${config.configPath} somewhere else`);
   for (const o of own) log.info(`leaving out ${o.rel} (${o.key}, inside the data directory)`);
-  const exclude = excludingOwnDirs(createExcludeMatcher(config.exclude), own);
 
-  // The scan streams: entries come in path order and are merged with the snapshot read from
-  // the catalog in the same order; what the archive will hold goes to the catalog in batches
-  // (scan-store.ts), so memory holds a batch and the directories being walked, not the tree.
+  // The scan streams: entries come in path order from the walk (on a worker thread) and are
+  // merged here with the snapshot read from the catalog in the same order; what the archive
+  // will hold goes to the catalog in batches (scan-store.ts), so memory holds a batch and the
+  // directories being walked, not the tree.
   const seq = nextSeq(db);
   const full = choice.level === 0;
   if (!opts.dryRun) discardUncommitted(db, seq);
@@ -180,10 +179,10 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
     },
   });
   deps.progress.start('scan', 0, 'files');
-  await walkTree(
+  await walkTreeInWorker(
     config.data,
     {
-      exclude,
+      exclude: { patterns: config.exclude, own },
       oneFileSystem: config.archive.oneFileSystem,
       signal,
       onWarning: (w) => warn(`${w.path || '.'}: ${w.message}`),

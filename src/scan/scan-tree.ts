@@ -10,16 +10,19 @@
  * before "a/x" ('-' < '/'), so each directory's names are sorted together with "name/"
  * keys standing for the subtrees, and a subtree is walked when its key comes up.
  *
+ * The walk itself is synchronous (walkTreeSync): a backup runs it on a worker thread
+ * (walk-tree-in-worker.ts) while the main thread plans and writes the catalog; walkTree and
+ * scanTree run it in the calling thread.
+ *
  * Trouble with one entry is a warning and the walk goes on; only a missing data directory,
  * an abort or an unexpected internal error stops it.
  */
-import { lstatSync, readlinkSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
+import { lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { resolve } from 'node:path';
 import { BackupError, throwIfAborted } from '../errors.js';
 import { compareUtf8 } from './compare-utf8.js';
-import { fsPath, nameFromBytes } from './name-bytes.js';
+import { fsPath, hasEscapedBytes, nameFromBytes, nameToBytes } from './name-bytes.js';
 import type { ExcludeMatcher } from './exclude-matcher.js';
 import type { TreeEntry } from './tree-entry.js';
 import { entryFromStat } from './entry-from-stat.js';
@@ -75,33 +78,34 @@ interface Item {
   dir?: { rel: string; abs: string; names: Buffer[] };
 }
 
+/** What walkTreeSync reports, in the order it finds it (all synchronous calls). */
+export interface WalkSink {
+  /** An entry, in full-path UTF-8 byte order (the data directory first, as ""). */
+  entry(e: TreeEntry): void;
+  /** A path whose contents could not be read, before any entry that sorts after it. */
+  unreadable(path: string): void;
+  warning(w: ScanWarning): void;
+}
+
+/** The options of walkTreeSync: those of ScanOptions that change what is walked. */
+export type WalkSyncOptions = Pick<ScanOptions, 'exclude' | 'oneFileSystem' | 'signal'>;
+
 /**
- * Walks the tree under `root`, calling `onEntry` for every recorded entry in full-path UTF-8
- * byte order (the data directory first, as ""), and `onUnreadable` for each path whose
- * contents could not be read, before any entry that sorts after it. Both are synchronous:
- * the walk awaits only to list a directory. Throws DATA_DIR_MISSING when root is not a
- * directory, ABORTED on abort.
+ * Walks the tree under `root` synchronously, telling `sink` what it finds in path order.
+ * Throws DATA_DIR_MISSING when root is not a directory, ABORTED when the signal has fired
+ * (checked before each directory is listed).
  */
-export async function walkTree(root: string, opts: ScanOptions, onEntry: (e: TreeEntry) => void, onUnreadable: (path: string) => void): Promise<void> {
+export function walkTreeSync(root: string, opts: WalkSyncOptions, sink: WalkSink): void {
   const rootAbs = resolve(root);
   const exclude = opts.exclude ?? (() => false);
-  const warn = (path: string, code: ScanWarning['code'], message: string) => opts.onWarning?.({ path, code, message });
-  let recorded = 0;
-  let nextProgress = PROGRESS_EVERY;
-  const record = (e: TreeEntry) => {
-    onEntry(e);
-    if (++recorded >= nextProgress) {
-      nextProgress += PROGRESS_EVERY;
-      opts.onProgress?.(recorded);
-    }
-  };
+  const warn = (path: string, code: ScanWarning['code'], message: string) => sink.warning({ path, code, message });
   const missingRoot = (why: string, cause?: unknown) =>
     new BackupError('DATA_DIR_MISSING', `data directory ${rootAbs} ${why}; fix "data" in the config`, { cause, subject: rootAbs });
 
   // The data directory itself may be a symlink to a directory: follow it.
   let rootStat: BigIntStats;
   try {
-    rootStat = await stat(rootAbs, { bigint: true });
+    rootStat = statSync(rootAbs, { bigint: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') throw missingRoot('does not exist', err);
@@ -109,11 +113,12 @@ export async function walkTree(root: string, opts: ScanOptions, onEntry: (e: Tre
   }
   if (!rootStat.isDirectory()) throw missingRoot('is not a directory');
 
-  /** The names in a directory, or null when it cannot be listed (reported; an unreadable one is recorded by the caller). */
-  const listNames = async (rel: string, abs: string): Promise<Buffer[] | 'vanished' | 'unreadable'> => {
+  /** The names in a directory, or why there are none (reported; an unreadable one is recorded by the caller). */
+  const listNames = (rel: string, abs: string): Buffer[] | 'vanished' | 'unreadable' => {
     throwIfAborted(opts.signal);
     try {
-      return await readdir(fsPath(abs), { encoding: 'buffer' });
+      // synchronous: the walk has its own thread, and a thread-pool round trip only adds latency
+      return readdirSync(fsPath(abs), { encoding: 'buffer' });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -121,7 +126,7 @@ export async function walkTree(root: string, opts: ScanOptions, onEntry: (e: Tre
         warn(rel, 'vanished', 'directory disappeared during the scan; skipped');
         return 'vanished';
       }
-      onUnreadable(rel);
+      sink.unreadable(rel);
       warn(rel, 'unreadable-dir', `cannot list this directory (${code ?? (err as Error).message}); its previous backup is kept`);
       return 'unreadable';
     }
@@ -130,16 +135,19 @@ export async function walkTree(root: string, opts: ScanOptions, onEntry: (e: Tre
   /** The sorted items of one directory: an entry per name, and a subtree item after each directory to descend into. */
   const itemsOf = (rel: string, abs: string, names: Buffer[]): Item[] => {
     const items: Item[] = [];
+    // fsPath for each child, without searching the whole path for escaped bytes each time
+    const dirEscaped = hasEscapedBytes(abs);
     let denied = false;
     for (const raw of names) {
       // a name that is not valid UTF-8 keeps its bytes (see name-bytes.ts)
       const name = nameFromBytes(raw);
       const childRel = join(rel, name);
       const childAbs = abs === '/' ? `/${name}` : `${abs}/${name}`;
+      const childFs = dirEscaped || hasEscapedBytes(name) ? nameToBytes(childAbs) : childAbs;
       let st: BigIntStats;
       try {
         // synchronous: a thread-pool round trip costs more than the lstat itself
-        st = lstatSync(fsPath(childAbs), { bigint: true });
+        st = lstatSync(childFs, { bigint: true });
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -148,11 +156,11 @@ export async function walkTree(root: string, opts: ScanOptions, onEntry: (e: Tre
           // no search permission on the directory: none of its entries can be examined
           if (!denied) {
             denied = true;
-            onUnreadable(rel);
+            sink.unreadable(rel);
             warn(rel, 'unreadable-dir', `cannot examine the entries of this directory (${code}); its previous backup is kept`);
           }
         } else {
-          onUnreadable(childRel);
+          sink.unreadable(childRel);
           warn(childRel, 'unreadable-dir', `cannot be examined (${code ?? (err as Error).message}); its previous backup is kept`);
         }
         continue;
@@ -168,13 +176,13 @@ export async function walkTree(root: string, opts: ScanOptions, onEntry: (e: Tre
       } else if (st.isSymbolicLink()) {
         let target: Buffer;
         try {
-          target = readlinkSync(fsPath(childAbs), { encoding: 'buffer' });
+          target = readlinkSync(childFs, { encoding: 'buffer' });
         } catch (err) {
           const code = (err as NodeJS.ErrnoException).code;
           // EINVAL: no longer a symlink (replaced between lstat and readlink)
           if (code === 'ENOENT' || code === 'EINVAL') warn(childRel, 'vanished', 'symlink disappeared during the scan; skipped');
           else {
-            onUnreadable(childRel);
+            sink.unreadable(childRel);
             warn(childRel, 'unreadable-dir', `cannot read this symlink (${code ?? (err as Error).message}); its previous backup is kept`);
           }
           continue;
@@ -200,13 +208,10 @@ export async function walkTree(root: string, opts: ScanOptions, onEntry: (e: Tre
     return withSubtrees;
   };
 
-  const rootNames = await listNames('', rootAbs);
+  const rootNames = listNames('', rootAbs);
   if (rootNames === 'vanished') return;
-  record(entryFromStat('', 'dir', rootStat));
-  if (rootNames === 'unreadable') {
-    opts.onProgress?.(recorded);
-    return;
-  }
+  sink.entry(entryFromStat('', 'dir', rootStat));
+  if (rootNames === 'unreadable') return;
   // one frame per directory being walked: its sorted items and the next one to take
   const stack: Array<{ items: Item[]; next: number }> = [{ items: itemsOf('', rootAbs, rootNames), next: 0 }];
   while (stack.length > 0) {
@@ -225,16 +230,53 @@ export async function walkTree(root: string, opts: ScanOptions, onEntry: (e: Tre
     }
     if (it.dir) {
       // listed when its entry comes up: one that vanished has no entry, an unreadable one no subtree
-      const names = await listNames(it.dir.rel, it.dir.abs);
+      const names = listNames(it.dir.rel, it.dir.abs);
       if (names === 'vanished') {
         it.dir.names = [];
         continue;
       }
       it.dir.names = names === 'unreadable' ? [] : names;
     }
-    record(it.entry!);
+    sink.entry(it.entry!);
   }
-  opts.onProgress?.(recorded);
+}
+
+/**
+ * Walks the tree under `root` in the calling thread, calling `onEntry` for every recorded
+ * entry in full-path UTF-8 byte order (the data directory first, as ""), and `onUnreadable`
+ * for each path whose contents could not be read, before any entry that sorts after it.
+ * Rejects with DATA_DIR_MISSING when root is not a directory, ABORTED on abort. A backup
+ * walks in a worker thread instead (walkTreeInWorker, same contract).
+ */
+export function walkTree(root: string, opts: ScanOptions, onEntry: (e: TreeEntry) => void, onUnreadable: (path: string) => void): Promise<void> {
+  return new Promise((done) => {
+    const progress = progressCounter(opts.onProgress);
+    walkTreeSync(root, opts, {
+      entry(e) {
+        onEntry(e);
+        progress.add();
+      },
+      unreadable: onUnreadable,
+      warning: (w) => opts.onWarning?.(w),
+    });
+    progress.end();
+    done();
+  });
+}
+
+/** Counts recorded entries for onProgress: a call every PROGRESS_EVERY entries, and one with the total at the end. */
+export function progressCounter(onProgress: ((entries: number) => void) | undefined): { add(): void; end(): void } {
+  let recorded = 0;
+  let next = PROGRESS_EVERY;
+  return {
+    add() {
+      if (++recorded >= next) {
+        next += PROGRESS_EVERY;
+        onProgress?.(recorded);
+      }
+    },
+    end: () => onProgress?.(recorded),
+  };
 }
 
 /** Scans the whole tree into memory (walkTree collected): for tests and small trees; runs stream instead. */

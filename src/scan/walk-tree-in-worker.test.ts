@@ -1,0 +1,134 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { chmod, link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isBackupError } from '../errors.js';
+import { startWorker } from '../threads/start-worker.js';
+import { receiveWalk, walkTreeInWorker, type ExcludeRules } from './walk-tree-in-worker.js';
+import type { TreeEntry } from './tree-entry.js';
+
+async function tempTree(t: { after(fn: () => Promise<void>): void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'walk-worker-'));
+  t.after(async () => {
+    execFileSync('chmod', ['-R', 'u+rwx', dir]);
+    await rm(dir, { recursive: true, force: true });
+  });
+  return dir;
+}
+
+const canDropPrivileges = () => {
+  try {
+    execFileSync('setpriv', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * Both walks of `root` as ordered logs (entries, unreadable paths, warnings, progress), run
+ * in a child process; as root, one without CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH
+ * (setpriv), so that chmod 000 holds for it.
+ */
+function walkBoth(root: string, rules: ExcludeRules): { thread: unknown[]; worker: unknown[]; unprivileged: boolean } {
+  const script = fileURLToPath(new URL('./testing/walk-both.ts', import.meta.url));
+  const node = [process.execPath, '--import', 'tsx', script, root, JSON.stringify(rules)];
+  const unprivileged = process.getuid?.() !== 0 || canDropPrivileges();
+  const argv = process.getuid?.() === 0 && unprivileged ? ['setpriv', '--bounding-set=-dac_override,-dac_read_search', '--', ...node] : node;
+  const out = execFileSync(argv[0], argv.slice(1), { cwd: fileURLToPath(new URL('../..', import.meta.url)), encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
+  return { ...(JSON.parse(out) as { thread: unknown[]; worker: unknown[] }), unprivileged };
+}
+
+test('the worker walk reports exactly what the in-thread walk does, in the same order, on an awkward tree', async (t) => {
+  const root = await tempTree(t);
+  const bytes = (...parts: Array<string | number[]>) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p) : Buffer.from(p))));
+  // "a-b" and "a.b" sort between "a" and "a/x"; "a0" after the whole of a/
+  await mkdir(join(root, 'a'));
+  await writeFile(join(root, 'a/x'), 'x');
+  for (const name of ['a-b', 'a.b', 'é', '\uffff', '😀']) await writeFile(join(root, name), name);
+  await mkdir(join(root, 'a0'));
+  // names and a link target that are not valid UTF-8, a directory among them
+  const badDir = bytes(`${root}/bad-`, [0xff, 0xfe]);
+  await mkdir(badDir);
+  await writeFile(Buffer.concat([badDir, bytes('/in', [0x80], 'side')]), 'b');
+  await symlink(bytes('tar', [0xc3], 'get'), Buffer.concat([badDir, Buffer.from('/ln')]));
+  await symlink('../a/x', join(root, 'a0/to-x'));
+  await symlink('nowhere', join(root, 'dangling'));
+  await link(join(root, 'a/x'), join(root, 'a0/hard-x'));
+  execFileSync('mkfifo', [join(root, 'pipe')]);
+  const server = createServer();
+  await new Promise<void>((res) => server.listen(join(root, 'sock'), res));
+  t.after(() => server.close());
+  try {
+    execFileSync('mknod', [join(root, 'null'), 'c', '1', '3'], { stdio: 'ignore' });
+  } catch {
+    // not allowed here: the tree goes without a device node
+  }
+  // excluded: a pattern at any depth, a directory-only pattern, the tool's own directory
+  await mkdir(join(root, 'a0/node_modules/pkg'), { recursive: true });
+  await writeFile(join(root, 'a0/node_modules/pkg/i.js'), '');
+  await writeFile(join(root, 'debug.log'), '');
+  await mkdir(join(root, 'cache'));
+  await writeFile(join(root, 'cache.txt'), '');
+  await mkdir(join(root, 'state/staging'), { recursive: true });
+  // more records than one batch holds, so batches and progress calls cross boundaries
+  await mkdir(join(root, 'many'));
+  for (let i = 0; i < 2500; i++) await writeFile(join(root, 'many', `f${i}`), '');
+  // a directory that cannot be listed, and one that can be listed but not searched
+  await mkdir(join(root, 'locked/inner'), { recursive: true });
+  await mkdir(join(root, 'noexec'));
+  await writeFile(join(root, 'noexec/f'), '');
+  await chmod(join(root, 'locked'), 0o000);
+  await chmod(join(root, 'noexec'), 0o444);
+
+  const { thread, worker, unprivileged } = walkBoth(root, { patterns: ['node_modules', '*.log', 'cache/'], own: [{ key: 'stateDir', rel: 'state' }] });
+  assert.deepEqual(worker, thread);
+
+  // and the log is the awkward tree's, not an empty one
+  const paths = thread.filter((r) => (r as [string])[0] === 'entry').map((r) => (r as [string, TreeEntry])[1].path);
+  assert.deepEqual(paths.slice(0, 6), ['', 'a', 'a-b', 'a.b', 'a/x', 'a0']);
+  assert.ok(paths.includes('bad-\udcff\udcfe/in\udc80side'));
+  const ln = thread.find((r) => (r as [string, TreeEntry])[1]?.path === 'bad-\udcff\udcfe/ln') as [string, TreeEntry];
+  assert.equal(ln[1].linkTarget, 'tar\udcc3get');
+  assert.ok(paths.includes('pipe') && paths.includes('a0/hard-x') && paths.includes('cache.txt'));
+  assert.ok(!paths.some((p) => p.includes('node_modules') || p === 'debug.log' || p === 'cache' || p.startsWith('state') || p === 'sock'));
+  assert.equal(paths.filter((p) => p.startsWith('many/')).length, 2500);
+  assert.deepEqual(thread.at(-1), ['progress', paths.length]);
+  if (unprivileged) {
+    assert.deepEqual(thread.filter((r) => (r as [string])[0] === 'unreadable'), [['unreadable', 'locked'], ['unreadable', 'noexec']]);
+    assert.ok(paths.includes('locked') && !paths.includes('locked/inner') && !paths.includes('noexec/f'));
+  }
+});
+
+test('a worker walk fails as the in-thread walk does: DATA_DIR_MISSING, CONFIG_INVALID for a bad pattern, ABORTED on abort', async (t) => {
+  const root = await tempTree(t);
+  const none = () => undefined;
+  await assert.rejects(walkTreeInWorker(join(root, 'nope'), {}, none, none), (err) => isBackupError(err, 'DATA_DIR_MISSING') && /does not exist/.test(err.message));
+  await assert.rejects(walkTreeInWorker(root, { exclude: { patterns: ['!x'], own: [] } }, none, none), (err) => isBackupError(err, 'CONFIG_INVALID'));
+  for (let i = 0; i < 3000; i++) await writeFile(join(root, `f${i}`), '');
+  const ac = new AbortController();
+  let seen = 0;
+  await assert.rejects(
+    walkTreeInWorker(root, { signal: ac.signal }, () => ++seen === 10 && ac.abort(), none),
+    (err) => isBackupError(err, 'ABORTED'),
+  );
+  assert.ok(seen < 3001, 'the walk stopped at the abort');
+  const already = new AbortController();
+  already.abort();
+  await assert.rejects(walkTreeInWorker(root, { signal: already.signal }, none, none), (err) => isBackupError(err, 'ABORTED'));
+});
+
+test('a walk worker that throws or stops before saying the walk is complete is an INTERNAL error, never a short scan', async () => {
+  for (const how of ['throw', 'exit']) {
+    const worker = startWorker(import.meta.url, 'testing/failing-walk-worker', { how });
+    await assert.rejects(
+      receiveWalk(worker, new SharedArrayBuffer(4), {}, () => undefined, () => undefined),
+      (err) => isBackupError(err, 'INTERNAL') && /worker thread/.test(err.message),
+      how,
+    );
+  }
+});
