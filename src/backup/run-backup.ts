@@ -18,13 +18,14 @@ import { catalogPath } from '../catalog/open-catalog.js';
 import { guardLostCatalog, guardLostCatalogOffsite } from './lost-catalog-guard.js';
 import { latestListing } from '../catalog/inventory-store.js';
 import { hasSnapshot } from '../catalog/snapshot-store.js';
-import { discardUncommitted, ScanRecorder, scannedDirs, scannedFiles, snapshotInOrder, type ScannedFile } from '../catalog/scan-store.js';
+import { discardUncommitted, ScanRecorder, scannedDirs, scannedFiles, snapshotInOrder } from '../catalog/scan-store.js';
 import { updateRun } from '../catalog/run-store.js';
 import { BackupError, throwIfAborted } from '../errors.js';
 import { ownDirsInside } from './own-dirs-excluder.js';
 import { walkTreeInWorker } from '../scan/walk-tree-in-worker.js';
 import { ArchivePlanner } from '../scan/plan-archive.js';
 import type { ArchivePlan } from '../scan/archive-plan.js';
+import type { TreeEntry } from '../scan/tree-entry.js';
 import { writeArchive } from '../archive/write-archive.js';
 import { encodeDumpdir } from '../archive/dumpdir-body.js';
 import { readXattrs, type Xattr } from '../archive/xattrs.js';
@@ -320,7 +321,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
       // a file left out or torn (changed, vanished or unreadable while read) is recorded with an
       // identity no file has, so the next run stores it again if it is there and records its
       // deletion if it is not: a torn copy is never the file's version at any later point
-      scan: { full, untrusted: written.skipped.map((e) => (e as ScannedFile).id) },
+      scan: { full, untrusted: written.skipped.map((e) => e.path) },
     });
     if (agePrefix) recordAgePrefix(db, seq, agePrefix);
   })();
@@ -382,8 +383,8 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
 const PATHS_KEPT = 10_000;
 
 /** The scanned files, with the extended attributes of each page of them read into `into` before the page is handed on. */
-async function* withXattrs(files: Iterable<ScannedFile>, root: string, into: Map<string, Xattr[]>): AsyncGenerator<ScannedFile> {
-  let page: ScannedFile[] = [];
+async function* withXattrs(files: Iterable<TreeEntry>, root: string, into: Map<string, Xattr[]>): AsyncGenerator<TreeEntry> {
+  let page: TreeEntry[] = [];
   const flush = async () => {
     into.clear();
     for (const [k, v] of await readXattrs(page.filter((f) => f.type === 'file').map((f) => join(root, f.path)))) into.set(k, v);

@@ -62,10 +62,10 @@ export interface NewArchive {
   snapshot?: Iterable<TreeEntry>;
   /**
    * Instead of `snapshot`: the run's scan in the catalog (scan-store.ts), which also recorded
-   * the members and deletions under this seq as it went; `untrusted` are scan_files ids to
-   * record with an identity no file has.
+   * the members and deletions under this seq as it went; `untrusted` are paths of scanned
+   * files to record with an identity no file has.
    */
-  scan?: { full: boolean; untrusted: readonly number[] };
+  scan?: { full: boolean; untrusted: readonly string[] };
 }
 
 /** Records an archive, its members, blocks and deletions (and the new snapshot) in one transaction. */

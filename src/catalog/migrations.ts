@@ -304,4 +304,35 @@ export const migrations: readonly string[] = [
     dev_minor INTEGER
   );
   `,
+  /* 8 */ `
+  -- A full run's scan becomes the snapshot: its commit drops the snapshot and renames
+  -- scan_files to it instead of copying every row, then creates scan_files anew (scan-store.ts
+  -- holds the same definition; the two tables always have this shape). So scan_files is keyed
+  -- by path like the snapshot and also holds the scan's changed directories, and the snapshot
+  -- gains the columns only the scan used (nlink, device numbers). A scan left by a run that
+  -- died is dropped: the next run would discard it anyway.
+  ALTER TABLE snapshot ADD COLUMN nlink INTEGER;
+  ALTER TABLE snapshot ADD COLUMN dev_major INTEGER;
+  ALTER TABLE snapshot ADD COLUMN dev_minor INTEGER;
+  DROP TABLE scan_files;
+  DELETE FROM scan_dirs;
+  CREATE TABLE scan_files (
+    path TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    mode INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_s INTEGER NOT NULL,
+    mtime_nsec INTEGER NOT NULL,
+    ctime_s INTEGER NOT NULL,
+    ctime_nsec INTEGER NOT NULL,
+    dev INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    gid INTEGER NOT NULL,
+    link_target TEXT,
+    nlink INTEGER,
+    dev_major INTEGER,
+    dev_minor INTEGER
+  ) WITHOUT ROWID;
+  `,
 ];

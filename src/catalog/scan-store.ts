@@ -1,9 +1,10 @@
 /**
  * A run's scan kept in the catalog while its archive is written (tables scan_dirs and
- * scan_files, see migration 7), members and deletions of the archive being written, and
- * the snapshot read in path order: together they let a run stream a tree of any size with
- * memory for one batch. Rows are written in batches, each batch one transaction of prepared
- * statements; nothing here is visible as an archive until commitArchive applies it.
+ * scan_files, see migrations 7 and 8), members and deletions of the archive being written,
+ * and the snapshot read in path order: together they let a run stream a tree of any size
+ * with memory for one batch. Rows are written in batches, each batch one transaction of
+ * prepared statements; nothing here is visible as an archive until commitArchive applies it.
+ * scan_files has the snapshot's shape, so a full commit makes it the snapshot by renaming it.
  */
 import type { ArchivedMember } from '../archive/archived-member.js';
 import type { TreeEntry } from '../scan/tree-entry.js';
@@ -15,6 +16,27 @@ import { compareUtf8 } from '../scan/compare-utf8.js';
 const BATCH = 5000;
 const NS = 1_000_000_000n;
 const ENTRY_COLUMNS = 'path, type, mode, size, mtime_s, mtime_nsec, ctime_s, ctime_nsec, dev, ino, uid, gid, link_target';
+/** The columns of scan_files and of the snapshot. */
+const ROW_COLUMNS = `${ENTRY_COLUMNS}, nlink, dev_major, dev_minor`;
+/** scan_files as migration 8 creates it; a full commit creates it anew with this (see applyScan). */
+const SCAN_FILES_TABLE = `CREATE TABLE scan_files (
+    path TEXT PRIMARY KEY,
+    type TEXT NOT NULL,
+    mode INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    mtime_s INTEGER NOT NULL,
+    mtime_nsec INTEGER NOT NULL,
+    ctime_s INTEGER NOT NULL,
+    ctime_nsec INTEGER NOT NULL,
+    dev INTEGER NOT NULL,
+    ino INTEGER NOT NULL,
+    uid INTEGER NOT NULL,
+    gid INTEGER NOT NULL,
+    link_target TEXT,
+    nlink INTEGER,
+    dev_major INTEGER,
+    dev_minor INTEGER
+  ) WITHOUT ROWID`;
 
 /**
  * Before a run writes archive `seq`: drops the scan tables' rows and any members or
@@ -93,6 +115,7 @@ function entryFromRow(r: unknown[], i: number): TreeEntry {
 /** Writes a run's scan and the members and deletions of archive `seq` as they are decided. */
 export class ScanRecorder {
   private readonly dirs: Batcher<{ ord: number; changed: boolean; body: Buffer; entry: TreeEntry }>;
+  /** Rows of scan_files: the files to store and the changed directories. */
   private readonly files: Batcher<TreeEntry>;
   private readonly deletions: Batcher<string>;
   private readonly members: Batcher<ArchivedMember>;
@@ -105,7 +128,7 @@ export class ScanRecorder {
       const cn = nsecOf(e.ctimeNs);
       dir.run(ord, changed ? 1 : 0, body, nameColumn(e.path), e.type, e.mode, e.size, secondsOf(e.mtimeNs, mn), Number(mn), secondsOf(e.ctimeNs, cn), Number(cn), e.dev, e.ino, e.uid, e.gid, optionalName(e.linkTarget));
     });
-    const file = db.prepare(`INSERT INTO scan_files (${ENTRY_COLUMNS}, nlink, dev_major, dev_minor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    const file = db.prepare(`INSERT INTO scan_files (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
     this.files = new Batcher(db, batch, (e) => {
       const mn = nsecOf(e.mtimeNs);
       const cn = nsecOf(e.ctimeNs);
@@ -122,9 +145,13 @@ export class ScanRecorder {
     );
   }
 
-  /** A directory of the scan with its dumpdir body; `changed`: its snapshot row differs from the previous one. */
+  /**
+   * A directory of the scan with its dumpdir body; `changed`: its snapshot row differs from
+   * the previous one (always, in a full run), so the commit writes it to the snapshot.
+   */
   dir(ord: number, changed: boolean, body: Buffer, entry: TreeEntry): void {
     this.dirs.add({ ord, changed, body, entry });
+    if (changed) this.files.add(entry);
   }
 
   /** A non-directory this archive stores. */
@@ -160,25 +187,15 @@ export function* scannedDirs(db: Db, page = 1000): Generator<{ entry: TreeEntry;
   }
 }
 
-/** A non-directory of the scan; `id` names its row. */
-export type ScannedFile = TreeEntry & { id: number };
-
-/** The non-directories the archive stores, in path order, a page at a time; `id` names the row for markUntrusted. */
-export function* scannedFiles(db: Db, page = 1000): Generator<ScannedFile> {
-  const stmt = db.prepare(`SELECT ${ENTRY_COLUMNS}, nlink, dev_major, dev_minor, id FROM scan_files WHERE id > ? ORDER BY id LIMIT ?`).raw(true);
-  for (let after = 0; ; ) {
-    const rows = stmt.all(after, page) as unknown[][];
-    for (const r of rows) {
-      const e = entryFromRow(r, 0) as ScannedFile;
-      if (r[13] !== null) e.nlink = r[13] as number;
-      if (r[14] !== null) e.devMajor = r[14] as number;
-      if (r[15] !== null) e.devMinor = r[15] as number;
-      e.id = r[16] as number;
-      yield e;
-    }
-    if (rows.length < page) return;
-    after = rows[rows.length - 1][16] as number;
-  }
+/** The non-directories the archive stores, in path order, a page at a time. */
+export function scannedFiles(db: Db, page = 1000): Generator<TreeEntry> {
+  return inPathOrder(db, `SELECT ${ROW_COLUMNS} FROM scan_files WHERE type != 'dir' AND`, page, (r) => {
+    const e = entryFromRow(r, 0);
+    if (r[13] !== null) e.nlink = r[13] as number;
+    if (r[14] !== null) e.devMajor = r[14] as number;
+    if (r[15] !== null) e.devMinor = r[15] as number;
+    return e;
+  });
 }
 
 /**
@@ -186,48 +203,59 @@ export function* scannedFiles(db: Db, page = 1000): Generator<ScannedFile> {
  * 0), so the next run stores them again if they are there and records their deletion if not:
  * for files left out or torn (changed, vanished or unreadable while read).
  */
-export function markUntrusted(db: Db, ids: readonly number[]): void {
-  const stmt = db.prepare('UPDATE scan_files SET mtime_s = -1, mtime_nsec = 999999999, ctime_s = -1, ctime_nsec = 999999999, ino = 0, dev = 0 WHERE id = ?');
+export function markUntrusted(db: Db, paths: readonly string[]): void {
+  const stmt = db.prepare('UPDATE scan_files SET mtime_s = -1, mtime_nsec = 999999999, ctime_s = -1, ctime_nsec = 999999999, ino = 0, dev = 0 WHERE path = ?');
   db.transaction(() => {
-    for (const id of ids) stmt.run(id);
+    for (const p of paths) stmt.run(nameColumn(p));
   })();
 }
 
 /**
- * Makes the snapshot what the scan found: for a full archive the scan's rows replace it; for
- * an incremental one the deleted paths of archive `seq` go and the changed rows are written
- * (unchanged rows are not touched). Call inside the transaction that commits the archive.
+ * Makes the snapshot what the scan found. For a full archive the scan's rows are the
+ * snapshot: the snapshot table is dropped and scan_files renamed to it (no row is copied)
+ * and created anew. For an incremental one the deleted paths of archive `seq` go and the
+ * changed rows are written (unchanged rows are not touched). Call inside the transaction
+ * that commits the archive: SQLite's schema changes are transactional, so a crash leaves the
+ * old snapshot and the scan, or the new snapshot.
  */
 export function applyScan(db: Db, a: { seq: number; full: boolean }): void {
-  if (a.full) db.prepare('DELETE FROM snapshot').run();
-  else db.prepare('DELETE FROM snapshot WHERE path IN (SELECT path FROM archive_deletions WHERE seq = ?)').run(a.seq);
-  db.prepare(`INSERT OR REPLACE INTO snapshot (${ENTRY_COLUMNS}) SELECT ${ENTRY_COLUMNS} FROM scan_dirs${a.full ? '' : ' WHERE changed = 1'}`).run();
-  db.prepare(`INSERT OR REPLACE INTO snapshot (${ENTRY_COLUMNS}) SELECT ${ENTRY_COLUMNS} FROM scan_files`).run();
+  if (a.full) {
+    db.exec(`DROP TABLE snapshot; ALTER TABLE scan_files RENAME TO snapshot; ${SCAN_FILES_TABLE}`);
+  } else {
+    db.prepare('DELETE FROM snapshot WHERE path IN (SELECT path FROM archive_deletions WHERE seq = ?)').run(a.seq);
+    db.prepare(`INSERT OR REPLACE INTO snapshot (${ROW_COLUMNS}) SELECT ${ROW_COLUMNS} FROM scan_files`).run();
+    db.prepare('DELETE FROM scan_files').run();
+  }
   db.prepare('DELETE FROM scan_dirs').run();
-  db.prepare('DELETE FROM scan_files').run();
+}
+
+/** The snapshot in path order (compareUtf8, the order of the scan), read a page at a time. */
+export function snapshotInOrder(db: Db, page = 2000): Generator<TreeEntry> {
+  return inPathOrder(db, `SELECT ${ENTRY_COLUMNS} FROM snapshot WHERE`, page, (r) => entryFromRow(r, 0));
 }
 
 /**
- * The snapshot in path order (compareUtf8, the order of the scan), read a page at a time so
- * that other statements can run between pages. Names stored as TEXT come in the table's
- * order (BINARY collation is UTF-8 byte order); the few stored as BLOBs (not valid UTF-8)
- * sort after every TEXT in SQLite, so they are read first and merged in.
+ * The rows `select` (a SELECT whose first column is the path, ending in WHERE or AND) gives,
+ * decoded, in path order (compareUtf8, the order of the scan), read a page at a time so that
+ * other statements can run between pages. Names stored as TEXT come in the table's order
+ * (BINARY collation is UTF-8 byte order); the few stored as BLOBs (not valid UTF-8) sort
+ * after every TEXT in SQLite, so they are read first and merged in.
  */
-export function* snapshotInOrder(db: Db, page = 2000): Generator<TreeEntry> {
-  const blobs = (db.prepare(`SELECT ${ENTRY_COLUMNS} FROM snapshot WHERE path >= x'' ORDER BY path`).raw(true).all() as unknown[][]).map((r) => entryFromRow(r, 0));
+function* inPathOrder(db: Db, select: string, page: number, decode: (r: unknown[]) => TreeEntry): Generator<TreeEntry> {
+  const blobs = (db.prepare(`${select} path >= x'' ORDER BY path`).raw(true).all() as unknown[][]).map(decode);
   blobs.sort((x, y) => compareUtf8(x.path, y.path));
   let b = 0;
-  const first = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM snapshot WHERE path < x'' ORDER BY path LIMIT ?`).raw(true);
-  const next = db.prepare(`SELECT ${ENTRY_COLUMNS} FROM snapshot WHERE path > ? AND path < x'' ORDER BY path LIMIT ?`).raw(true);
-  for (let after: string | null = null; ; ) {
+  const first = db.prepare(`${select} path < x'' ORDER BY path LIMIT ?`).raw(true);
+  const next = db.prepare(`${select} path > ? AND path < x'' ORDER BY path LIMIT ?`).raw(true);
+  for (let after: unknown = null; ; ) {
     const rows = (after === null ? first.all(page) : next.all(after, page)) as unknown[][];
     for (const r of rows) {
-      const e = entryFromRow(r, 0);
+      const e = decode(r);
       while (b < blobs.length && compareUtf8(blobs[b].path, e.path) < 0) yield blobs[b++];
       yield e;
     }
     if (rows.length < page) break;
-    after = rows[rows.length - 1][0] as string;
+    after = rows[rows.length - 1][0];
   }
   while (b < blobs.length) yield blobs[b++];
 }
