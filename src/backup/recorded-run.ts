@@ -12,9 +12,6 @@ import { asError, BackupError } from '../errors.js';
 import { catalogFull } from '../catalog/catalog-full.js';
 import { createRunLogger } from '../logs/run-logger.js';
 import { shouldSendEmail } from '../notify/email-policy.js';
-import { renderReport } from '../notify/render-report.js';
-import { gatherTotals } from '../notify/gather-totals.js';
-import { createMailer, trySendReport } from '../notify/send-mail.js';
 import type { Backend } from '../storage/backend.js';
 import { createProgress } from '../ui/progress.js';
 import { notOffsite } from '../notify/not-offsite.js';
@@ -147,6 +144,12 @@ async function maybeEmail(config: Config, db: Db, warn: (line: string) => void):
   const decision = shouldSendEmail({ unsent, every: email.every, onFailure: email.onFailure });
   if (!decision.send) return;
   try {
+    // loaded only for an email: nodemailer, the report and its totals (cost, schedule) are a few MiB that most runs never need
+    const [{ renderReport }, { gatherTotals }, { createMailer, trySendReport }] = await Promise.all([
+      import('../notify/render-report.js'),
+      import('../notify/gather-totals.js'),
+      import('../notify/send-mail.js'),
+    ]);
     const report = renderReport({ host: hostname(), set: config.set, runs: unsent, totals: gatherTotals(db, config, new Date()) });
     const mailer = createMailer(email);
     const r = await trySendReport(mailer, {

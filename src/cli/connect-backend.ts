@@ -5,18 +5,17 @@
  * starts the bundled server in-process over stateDir/local-vault on a free loopback port,
  * so the default setup goes through SigV4, checksums and multipart exactly as against AWS.
  * Vault-only commands (vault create/describe/list, inventory jobs) also get the session.
+ * Each backend's client and the bundled server are imported when that backend is opened:
+ * a run with a vault never loads the S3 client, nor a run with a bucket the Glacier one.
  */
 import { join } from 'node:path';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { VaultConfig } from '../config/config-schema.js';
 import type { Config } from '../config/load-config.js';
 import { BackupError, isBackupError } from '../errors.js';
-import { startGlacierLocal, type GlacierLocal } from '../glacier-local/start-glacier-local.js';
+import type { GlacierLocal } from '../glacier-local/start-glacier-local.js';
 import type { Backend } from '../storage/backend.js';
 import { ByteRateLimiter } from '../storage/byte-rate-limiter.js';
-import { glacierBackend } from '../storage/glacier/glacier-backend.js';
-import { openVault, type VaultSession } from '../storage/glacier/open-vault.js';
-import { createS3Client, openS3 } from '../storage/s3/s3-backend.js';
+import type { VaultSession } from '../storage/glacier/open-vault.js';
 
 /** An open backend; `session` is set for a Glacier vault. close() also stops an embedded server. */
 export interface ConnectedBackend {
@@ -43,10 +42,11 @@ export async function connectBackend(config: Config, opts: { signal: AbortSignal
  * "local" (a migration whose vault and bucket are both local shares one).
  */
 export async function connectVault(config: Config, vault: VaultConfig, opts: { signal: AbortSignal; log?: (line: string) => void; server?: GlacierLocal }): Promise<ConnectedBackend> {
+  const [{ openVault }, { glacierBackend }] = await Promise.all([import('../storage/glacier/open-vault.js'), import('../storage/glacier/glacier-backend.js')]);
   let server: GlacierLocal | undefined;
   let session: VaultSession;
   if (vault.endpoint === 'local') {
-    server = opts.server ?? (await startGlacierLocal({ dir: join(config.stateDir, 'local-vault'), region: vault.region }));
+    server = opts.server ?? (await (await import('../glacier-local/start-glacier-local.js')).startGlacierLocal({ dir: join(config.stateDir, 'local-vault'), region: vault.region }));
     session = openVault(vault, { endpoint: server.endpoint, credentials: server.credentials, log: opts.log, signal: opts.signal, limiter: bandwidthCap(vault) });
     try {
       await session.describeVault();
@@ -85,10 +85,12 @@ export async function connectMigration(config: Config, opts: { signal: AbortSign
 
 /** Opens the configured bucket; for endpoint "local" the bundled server's S3 side, with the bucket created on first use. */
 async function connectS3(config: Config, s3: NonNullable<Config['s3']>, opts: { signal: AbortSignal; log?: (line: string) => void }): Promise<ConnectedBackend> {
+  const { createS3Client, openS3 } = await import('../storage/s3/s3-backend.js');
   if (s3.endpoint !== 'local') {
     const backend = openS3(s3, { log: opts.log, signal: opts.signal, limiter: bandwidthCap(s3) });
     return { backend, embedded: false, close: () => backend.close() };
   }
+  const [{ startGlacierLocal }, { CreateBucketCommand }] = await Promise.all([import('../glacier-local/start-glacier-local.js'), import('@aws-sdk/client-s3')]);
   const server = await startGlacierLocal({ dir: join(config.stateDir, 'local-vault'), region: s3.region });
   const where = { endpoint: server.endpoint, credentials: server.credentials };
   const admin = createS3Client(s3, where);

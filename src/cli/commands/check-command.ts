@@ -2,8 +2,7 @@
 import { randomInt } from 'node:crypto';
 import type { Command } from 'commander';
 import { checkLocal } from '../../check/check-local.js';
-import { checkStorage } from '../../check/check-storage.js';
-import { readStoredData, type ReadDataResult } from '../../check/read-stored-data.js';
+import type { ReadDataResult } from '../../check/read-stored-data.js';
 import { parsePercent, parseSeed, selectStoredArchives, type ReadDataSelection } from '../../check/select-stored-archives.js';
 import { listArchives, type ArchiveRecord } from '../../catalog/archive-store.js';
 import { assertStoredIn, storedElsewhere } from '../../storage/assert-stored-in.js';
@@ -58,10 +57,12 @@ export function registerCheck(program: Command): void {
         }
 
         const { problems, counts } = await checkLocal(db, { signal: ctx.signal, onProgress: progress, identity });
-        const storage = backend ? await checkStorage(db, backend, set) : undefined;
+        // the storage checks are loaded only with storage configured (they bring the storage clients)
+        const storage = backend ? await (await import('../../check/check-storage.js')).checkStorage(db, backend, set) : undefined;
         problems.push(...(storage?.problems ?? []));
         let read: ReadDataResult | undefined;
         if (backend && selection) {
+          const { readStoredData } = await import('../../check/read-stored-data.js');
           read = await readStoredData({ db, stateDir: config.stateDir, backend, signal: ctx.signal, log: progress, identity }, chosen, { tier, wait: !!opts.wait });
           problems.push(...read.problems);
         }

@@ -3,7 +3,6 @@ import type { Command } from 'commander';
 import { hostname } from 'node:os';
 import { loadConfig } from '../../config/load-config.js';
 import { BackupError } from '../../errors.js';
-import { createMailer, sendTestEmail } from '../../notify/send-mail.js';
 import { globalFlags } from '../command-context.js';
 import { say, sayJson } from '../output.js';
 
@@ -18,6 +17,8 @@ export function registerEmail(program: Command): void {
     .action(async (_opts, cmd: Command) => {
       const config = loadConfig({ path: globalFlags(cmd).config, checkDirs: false });
       if (!config.email) throw new BackupError('CONFIG_INVALID', `config ${config.configPath} has no "email" section; add one (see config.example.json)`);
+      // nodemailer is loaded only to send
+      const { createMailer, sendTestEmail } = await import('../../notify/send-mail.js');
       const report = await sendTestEmail(createMailer(config.email), { host: hostname(), set: config.set });
       if (globalFlags(cmd).json) sayJson({ sent: true, to: [config.email.to].flat(), report });
       else say(report);

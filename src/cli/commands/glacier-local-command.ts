@@ -1,7 +1,6 @@
 /** `backup glacier-local serve`: the bundled Glacier- and S3-compatible server, standalone. */
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { REALISTIC_JOB_DELAYS_MS, REALISTIC_RESTORE_DELAYS_MS, startGlacierLocal } from '../../glacier-local/start-glacier-local.js';
 import { parseDuration, parsePositiveInt } from '../parse-options.js';
 import { interruptSignal } from '../interrupt.js';
 import { say, sayJson } from '../output.js';
@@ -29,6 +28,8 @@ Example:
       const json = !!globalFlags(cmd).json;
       // handlers first: a SIGTERM right after the listening line stops the server cleanly
       const signal = interruptSignal();
+      // the servers are loaded only to serve
+      const { REALISTIC_JOB_DELAYS_MS, REALISTIC_RESTORE_DELAYS_MS, startGlacierLocal } = await import('../../glacier-local/start-glacier-local.js');
       const server = await startGlacierLocal({
         dir: resolve(opts.dir),
         host: opts.host,

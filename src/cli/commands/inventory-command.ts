@@ -11,8 +11,7 @@ import { planOrphans, type OrphanAction } from '../../recover/plan-orphans.js';
 import { listJobs, recordJob, updateJob, type JobRecord } from '../../catalog/job-store.js';
 import { BackupError, isBackupError } from '../../errors.js';
 import type { StoredObject } from '../../storage/backend.js';
-import { reconcileInventory, type CatalogArchive, type InventoryArchive, type Reconciliation } from '../../storage/glacier/inventory.js';
-import { rebuildCatalog } from '../../recover/rebuild-catalog.js';
+import type { CatalogArchive, InventoryArchive, Reconciliation } from '../../storage/glacier/inventory.js';
 import { adoptArchives } from '../../recover/adopt-archives.js';
 import { resolve } from 'node:path';
 import { parseTier } from '../parse-options.js';
@@ -73,6 +72,8 @@ export function registerInventory(program: Command): void {
       // the lock: orphans are adopted or deleted, which must not race a run's own upload
       withContext(cmd, { checkDataDir: false, lock: 'inventory fetch' }, async (ctx) => {
         const inv = await fetchInventoryJob(ctx, opts);
+        // loaded here, not at start-up: the module brings the Glacier client, which other commands never need
+        const { reconcileInventory } = await import('../../storage/glacier/inventory.js');
         const rec = reconcileInventory(
           inv.objects.map(asInventoryArchive),
           listArchives(ctx.db).filter((a) => a.archiveId && a.uploadState === 'uploaded').map((a) => ({ seq: a.seq, archiveId: a.archiveId!, size: a.size, treeHash: a.treeHash, uploadedAt: a.uploadedAt })),
@@ -120,6 +121,7 @@ export function registerInventory(program: Command): void {
         }
         const tier = parseTier(opts.tier);
         const inv = await fetchInventoryJob(ctx, opts);
+        const { rebuildCatalog } = await import('../../recover/rebuild-catalog.js');
         const { db, result } = await rebuildCatalog(
           { db: ctx.db, stateDir: ctx.config.stateDir, set: ctx.config.set, backend: () => ctx.backend(), signal: ctx.signal, log: (l) => !ctx.flags.quiet && !ctx.flags.json && say(l), identity: identityFile(ctx.config.encryption?.identityFile ?? defaultIdentityFile(process.env)) },
           inv,

@@ -2,9 +2,7 @@
 import type { Command } from 'commander';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { cronLine } from '../../schedule/cron-line.js';
 import { CRON_LOG } from '../../logs/rotate-logs.js';
-import { runDaemon } from '../../schedule/run-daemon.js';
 import { loadConfig } from '../../config/load-config.js';
 import { BackupError, ExitCode, isBackupError } from '../../errors.js';
 import { interruptSignal } from '../interrupt.js';
@@ -19,8 +17,9 @@ export function registerSchedule(program: Command): void {
     .command('print')
     .description('print the crontab line for the configured schedule, with absolute paths')
     .addHelpText('after', '\nExample:\n  backup schedule print   # then paste the line into "crontab -e"')
-    .action((_opts, cmd: Command) => {
+    .action(async (_opts, cmd: Command) => {
       const config = loadConfig({ path: globalFlags(cmd).config });
+      const { cronLine } = await import('../../schedule/cron-line.js');
       // cron cannot open the redirect into a missing directory, and would then never start the run
       mkdirSync(join(config.stateDir, 'logs'), { recursive: true });
       const logFile = join(config.stateDir, 'logs', CRON_LOG);
@@ -39,6 +38,7 @@ export function registerSchedule(program: Command): void {
       const signal = interruptSignal();
       const log = (line: string) => process.stdout.write(`${new Date().toISOString()} ${line}\n`);
       log(`daemon started: schedule "${config.schedule}" for ${config.data}`);
+      const { runDaemon } = await import('../../schedule/run-daemon.js');
       await runDaemon({
         schedule: config.schedule,
         signal,

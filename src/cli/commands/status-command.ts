@@ -7,7 +7,6 @@ import { lastSuccessfulRun, recentRuns } from '../../catalog/run-store.js';
 import { ExitCode } from '../../errors.js';
 import { notOffsite } from '../../notify/not-offsite.js';
 import { parseDuration } from '../parse-options.js';
-import { nextRun } from '../../schedule/cron-line.js';
 import { withContext } from '../command-context.js';
 import { say, sayJson } from '../output.js';
 import { jsonTime, jsonTimeOrNull } from '../json-values.js';
@@ -23,7 +22,7 @@ export function registerStatus(program: Command): void {
     .option('--max-age <duration>', 'with --check: the oldest a last successful run may be, e.g. 36h, 2d', '36h')
     .addHelpText('after', '\nExamples:\n  backup status\n  backup status --json\n  backup status --check --max-age 36h   # in a monitoring system: exit 0 fresh, 1 stale')
     .action((opts: { check?: boolean; maxAge: string }, cmd: Command) =>
-      withContext(cmd, { checkDataDir: false }, (ctx) => {
+      withContext(cmd, { checkDataDir: false }, async (ctx) => {
         const maxAgeMs = parseDuration(opts.maxAge, '--max-age');
         const now = new Date();
         const last = recentRuns(ctx.db, 1)[0];
@@ -37,6 +36,8 @@ export function registerStatus(program: Command): void {
         const chain = latest ? archives.filter((a) => a.chainSeq === latest.chainSeq) : [];
         const pending = pendingUploads(ctx.db);
         const jobs = openJobs(ctx.db);
+        // the cron parser is loaded only here (a run does not need it)
+        const { nextRun } = await import('../../schedule/cron-line.js');
         let next: string | undefined;
         try {
           next = nextRun(ctx.config.schedule, new Date()).toISOString();
