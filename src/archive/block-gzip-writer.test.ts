@@ -192,3 +192,20 @@ test(
     }
   }),
 );
+
+test(
+  'a block that compresses far worse than the one before comes out as zlib makes it alone (its output outgrows the buffer sized from the block before)',
+  withTmp('block-gzip', async (dir) => {
+    // runs of one letter (a few KiB of output per MiB), then bytes from 16 letters (about half their size), then runs again
+    const r = mulberry32(21);
+    const mixed = Buffer.from(Array.from({ length: 1024 * 1024 }, () => 97 + Math.floor(r() * 16)));
+    const input = Buffer.concat([Buffer.alloc(2 * 1024 * 1024, 'a'), mixed, Buffer.alloc(1024 * 1024, 'b')]);
+    const out = join(dir, 'out.gz');
+    const { result } = await blockGzip(input, out, { level: 6, blockSize: 1024 * 1024, maxInFlight: 1 });
+    assert.equal(result.storedBlocks, 0);
+    const bytes = readFileSync(out);
+    const members = result.blocks.map((b, i) => bytes.subarray(b.gzOffset, result.blocks[i + 1]?.gzOffset ?? bytes.length));
+    assert.ok(members[2].length > 256 * 1024, `the mixed block deflates to ${members[2].length} bytes, more than the buffer its predecessor suggests`);
+    members.forEach((m, i) => assert.deepEqual(m, gzipSync(input.subarray(result.blocks[i].rawOffset, result.blocks[i + 1]?.rawOffset ?? input.length), { level: 6 }), `member ${i}`));
+  }),
+);

@@ -68,7 +68,9 @@ export class BlockGzipWriter {
   private fill = 0;
   private raw = 0;
   private written = 0;
-  private readonly pending: Array<{ rawOffset: number; gz: Promise<Buffer>; input: Buffer }> = [];
+  private readonly pending: Array<{ rawOffset: number; gz: Promise<Buffer>; input: Buffer; stored: boolean }> = [];
+  /** Output bytes of the last deflated member: what the next one's output buffer is sized from. */
+  private lastDeflated: number | undefined;
   /** Block buffers whose compression finished, reused: a run of any size allocates maxInFlight + 2 of them, not one per block. */
   private readonly spare: Buffer[] = [];
   private readonly blocks: GzipBlock[] = [];
@@ -163,12 +165,19 @@ export class BlockGzipWriter {
     const input = this.block.subarray(0, this.fill);
     const store = this.opts.level > 0 && looksIncompressible(input);
     if (store) this.stored++;
-    // an output buffer that holds the whole member: one trip to the thread pool per block
-    // instead of one per 16 KiB of output (zlib's default chunk), each of which waits for the event loop
-    const gz = gzip(input, { level: store ? 0 : this.opts.level, chunkSize: input.length + (input.length >> 8) + 1024 });
+    // One output buffer that holds the whole member: one trip to the thread pool per block
+    // instead of one per 16 KiB of output (zlib's default chunk), each of which waits for the
+    // event loop. Stored data needs all of the input's size; deflated data is sized from the
+    // block before (a quarter more and 64 KiB): a member's output buffer is allocated whole and
+    // lives until the garbage collector frees it, so sizing it by the input kept about a MiB per
+    // block for output that text shrinks to a fifth. A block that compresses worse than that
+    // takes another trip; the bytes are the same whatever the buffer.
+    const bound = input.length + (input.length >> 8) + 1024;
+    const guess = this.lastDeflated === undefined ? bound : this.lastDeflated + (this.lastDeflated >> 2) + 64 * 1024;
+    const gz = gzip(input, { level: store ? 0 : this.opts.level, chunkSize: store ? bound : Math.min(bound, guess) });
     // awaited in order by flushOne; this keeps a failure from counting as unhandled meanwhile
     gz.catch(() => undefined);
-    this.pending.push({ rawOffset: this.raw - this.fill, gz, input: this.block });
+    this.pending.push({ rawOffset: this.raw - this.fill, gz, input: this.block, stored: store });
     this.block = this.spare.pop() ?? Buffer.allocUnsafe(this.blockSize);
     this.fill = 0;
   }
@@ -178,6 +187,7 @@ export class BlockGzipWriter {
     const out = await next.gz;
     // zlib has finished with the input
     this.spare.push(next.input);
+    if (!next.stored) this.lastDeflated = out.length;
     let done = 0;
     while (done < out.length) {
       const { bytesWritten } = await this.fh.write(out, done, out.length - done, this.written + done);
