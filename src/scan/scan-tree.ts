@@ -75,7 +75,7 @@ interface Item {
   key: string;
   entry?: TreeEntry;
   /** For a subtree: the directory's absolute path and its names, read when its entry came up. */
-  dir?: { rel: string; abs: string; names: Buffer[] };
+  dir?: { rel: string; abs: string; names: string[] };
 }
 
 /** What walkTreeSync reports, in the order it finds it (all synchronous calls). */
@@ -113,12 +113,19 @@ export function walkTreeSync(root: string, opts: WalkSyncOptions, sink: WalkSink
   }
   if (!rootStat.isDirectory()) throw missingRoot('is not a directory');
 
-  /** The names in a directory, or why there are none (reported; an unreadable one is recorded by the caller). */
-  const listNames = (rel: string, abs: string): Buffer[] | 'vanished' | 'unreadable' => {
+  /**
+   * The names in a directory (a name that is not valid UTF-8 keeps its bytes, see
+   * name-bytes.ts), or why there are none (reported; an unreadable one is recorded by the caller).
+   */
+  const listNames = (rel: string, abs: string): string[] | 'vanished' | 'unreadable' => {
     throwIfAborted(opts.signal);
     try {
-      // synchronous: the walk has its own thread, and a thread-pool round trip only adds latency
-      return readdirSync(fsPath(abs), { encoding: 'buffer' });
+      // synchronous: the walk has its own thread, and a thread-pool round trip only adds latency.
+      // Names come as strings, which costs half of a Buffer each; a listing with U+FFFD in it
+      // may hold bytes that are not UTF-8, so it is read again as bytes.
+      const p = fsPath(abs);
+      const names = readdirSync(p);
+      return names.some((n) => n.includes('\ufffd')) ? readdirSync(p, { encoding: 'buffer' }).map(nameFromBytes) : names;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') {
@@ -133,14 +140,12 @@ export function walkTreeSync(root: string, opts: WalkSyncOptions, sink: WalkSink
   };
 
   /** The sorted items of one directory: an entry per name, and a subtree item after each directory to descend into. */
-  const itemsOf = (rel: string, abs: string, names: Buffer[]): Item[] => {
+  const itemsOf = (rel: string, abs: string, names: string[]): Item[] => {
     const items: Item[] = [];
     // fsPath for each child, without searching the whole path for escaped bytes each time
     const dirEscaped = hasEscapedBytes(abs);
     let denied = false;
-    for (const raw of names) {
-      // a name that is not valid UTF-8 keeps its bytes (see name-bytes.ts)
-      const name = nameFromBytes(raw);
+    for (const name of names) {
       const childRel = join(rel, name);
       const childAbs = abs === '/' ? `/${name}` : `${abs}/${name}`;
       const childFs = dirEscaped || hasEscapedBytes(name) ? nameToBytes(childAbs) : childAbs;
