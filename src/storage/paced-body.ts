@@ -1,10 +1,11 @@
 /**
- * A request body for one part: a Readable over a byte range of the staged file, read in
- * 64 KiB chunks as the socket takes them and paced by an optional ByteRateLimiter, that
+ * A request body for one part: a Readable over a byte range of the staged file, read 1 MiB at
+ * a time as the socket takes it and handed on in 64 KiB chunks, each paced by an optional
+ * ByteRateLimiter (reads of 1 MiB: a sixteenth of the system calls of 64 KiB reads), that
  * carries its own length and hashes (hash-range.ts) so a client can sign and send it
- * without reading it (see glacier-client.ts). Memory per part in flight is a few chunks,
- * not the part. A retry makes a new PacedBody over the same range: the file is the
- * re-readable source, never the stream.
+ * without reading it (see glacier-client.ts). Memory per part in flight is one read, not
+ * the part. A retry makes a new PacedBody over the same range: the file is the re-readable
+ * source, never the stream.
  *
  * A body that fails (a read error, or Ctrl-C while it waits for the limiter) destroys the
  * request it is piped into, so that request fails at once rather than waiting for the
@@ -17,12 +18,17 @@ import type { RangeHashes, RangeReader } from './hash-range.js';
 
 /** Bytes per chunk handed to the socket (and per limiter reservation). */
 export const PACE_CHUNK = 64 * 1024;
+/** Bytes per read of the file. */
+const READ_CHUNK = 1024 * 1024;
 
 /** A one-shot stream over bytes [start, start + length) of `file`; `contentLength` and `hashes` describe the whole body. */
 export class PacedBody extends Readable {
   readonly contentLength: number;
   readonly hashes: RangeHashes;
+  /** Bytes of the range read so far. */
   private offset = 0;
+  /** Bytes read but not yet handed on. */
+  private unsent: Buffer = Buffer.alloc(0);
 
   constructor(
     private readonly file: RangeReader,
@@ -43,23 +49,25 @@ export class PacedBody extends Readable {
   }
 
   override _read(): void {
-    if (this.offset >= this.contentLength) {
+    if (this.unsent.length === 0 && this.offset >= this.contentLength) {
       this.push(null);
       return;
     }
-    const length = Math.min(PACE_CHUNK, this.contentLength - this.offset);
-    const position = this.start + this.offset;
-    this.offset += length;
-    void this.next(position, length);
+    void this.next();
   }
 
-  private async next(position: number, length: number): Promise<void> {
+  private async next(): Promise<void> {
     try {
-      await this.opts.limiter?.take(length, this.opts.signal);
+      if (this.unsent.length === 0) {
+        const length = Math.min(READ_CHUNK, this.contentLength - this.offset);
+        this.unsent = await this.file.read(this.start + this.offset, length);
+        this.offset += length;
+      }
+      const chunk = this.unsent.subarray(0, PACE_CHUNK);
+      this.unsent = this.unsent.subarray(chunk.length);
+      await this.opts.limiter?.take(chunk.length, this.opts.signal);
       if (this.destroyed) return;
-      const chunk = await this.file.read(position, length);
-      if (this.destroyed) return;
-      this.opts.onBytes?.(length);
+      this.opts.onBytes?.(chunk.length);
       this.push(chunk);
     } catch (err) {
       this.destroy(err as Error);

@@ -4,11 +4,11 @@
  *
  * - Pipelined: with a `source`, the file is still being written; part i goes as soon as its
  *   bytes are on disk (growing-file.ts). Without one, the file is complete.
- * - Bounded: at most `concurrency` parts in flight. A part is never held in memory: it is
- *   hashed by a first read in 1 MiB chunks (hash-range.ts, one pooled scratch buffer per part
- *   in flight) and sent by a second read of the same range in 64 KiB chunks (paced-body.ts),
- *   which the page cache answers; memory is about concurrency × 1 MiB whatever the part
- *   size. The file range is the re-readable source a retry replays.
+ * - Bounded: at most `concurrency` parts in flight (send-parts.ts, shared with S3). A part is
+ *   never held in memory: it is hashed by a first read (hash-range.ts) and sent by a second
+ *   read of the same range (paced-body.ts), which the page cache answers; memory is about
+ *   concurrency × 2 MiB whatever the part size. The file range is the re-readable source a
+ *   retry replays.
  * - Verified: every part carries its tree hash and SHA-256; Complete carries the whole tree
  *   hash (combined from the parts), which must equal the writer's; the service's returned
  *   checksum and archive id are checked.
@@ -19,7 +19,6 @@
  *   calls Complete again first, which Glacier answers with the same archive id.
  */
 import { open } from 'node:fs/promises';
-import pLimit from 'p-limit';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -28,14 +27,14 @@ import {
   UploadArchiveCommand,
   UploadMultipartPartCommand,
 } from '@aws-sdk/client-glacier';
-import { asError, BackupError, fromSystemError, isBackupError } from '../../errors.js';
+import { BackupError, fromSystemError, isBackupError } from '../../errors.js';
 import { MiB, combineDigests, combineTreeHashes } from '../../treehash/tree-hash.js';
-import { BufferPool } from '../buffer-pool.js';
 import type { ByteRateLimiter } from '../byte-rate-limiter.js';
 import { GrowingFile, type UploadSource } from '../growing-file.js';
 import type { UploadJournal } from '../upload-journal.js';
 import { hashRange, type RangeHashes } from '../hash-range.js';
 import { PacedBody } from '../paced-body.js';
+import { sendParts } from '../send-parts.js';
 import { account, retryPolicy, vaultCall, type VaultTarget } from './vault-call.js';
 import { classifyError, describeError, toVaultError, withRetry } from '../with-retry.js';
 
@@ -262,53 +261,21 @@ class Uploader {
     }
 
     const hashes: string[] = [];
-    const limit = pLimit(Math.max(1, o.concurrency));
-    const pool = new BufferPool(MiB, limit.concurrency);
-    const inflight = new Set<Promise<void>>();
-    let failure: Error | null = null;
-    let outgrown = false;
-    // a failed part stops the wait for more bytes at once, not at the next part boundary
-    const stop = new AbortController();
-    const waitSignal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
-    for (let i = 0; failure === null; i++) {
-      const start = i * partSize;
-      const any = await this.file.waitFor(start + 1, waitSignal).catch((err: unknown) => {
-        failure ??= asError(err);
-        return 0;
-      });
-      if (failure !== null) break;
-      if (any <= start) {
-        if (i === 0) throw new BackupError('INTERNAL', `multipart upload of an empty file ${o.path}`);
-        break;
-      }
-      if (i >= this.maxParts) {
-        outgrown = true;
-        break;
-      }
-      let end: number;
-      try {
-        end = await this.file.waitFor(start + partSize, waitSignal);
-        if (uploadId === null) {
-          uploadId = await this.initiate(partSize);
-          o.journal.begin(uploadId, partSize);
-        }
-        while (limit.activeCount + limit.pendingCount >= limit.concurrency && failure === null) await Promise.race(inflight);
-      } catch (err) {
-        failure ??= asError(err);
-        break;
-      }
-      if (failure !== null) break;
-      const id = uploadId;
-      const p = limit(() => this.part(pool, id, i, start, end, remote, hashes)).catch((err: unknown) => {
-        failure ??= asError(err);
-        stop.abort();
-      });
-      inflight.add(p);
-      void p.finally(() => inflight.delete(p));
-    }
-    await Promise.all(inflight);
-    if (failure !== null) throw failure;
-    if (outgrown) {
+    const parts = await sendParts({
+      file: this.file,
+      partSize,
+      concurrency: o.concurrency,
+      maxParts: this.maxParts,
+      signal: o.signal,
+      beforePart: async () => {
+        if (uploadId !== null) return;
+        uploadId = await this.initiate(partSize);
+        o.journal.begin(uploadId, partSize);
+      },
+      send: (i, start, end, h) => this.part(uploadId!, i, start, end, h, remote, hashes),
+    });
+    if (parts === 0) throw new BackupError('INTERNAL', `multipart upload of an empty file ${o.path}`);
+    if (parts === null) {
       const done = await this.file.whenComplete(o.signal);
       await this.abandon(uploadId, `it grew to ${done.size} bytes, more than ${this.maxParts} parts of ${partSize / MiB} MiB`);
       throw new Outgrown();
@@ -327,15 +294,8 @@ class Uploader {
   }
 
   /** Sends (or, if the service already holds it with the same hash, skips) part i = bytes [start, end). */
-  private async part(pool: BufferPool, uploadId: string, i: number, start: number, end: number, remote: Map<number, string>, hashes: string[]): Promise<void> {
+  private async part(uploadId: string, i: number, start: number, end: number, h: RangeHashes, remote: Map<number, string>, hashes: string[]): Promise<void> {
     const o = this.o;
-    const lease = pool.take(MiB);
-    let h: RangeHashes;
-    try {
-      h = await hashRange(this.file, start, end - start, lease.buf);
-    } finally {
-      lease.release();
-    }
     const tree = combineDigests(h.leaves).toString('hex');
     hashes[i] = tree;
     if (remote.get(i) === tree) {

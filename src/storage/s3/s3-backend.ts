@@ -8,10 +8,10 @@
  *   `x-amz-meta-backup`, so the bucket alone describes itself; data goes to
  *   s3.storageClass (DEEP_ARCHIVE by default), snapshots to s3.catalogStorageClass, a class
  *   readable without a restore, so a rebuild needs no waiting.
- * - Uploads: multipart, pipelined from a growing file, at most `concurrency` parts in flight,
- *   each hashed by a first read of its range and sent by a second (hash-range.ts,
- *   paced-body.ts: memory about concurrency × 1 MiB whatever the part size, every attempt
- *   paced by the bandwidth cap chunk by chunk), each part with its SHA-256 (x-amz-checksum-sha256)
+ * - Uploads: multipart, pipelined from a growing file, at most `concurrency` parts in flight
+ *   (send-parts.ts, shared with the vault), each hashed by a first read of its range and sent
+ *   by a second (memory about concurrency × 2 MiB whatever the part size, every attempt paced
+ *   by the bandwidth cap chunk by chunk), each part with its SHA-256 (x-amz-checksum-sha256)
  *   that S3 verifies; the completed object's composite checksum (SHA-256 of the part
  *   digests) is checked against ours. A part's journal receipt is "<sha256 base64> <ETag>";
  *   a resume lists the upload's parts (ListParts) and sends only those S3 lacks or holds
@@ -52,15 +52,15 @@ import {
   type StorageClass,
 } from '@aws-sdk/client-s3';
 import type { S3Config } from '../../config/config-schema.js';
-import { asError, BackupError, fromSystemError, isBackupError, throwIfAborted } from '../../errors.js';
+import { BackupError, fromSystemError, isBackupError, throwIfAborted } from '../../errors.js';
 import { MiB, TreeHasher, combineDigests } from '../../treehash/tree-hash.js';
 import { decodeDescription, encodeDescription, type ArchiveDescription } from '../archive-description.js';
 import type { Backend, PutRequest, Stored, StoredObject } from '../backend.js';
-import { BufferPool } from '../buffer-pool.js';
 import { ByteRateLimiter } from '../byte-rate-limiter.js';
 import { GrowingFile } from '../growing-file.js';
 import { hashRange } from '../hash-range.js';
 import { PacedBody } from '../paced-body.js';
+import { sendParts } from '../send-parts.js';
 import { classifyError, describeError, withRetry, type RetryPolicy } from '../with-retry.js';
 
 /** S3's limit on parts per multipart upload. */
@@ -417,30 +417,15 @@ export function openS3(cfg: S3Config, opts: OpenS3Options = {}, client = createS
       const leaves: Buffer[][] = [];
       const shas: Buffer[] = [];
       const etags: string[] = [];
-      const limit = pLimit(Math.max(1, cfg.concurrency));
-      const pool = new BufferPool(MiB, limit.concurrency);
-      const inflight = new Set<Promise<void>>();
-      let failure: Error | null = null;
       let bytesSent = 0;
       let partsDone = 0;
-      const stop = new AbortController();
-      const waitSignal = AbortSignal.any([p.signal, stop.signal]);
-      for (let i = 0; failure === null; i++) {
-        const start = i * partSize;
-        let end: number;
-        try {
-          end = await file.waitFor(start + partSize, waitSignal);
-        } catch (err) {
-          failure ??= asError(err);
-          break;
-        }
-        if (end <= start) break;
-        if (i >= MAX_PARTS) throw new BackupError('UPLOAD_FAILED', `${p.path} grew beyond ${MAX_PARTS} parts of ${partSize} bytes`);
-        while (limit.activeCount + limit.pendingCount >= limit.concurrency && failure === null) await Promise.race(inflight);
-        if (failure !== null) break;
-        const task = limit(async () => {
-          const lease = pool.take(MiB);
-          const h = await hashRange(file, start, end - start, lease.buf).finally(() => lease.release());
+      const parts = await sendParts({
+        file,
+        partSize,
+        concurrency: cfg.concurrency,
+        maxParts: MAX_PARTS,
+        signal: p.signal,
+        send: async (i, start, end, h) => {
           const sha = h.sha256.toString('base64');
           leaves[i] = h.leaves;
           shas[i] = h.sha256;
@@ -471,15 +456,9 @@ export function openS3(cfg: S3Config, opts: OpenS3Options = {}, client = createS
           bytesSent += end - start;
           partsDone++;
           p.onProgress?.({ bytesSent, partsDone });
-        }).catch((err: unknown) => {
-          failure ??= asError(err);
-          stop.abort();
-        });
-        inflight.add(task);
-        void task.finally(() => inflight.delete(task));
-      }
-      await Promise.all(inflight);
-      if (failure !== null) throw failure;
+        },
+      });
+      if (parts === null) throw new BackupError('UPLOAD_FAILED', `${p.path} grew beyond ${MAX_PARTS} parts of ${partSize} bytes`);
       const done = await file.whenComplete(p.signal);
       const n = Math.max(1, Math.ceil(done.size / partSize));
       const tree = combineDigests(leaves.slice(0, n).flat()).toString('hex');
