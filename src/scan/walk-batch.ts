@@ -9,8 +9,11 @@
  *
  * Layout: one kind byte per record. An entry (kind = its type's index in TYPES) takes
  * 6 numbers (mode, size, dev, ino, uid, gid), 2 more for a file (nlink, blocks) or a device
- * (major, minor), 2 times (mtimeNs, ctimeNs), its path and, for a symlink, its target. An
- * unreadable path takes its path; a warning its path and message.
+ * (major, minor), 2 times (mtimeNs, ctimeNs), its path and, for a symlink, its target. A
+ * time outside what a BigInt64Array holds (before 1677 or after 2262 in nanoseconds, which
+ * file systems store and GNU tar restores) would wrap there: such an entry's kind carries
+ * WIDE_TIMES and both times follow its path as decimal strings. An unreadable path takes
+ * its path; a warning its path and message.
  */
 import type { ScanWarning, WalkSink } from './scan-tree.js';
 import type { EntryType, TreeEntry } from './tree-entry.js';
@@ -20,6 +23,11 @@ const UNREADABLE = TYPES.length;
 const WARNINGS: ReadonlyArray<ScanWarning['code']> = ['special', 'unreadable-dir', 'vanished'];
 const FIRST_WARNING = UNREADABLE + 1;
 const TYPE_INDEX = new Map(TYPES.map((t, i) => [t, i]));
+/** Flag on an entry's kind: its times are in the strings, not in `times`. */
+const WIDE_TIMES = 0x80;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const fitsInt64 = (v: bigint) => v >= INT64_MIN && v <= INT64_MAX;
 const NUMS_PER_ENTRY = 8;
 
 /** One batch as posted: typed arrays trimmed to what they hold. */
@@ -59,7 +67,8 @@ export class WalkBatchWriter implements WalkSink {
   entry(e: TreeEntry): void {
     const nums = this.nums;
     let i = this.numAt;
-    this.kinds[this.n++] = TYPE_INDEX.get(e.type)!;
+    const wide = !fitsInt64(e.mtimeNs) || !fitsInt64(e.ctimeNs);
+    this.kinds[this.n++] = TYPE_INDEX.get(e.type)! | (wide ? WIDE_TIMES : 0);
     nums[i++] = e.mode;
     nums[i++] = e.size;
     nums[i++] = e.dev;
@@ -74,9 +83,10 @@ export class WalkBatchWriter implements WalkSink {
       nums[i++] = e.devMinor!;
     }
     this.numAt = i;
-    this.times[this.timeAt++] = e.mtimeNs;
-    this.times[this.timeAt++] = e.ctimeNs;
+    this.times[this.timeAt++] = wide ? 0n : e.mtimeNs;
+    this.times[this.timeAt++] = wide ? 0n : e.ctimeNs;
     this.text.push(e.path);
+    if (wide) this.text.push(String(e.mtimeNs), String(e.ctimeNs));
     if (e.type === 'symlink') this.text.push(e.linkTarget!);
   }
 
@@ -116,16 +126,23 @@ export function readWalkBatch(b: WalkBatch, sink: WalkSink): void {
       sink.unreadable(text[s++]);
       continue;
     }
-    if (kind >= FIRST_WARNING) {
+    if (kind >= FIRST_WARNING && kind < WIDE_TIMES) {
       sink.warning({ path: text[s], code: WARNINGS[kind - FIRST_WARNING], message: text[s + 1] });
       s += 2;
       continue;
     }
-    const type = TYPES[kind];
-    // the fields in entryFromStat's order, so every entry has the same shape
-    const e: TreeEntry = { path: text[s++], type, mode: nums[i], size: nums[i + 1], mtimeNs: times[t], ctimeNs: times[t + 1], dev: nums[i + 2], ino: nums[i + 3], uid: nums[i + 4], gid: nums[i + 5] };
-    i += 6;
+    const type = TYPES[kind & ~WIDE_TIMES];
+    const path = text[s++];
+    let mtimeNs = times[t];
+    let ctimeNs = times[t + 1];
     t += 2;
+    if (kind & WIDE_TIMES) {
+      mtimeNs = BigInt(text[s++]);
+      ctimeNs = BigInt(text[s++]);
+    }
+    // the fields in entryFromStat's order, so every entry has the same shape
+    const e: TreeEntry = { path, type, mode: nums[i], size: nums[i + 1], mtimeNs, ctimeNs, dev: nums[i + 2], ino: nums[i + 3], uid: nums[i + 4], gid: nums[i + 5] };
+    i += 6;
     if (type === 'symlink') e.linkTarget = text[s++];
     else if (type === 'file') {
       e.nlink = nums[i++];

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { chmod, link, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, link, lutimes, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,11 @@ test('the worker walk reports exactly what the in-thread walk does, in the same 
   await symlink('nowhere', join(root, 'dangling'));
   await link(join(root, 'a/x'), join(root, 'a0/hard-x'));
   execFileSync('mkfifo', [join(root, 'pipe')]);
+  // times in the year 2300: more nanoseconds than an int64 holds
+  await writeFile(join(root, 'future.txt'), 'f');
+  await utimes(join(root, 'future.txt'), 10_413_792_000, 10_413_792_000);
+  await symlink('future.txt', join(root, 'future-link'));
+  await lutimes(join(root, 'future-link'), 10_413_792_000, 10_413_792_000);
   const server = createServer();
   await new Promise<void>((res) => server.listen(join(root, 'sock'), res));
   t.after(() => server.close());
@@ -94,6 +99,10 @@ test('the worker walk reports exactly what the in-thread walk does, in the same 
   assert.ok(paths.includes('bad-\udcff\udcfe/in\udc80side'));
   const ln = thread.find((r) => (r as [string, TreeEntry])[1]?.path === 'bad-\udcff\udcfe/ln') as [string, TreeEntry];
   assert.equal(ln[1].linkTarget, 'tar\udcc3get');
+  for (const p of ['future.txt', 'future-link']) {
+    const e = thread.find((r) => (r as [string, TreeEntry])[1]?.path === p) as [string, string | TreeEntry];
+    assert.equal((e[1] as { mtimeNs: unknown }).mtimeNs, '10413792000000000000n', p);
+  }
   assert.ok(paths.includes('pipe') && paths.includes('a0/hard-x') && paths.includes('cache.txt'));
   assert.ok(!paths.some((p) => p.includes('node_modules') || p === 'debug.log' || p === 'cache' || p.startsWith('state') || p === 'sock'));
   assert.equal(paths.filter((p) => p.startsWith('many/')).length, 2500);
