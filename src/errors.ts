@@ -102,6 +102,11 @@ export function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
 }
 
+/** A system error's code (ENOENT, EACCES, …), else the error's message: for one-line warnings. */
+export function errorCode(err: unknown): string {
+  return (err as NodeJS.ErrnoException)?.code ?? (err as Error)?.message ?? String(err);
+}
+
 /** Throws ABORTED if the signal has fired. Call between units of long work. */
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new BackupError('ABORTED', 'interrupted; run the same command again to resume', { cause: signal.reason });

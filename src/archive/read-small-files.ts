@@ -19,6 +19,7 @@ import { encodeGnuHeader, paddingFor, secondsOf } from './gnu-header.js';
 import { memberName } from './member-name.js';
 import { ownerNames } from './owner-names.js';
 import { fsPath } from '../scan/name-bytes.js';
+import { errorCode } from '../errors.js';
 
 /** The largest file read in one go (here and on the writer's short path); larger ones are streamed in chunks of this size. */
 export const SMALL_FILE_MAX = 256 * 1024;
@@ -185,8 +186,4 @@ function asScanned(st: BigIntStats, b: SmallFileBatch, i: number): boolean {
     st.nlink <= 1n &&
     !(size > 0 && Number(st.blocks) * 512 < size)
   );
-}
-
-function errorCode(err: unknown): string {
-  return (err as NodeJS.ErrnoException)?.code ?? (err as Error)?.message ?? String(err);
 }

@@ -21,7 +21,7 @@
 import { closeSync, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BackupError, fromSystemError, throwIfAborted } from '../errors.js';
+import { BackupError, errorCode, fromSystemError, throwIfAborted } from '../errors.js';
 import type { ArchivedMember } from './archived-member.js';
 import type { ArchivePlan } from '../scan/archive-plan.js';
 import type { GzipBlock } from './gzip-block.js';
@@ -388,7 +388,7 @@ class MemberWriter {
     try {
       before = await fh.stat({ bigint: true });
     } catch (err) {
-      this.skip(e, { code: 'unreadable', message: `cannot be read (${errCode(err)}); left out of this archive, retried next run` });
+      this.skip(e, { code: 'unreadable', message: `cannot be read (${errorCode(err)}); left out of this archive, retried next run` });
       return;
     }
     if (!before.isFile()) {
@@ -405,7 +405,7 @@ class MemberWriter {
         sparse = await findDataExtents((buf, len, pos) => fh.read(buf, 0, len, pos).then((r) => r.bytesRead), this.buf, size, this.opts.signal);
       } catch (err) {
         if (err instanceof BackupError) throw err;
-        problem = { code: 'unreadable', message: `could not be read to the end (${errCode(err)}); retried next run` };
+        problem = { code: 'unreadable', message: `could not be read to the end (${errorCode(err)}); retried next run` };
       }
     }
     const extents = sparse?.extents ?? [{ offset: 0, size }];
@@ -429,7 +429,7 @@ class MemberWriter {
         try {
           ({ bytesRead: n } = await fh.read(this.buf, 0, Math.min(CHUNK, x.size - got), x.offset + got));
         } catch (err) {
-          problem = { code: 'unreadable', message: `could not be read to the end (${errCode(err)}); its member is zero-filled, retried next run` };
+          problem = { code: 'unreadable', message: `could not be read to the end (${errorCode(err)}); its member is zero-filled, retried next run` };
           break;
         }
         if (n === 0) break;
@@ -450,7 +450,7 @@ class MemberWriter {
           problem = { code: 'changed', message: 'changed while it was being read; this copy is not trusted and is retried next run' };
         }
       } catch (err) {
-        problem = { code: 'unreadable', message: `could not be checked after reading (${errCode(err)}); retried next run` };
+        problem = { code: 'unreadable', message: `could not be checked after reading (${errorCode(err)}); retried next run` };
       }
     }
     if (problem) this.skip(e, problem);
@@ -502,12 +502,8 @@ function isSpecial(e: TreeEntry): e is TreeEntry & { type: 'fifo' | 'chardev' | 
 
 /** The warning for a file that could not be opened (given the error or its code). */
 function openProblem(err: unknown): Omit<ArchiveWarning, 'path'> {
-  const code = typeof err === 'string' ? err : errCode(err);
+  const code = errorCode(err);
   if (code === 'ENOENT' || code === 'ENOTDIR') return { code: 'vanished', message: 'vanished before it could be read; left out of this archive' };
   if (code === 'ELOOP') return { code: 'changed', message: 'became a symlink since the scan; left out of this archive, retried next run' };
   return { code: 'unreadable', message: `cannot be read (${code}); left out of this archive, retried next run` };
-}
-
-function errCode(err: unknown): string {
-  return (err as NodeJS.ErrnoException)?.code ?? (err as Error)?.message ?? String(err);
 }

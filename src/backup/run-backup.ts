@@ -21,7 +21,7 @@ import { hasSnapshot } from '../catalog/snapshot-store.js';
 import { discardUncommitted, ScanRecorder, scannedDirs, scannedFiles, snapshotInOrder } from '../catalog/scan-store.js';
 import { updateRun } from '../catalog/run-store.js';
 import { BackupError, throwIfAborted } from '../errors.js';
-import { ownDirsInside } from './own-dirs-excluder.js';
+import { ownDirsInside } from '../scan/own-dirs-excluder.js';
 import { walkTreeInWorker } from '../scan/walk-tree-in-worker.js';
 import { ArchivePlanner } from '../scan/plan-archive.js';
 import type { ArchivePlan } from '../scan/archive-plan.js';

@@ -306,8 +306,8 @@ export const migrations: readonly string[] = [
   `,
   /* 8 */ `
   -- A full run's scan becomes the snapshot: its commit drops the snapshot and renames
-  -- scan_files to it instead of copying every row, then creates scan_files anew (scan-store.ts
-  -- holds the same definition; the two tables always have this shape). So scan_files is keyed
+  -- scan_files to it instead of copying every row, then creates scan_files anew from this definition
+  -- as sqlite_master holds it (the two tables always have this shape). So scan_files is keyed
   -- by path like the snapshot and also holds the scan's changed directories, and the snapshot
   -- gains the columns only the scan used (nlink, device numbers). A scan left by a run that
   -- died is dropped: the next run would discard it anyway.

@@ -18,25 +18,6 @@ const NS = 1_000_000_000n;
 const ENTRY_COLUMNS = 'path, type, mode, size, mtime_s, mtime_nsec, ctime_s, ctime_nsec, dev, ino, uid, gid, link_target';
 /** The columns of scan_files and of the snapshot. */
 const ROW_COLUMNS = `${ENTRY_COLUMNS}, nlink, dev_major, dev_minor`;
-/** scan_files as migration 8 creates it; a full commit creates it anew with this (see applyScan). */
-const SCAN_FILES_TABLE = `CREATE TABLE scan_files (
-    path TEXT PRIMARY KEY,
-    type TEXT NOT NULL,
-    mode INTEGER NOT NULL,
-    size INTEGER NOT NULL,
-    mtime_s INTEGER NOT NULL,
-    mtime_nsec INTEGER NOT NULL,
-    ctime_s INTEGER NOT NULL,
-    ctime_nsec INTEGER NOT NULL,
-    dev INTEGER NOT NULL,
-    ino INTEGER NOT NULL,
-    uid INTEGER NOT NULL,
-    gid INTEGER NOT NULL,
-    link_target TEXT,
-    nlink INTEGER,
-    dev_major INTEGER,
-    dev_minor INTEGER
-  ) WITHOUT ROWID`;
 
 /**
  * Before a run writes archive `seq`: drops the scan tables' rows and any members or
@@ -220,7 +201,9 @@ export function markUntrusted(db: Db, paths: readonly string[]): void {
  */
 export function applyScan(db: Db, a: { seq: number; full: boolean }): void {
   if (a.full) {
-    db.exec(`DROP TABLE snapshot; ALTER TABLE scan_files RENAME TO snapshot; ${SCAN_FILES_TABLE}`);
+    // scan_files is created anew from its own definition as the catalog holds it (migration 8)
+    const { sql } = db.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'scan_files'").get() as { sql: string };
+    db.exec(`DROP TABLE snapshot; ALTER TABLE scan_files RENAME TO snapshot; ${sql}`);
   } else {
     db.prepare('DELETE FROM snapshot WHERE path IN (SELECT path FROM archive_deletions WHERE seq = ?)').run(a.seq);
     db.prepare(`INSERT OR REPLACE INTO snapshot (${ROW_COLUMNS}) SELECT ${ROW_COLUMNS} FROM scan_files`).run();

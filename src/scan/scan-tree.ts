@@ -255,32 +255,32 @@ export function walkTreeSync(root: string, opts: WalkSyncOptions, sink: WalkSink
  */
 export function walkTree(root: string, opts: ScanOptions, onEntry: (e: TreeEntry) => void, onUnreadable: (path: string) => void): Promise<void> {
   return new Promise((done) => {
-    const progress = progressCounter(opts.onProgress);
-    walkTreeSync(root, opts, {
-      entry(e) {
-        onEntry(e);
-        progress.add();
-      },
-      unreadable: onUnreadable,
-      warning: (w) => opts.onWarning?.(w),
-    });
-    progress.end();
+    const sink = callerSink(opts, onEntry, onUnreadable);
+    walkTreeSync(root, opts, sink);
+    sink.end();
     done();
   });
 }
 
-/** Counts recorded entries for onProgress: a call every PROGRESS_EVERY entries, and one with the total at the end. */
-export function progressCounter(onProgress: ((entries: number) => void) | undefined): { add(): void; end(): void } {
+/**
+ * The WalkSink a walk's caller gets findings through: entries to `onEntry`, counted for
+ * onProgress (a call every PROGRESS_EVERY entries, and one with the total at `end`),
+ * unreadable paths to `onUnreadable`, warnings to onWarning.
+ */
+export function callerSink(opts: Pick<ScanOptions, 'onProgress' | 'onWarning'>, onEntry: (e: TreeEntry) => void, onUnreadable: (path: string) => void): WalkSink & { end(): void } {
   let recorded = 0;
   let next = PROGRESS_EVERY;
   return {
-    add() {
+    entry(e) {
+      onEntry(e);
       if (++recorded >= next) {
         next += PROGRESS_EVERY;
-        onProgress?.(recorded);
+        opts.onProgress?.(recorded);
       }
     },
-    end: () => onProgress?.(recorded),
+    unreadable: onUnreadable,
+    warning: (w) => opts.onWarning?.(w),
+    end: () => opts.onProgress?.(recorded),
   };
 }
 

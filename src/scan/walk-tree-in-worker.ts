@@ -15,8 +15,8 @@
 import type { Worker } from 'node:worker_threads';
 import { asError, BackupError, throwIfAborted, type ErrorCode } from '../errors.js';
 import { startWorker } from '../threads/start-worker.js';
-import type { OwnDir } from '../backup/own-dirs-excluder.js';
-import { progressCounter, type ScanOptions } from './scan-tree.js';
+import type { OwnDir } from './own-dirs-excluder.js';
+import { callerSink, type ScanOptions } from './scan-tree.js';
 import { readWalkBatch, type WalkBatch } from './walk-batch.js';
 import type { TreeEntry } from './tree-entry.js';
 
@@ -71,15 +71,7 @@ export function walkTreeInWorker(root: string, opts: WorkerScanOptions, onEntry:
  */
 export function receiveWalk(worker: Worker, taken: SharedArrayBuffer, opts: Omit<WorkerScanOptions, 'exclude' | 'oneFileSystem'>, onEntry: (e: TreeEntry) => void, onUnreadable: (path: string) => void): Promise<void> {
   const takenCount = new Int32Array(taken);
-  const progress = progressCounter(opts.onProgress);
-  const sink = {
-    entry(e: TreeEntry) {
-      onEntry(e);
-      progress.add();
-    },
-    unreadable: onUnreadable,
-    warning: (w: Parameters<NonNullable<ScanOptions['onWarning']>>[0]) => opts.onWarning?.(w),
-  };
+  const sink = callerSink(opts, onEntry, onUnreadable);
   return new Promise((resolve, reject) => {
     let settled = false;
     const finish = (err?: unknown) => {
@@ -107,7 +99,7 @@ export function receiveWalk(worker: Worker, taken: SharedArrayBuffer, opts: Omit
           Atomics.add(takenCount, 0, 1);
           Atomics.notify(takenCount, 0);
         } else if (m.kind === 'done') {
-          progress.end();
+          sink.end();
           finish();
         } else if (m.code) {
           finish(new BackupError(m.code, m.message, { subject: m.subject }));

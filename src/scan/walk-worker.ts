@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BackupError } from '../errors.js';
-import { excludingOwnDirs } from '../backup/own-dirs-excluder.js';
+import { excludingOwnDirs } from './own-dirs-excluder.js';
 import { createExcludeMatcher } from './exclude-matcher.js';
 import { walkTreeSync, type ScanWarning } from './scan-tree.js';
 import { WalkBatchWriter } from './walk-batch.js';

@@ -3,7 +3,7 @@
  * prints each walk's findings as one ordered log (JSON, bigints as strings). Run as a script
  * (argv: root, exclude rules as JSON) so a test can run it where permissions apply.
  */
-import { excludingOwnDirs } from '../../backup/own-dirs-excluder.js';
+import { excludingOwnDirs } from '../own-dirs-excluder.js';
 import { createExcludeMatcher } from '../exclude-matcher.js';
 import { walkTree } from '../scan-tree.js';
 import { walkTreeInWorker, type ExcludeRules } from '../walk-tree-in-worker.js';

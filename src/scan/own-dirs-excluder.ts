@@ -7,7 +7,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { dirname, basename, join, relative, resolve, sep } from 'node:path';
-import type { ExcludeMatcher } from '../scan/exclude-matcher.js';
+import type { ExcludeMatcher } from './exclude-matcher.js';
 
 /** One of the tool's own directories found inside the data directory. */
 export interface OwnDir {
