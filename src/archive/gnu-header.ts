@@ -67,10 +67,51 @@ export function encodeGnuHeader(fields: GnuHeaderFields): Buffer[] {
   const link = nameToBytes(fields.linkname ?? '');
   if (link.length > 100) out.push(...longLink('K', link));
   if (name.length > 100) out.push(...longLink('L', name));
-  out.push(encodeBlock(fields, name, link));
+  // from Node's shared slab, not an ArrayBuffer of its own: a run writes one per member
+  const block = Buffer.allocUnsafe(BLOCK);
+  writeBlock(block, 0, fields, name, link);
+  out.push(block);
   if (fields.sparse) out.push(...sparseExtensions(fields.sparse));
   return out;
 }
+
+/**
+ * Writes the header of a member without a link target or sparse map into `target` at
+ * `offset` and returns where it ends: the same bytes as encodeGnuHeader, without a Buffer per
+ * block, for the small-file path that writes a header per file. `target` must have room for
+ * gnuHeaderRoom(fields.name) bytes.
+ */
+export function writeGnuHeader(target: Buffer, offset: number, fields: Omit<GnuHeaderFields, 'linkname' | 'sparse'>): number {
+  let o = offset;
+  let name: Uint8Array | null = asciiBytes(fields.name);
+  if (name === null) {
+    const bytes = nameToBytes(fields.name);
+    if (bytes.length > 100) for (const b of longLink('L', bytes)) o += b.copy(target, o);
+    name = bytes;
+  }
+  writeBlock(target, o, fields, name, EMPTY);
+  return o + BLOCK;
+}
+
+/** At least the bytes writeGnuHeader writes for a member named `name`. */
+export function gnuHeaderRoom(name: string): number {
+  // a UTF-16 unit takes at most 3 bytes of UTF-8 (an escaped byte 1)
+  return name.length <= 100 ? BLOCK : 2 * BLOCK + 3 * name.length + BLOCK;
+}
+
+/** A short ASCII name (the common case) as its char codes, which are its bytes; null for any other. */
+function asciiBytes(s: string): Uint8Array | null {
+  if (s.length > 100) return null;
+  const out = asciiScratch;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return null;
+    out[i] = c;
+  }
+  return out.subarray(0, s.length);
+}
+
+const asciiScratch = new Uint8Array(100);
 
 /**
  * The extension blocks after an 'S' header (which holds the first four extents, the real
@@ -95,56 +136,55 @@ function sparseExtensions(map: SparseMap): Buffer[] {
 /** A `././@LongLink` header and its body (the bytes plus a NUL, padded), as GNU tar writes them. */
 function longLink(typeflag: 'L' | 'K', value: Buffer): Buffer[] {
   const size = value.length + 1;
-  const header = encodeBlock({ name: LONG_LINK_NAME, mode: 0o644, uid: 0, gid: 0, size, mtime: 0, typeflag, uname: 'root', gname: 'root' }, Buffer.from(LONG_LINK_NAME), EMPTY);
+  const header = Buffer.allocUnsafe(BLOCK);
+  writeBlock(header, 0, { name: LONG_LINK_NAME, mode: 0o644, uid: 0, gid: 0, size, mtime: 0, typeflag, uname: 'root', gname: 'root' }, LONG_LINK_NAME_BYTES, EMPTY);
   const body = Buffer.alloc(size + paddingFor(size));
   value.copy(body);
   return [header, body];
 }
 
 const EMPTY = Buffer.alloc(0);
+const LONG_LINK_NAME_BYTES = Buffer.from(LONG_LINK_NAME);
 
-/** One header block; `name` and `link` are the bytes of fields.name and fields.linkname (the first 100 are stored). */
-function encodeBlock(f: GnuHeaderFields, name: Buffer, link: Buffer): Buffer {
+/**
+ * Writes one header block at `b[o]`; `name` and `link` are the bytes of fields.name and
+ * fields.linkname (the first 100 are stored).
+ */
+function writeBlock(b: Buffer, o: number, f: GnuHeaderFields, name: Uint8Array, link: Uint8Array): void {
   if (f.typeflag.length !== 1) throw new RangeError(`typeflag must be one character, got "${f.typeflag}"`);
-  // from Node's shared slab, not an ArrayBuffer of its own: a run writes one per member
-  const b = Buffer.allocUnsafe(BLOCK).fill(0);
-  name.copy(b, 0, 0, 100);
-  writeNumber(b, 100, 8, f.mode & 0o7777);
-  writeNumber(b, 108, 8, f.uid);
-  writeNumber(b, 116, 8, f.gid);
-  writeNumber(b, 124, 12, f.size);
-  writeNumber(b, 136, 12, f.mtime);
-  b[156] = f.typeflag.charCodeAt(0);
-  link.copy(b, 157, 0, 100);
-  GNU_MAGIC_BYTES.copy(b, 257);
-  writeString(b, 265, 32, f.uname ?? '');
-  writeString(b, 297, 32, f.gname ?? '');
-  if (f.devMajor !== undefined) writeNumber(b, 329, 8, f.devMajor);
-  if (f.devMinor !== undefined) writeNumber(b, 337, 8, f.devMinor);
+  b.fill(0, o, o + BLOCK);
+  b.set(name.length > 100 ? name.subarray(0, 100) : name, o);
+  writeNumber(b, o + 100, 8, f.mode & 0o7777);
+  writeNumber(b, o + 108, 8, f.uid);
+  writeNumber(b, o + 116, 8, f.gid);
+  writeNumber(b, o + 124, 12, f.size);
+  writeNumber(b, o + 136, 12, f.mtime);
+  b[o + 156] = f.typeflag.charCodeAt(0);
+  b.set(link.length > 100 ? link.subarray(0, 100) : link, o + 157);
+  b.set(GNU_MAGIC_BYTES, o + 257);
+  writeString(b, o + 265, 32, f.uname ?? '');
+  writeString(b, o + 297, 32, f.gname ?? '');
+  if (f.devMajor !== undefined) writeNumber(b, o + 329, 8, f.devMajor);
+  if (f.devMinor !== undefined) writeNumber(b, o + 337, 8, f.devMinor);
   if (f.sparse) {
     f.sparse.extents.slice(0, SPARSE_IN_HEADER).forEach((e, j) => {
-      writeNumber(b, 386 + j * 24, 12, e.offset);
-      writeNumber(b, 386 + j * 24 + 12, 12, e.size);
+      writeNumber(b, o + 386 + j * 24, 12, e.offset);
+      writeNumber(b, o + 386 + j * 24 + 12, 12, e.size);
     });
-    if (f.sparse.extents.length > SPARSE_IN_HEADER) b[482] = 1;
-    writeNumber(b, 483, 12, f.sparse.realSize);
+    if (f.sparse.extents.length > SPARSE_IN_HEADER) b[o + 482] = 1;
+    writeNumber(b, o + 483, 12, f.sparse.realSize);
   }
-  writeChecksum(b);
-  return b;
+  // six octal digits, NUL, space: what GNU tar writes
+  writeOctal(b, o + 148, 7, headerChecksum(b, o));
+  b[o + 155] = 0x20;
 }
 
 /** The header checksum: the sum of all 512 bytes with the checksum field read as spaces. */
-export function headerChecksum(block: Uint8Array): number {
+export function headerChecksum(block: Uint8Array, offset = 0): number {
   let sum = 8 * 0x20;
-  for (let i = 0; i < 148; i++) sum += block[i];
-  for (let i = 156; i < BLOCK; i++) sum += block[i];
+  for (let i = offset; i < offset + 148; i++) sum += block[i];
+  for (let i = offset + 156; i < offset + BLOCK; i++) sum += block[i];
   return sum;
-}
-
-function writeChecksum(b: Buffer): void {
-  // six octal digits, NUL, space: what GNU tar writes
-  writeOctal(b, 148, 7, headerChecksum(b));
-  b[155] = 0x20;
 }
 
 /** Up to `width - 1` bytes of a string, NUL-terminated (the field is zero-filled). */
@@ -152,7 +192,7 @@ function writeString(b: Buffer, offset: number, width: number, value: string): v
   if (value === '') return;
   // owner names are ASCII nearly always: written in place, no intermediate buffer
   if (value.length < width && isAscii(value)) {
-    b.write(value, offset, 'latin1');
+    for (let i = 0; i < value.length; i++) b[offset + i] = value.charCodeAt(i);
     return;
   }
   const bytes = Buffer.from(value, 'utf8');
@@ -167,12 +207,21 @@ function isAscii(s: string): boolean {
 /** `width - 1` octal digits of a non-negative safe integer that fits them, then a NUL. */
 function writeOctal(b: Buffer, offset: number, width: number, value: number): void {
   let v = value;
-  for (let i = offset + width - 2; i >= offset; i--) {
+  let i = offset + width - 2;
+  // whole-number division while the value is large, then bit shifts
+  for (; i >= offset && v > 0x7fffffff; i--) {
     b[i] = 0x30 + (v % 8);
     v = Math.floor(v / 8);
   }
+  for (; i >= offset; i--) {
+    b[i] = 0x30 + (v & 7);
+    v >>>= 3;
+  }
   b[offset + width - 1] = 0;
 }
+
+/** 8 ** (width - 1), the first value that does not fit a numeric field's octal digits, by width. */
+const OCTAL_LIMIT: Record<number, number> = { 8: 8 ** 7, 12: 8 ** 11 };
 
 /**
  * A numeric field: `width - 1` octal digits and a NUL when the value fits, otherwise
@@ -181,7 +230,7 @@ function writeOctal(b: Buffer, offset: number, width: number, value: number): vo
 function writeNumber(b: Buffer, offset: number, width: number, value: number | bigint): void {
   if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new RangeError(`tar header number out of range: ${value}`);
   // the common case without BigInt: a non-negative number that fits the octal digits
-  if (typeof value === 'number' && value >= 0 && value < 8 ** (width - 1)) {
+  if (typeof value === 'number' && value >= 0 && value < (OCTAL_LIMIT[width] ?? 8 ** (width - 1))) {
     writeOctal(b, offset, width, value);
     return;
   }

@@ -14,8 +14,7 @@
  * again and reports what it finds. One that cannot be opened is reported by its error code.
  */
 import { closeSync, constants, fstatSync, openSync, readSync, type BigIntStats } from 'node:fs';
-import { join } from 'node:path';
-import { encodeGnuHeader, paddingFor, secondsOf } from './gnu-header.js';
+import { gnuHeaderRoom, paddingFor, secondsOf, writeGnuHeader } from './gnu-header.js';
 import { memberName } from './member-name.js';
 import { ownerNames } from './owner-names.js';
 import { fsPath } from '../scan/name-bytes.js';
@@ -115,13 +114,15 @@ export function readSmallFiles(root: string, batch: SmallFileBatch): SmallFilesR
   // every body and a header block each; long names grow it. Not from Node's shared pool: a reader thread transfers it
   let out = Buffer.allocUnsafeSlow(batch.sizes.reduce((sum, s) => sum + s + paddingFor(s) + 512, 0));
   let end = 0;
+  // scanned paths are relative and normalised: joined by hand, not by path.join for each file
+  const dir = root.endsWith('/') ? root : `${root}/`;
   for (let i = 0; i < n; i++) {
     const r = i * RESULT_FIELDS;
     results[r + 1] = end;
     const size = batch.sizes[i];
     let fd: number;
     try {
-      fd = openSync(fsPath(join(root, batch.paths[i])), OPEN_FLAGS);
+      fd = openSync(fsPath(`${dir}${batch.paths[i]}`), OPEN_FLAGS);
     } catch (err) {
       results[r] = READ_OPEN_FAILED;
       codes[i] = errorCode(err);
@@ -150,15 +151,15 @@ export function readSmallFiles(root: string, batch: SmallFileBatch): SmallFilesR
     const gid = Number(st.gid);
     // whole seconds of an int64 of nanoseconds: exact as a number
     const mtime = Number(secondsOf(st.mtimeNs));
-    const header = encodeGnuHeader({ name: memberName(batch.paths[i], false), mode, uid, gid, size, mtime, typeflag: '0', uname: names.userName(uid), gname: names.groupName(gid) });
+    const name = memberName(batch.paths[i], false);
     const pad = paddingFor(size);
-    const need = end + header.reduce((sum, h) => sum + h.length, 0) + size + pad;
+    const need = end + gnuHeaderRoom(name) + size + pad;
     if (need > out.length) {
       const grown = Buffer.allocUnsafeSlow(Math.max(need, 2 * out.length));
       out.copy(grown, 0, 0, end);
       out = grown;
     }
-    for (const h of header) end += h.copy(out, end);
+    end = writeGnuHeader(out, end, { name, mode, uid, gid, size, mtime, typeflag: '0', uname: names.userName(uid), gname: names.groupName(gid) });
     end += body.copy(out, end, 0, size);
     out.fill(0, end, end + pad);
     end += pad;
