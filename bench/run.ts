@@ -147,7 +147,7 @@ if (sections.has('text')) {
   compare('restore of that text archive from its local copy', r, 'tar -xzf (same archive)', x, 1.0);
 
   // the tree hash and the pipelined upload: these must not get slower
-  const th = timed(`node -e "import('${resolve('dist/treehash/tree-hash.js')}').then(async ({ TreeHasher }) => { const h = new TreeHasher(); for await (const c of (await import('node:fs')).createReadStream('${archive}', { highWaterMark: 1 << 20 })) h.update(c); console.log(h.digest()); })"`);
+  const th = timed(`node --import tsx -e "import('${resolve('src/treehash/tree-hash.ts')}').then(async ({ TreeHasher }) => { const h = new TreeHasher(); for await (const c of (await import('node:fs')).createReadStream('${archive}', { highWaterMark: 1 << 20 })) h.update(c); console.log(h.digest()); })"`);
   const s = timed(`sha256sum ${archive}`);
   compare('SHA-256 tree hash of that archive (node, incl. start-up)', th, 'sha256sum', s, null);
   if (withUpload) {

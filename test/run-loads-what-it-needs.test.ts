@@ -7,13 +7,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { localWorld, type LocalWorld } from './helpers/local-world.js';
 import { runCli } from './helpers/run-cli.js';
 
-/** Runs `backup ...args` with a loader hook that logs every module URL the process loads; returns them. */
+/** Runs `backup ...args` with a loader hook that logs every module URL the process loads; returns them, a bundled file replaced by its sources. */
 async function modulesLoaded(w: LocalWorld, ...args: string[]): Promise<string[]> {
   const log = join(w.root, 'loaded.log');
   const hooks = join(w.root, 'hooks.mjs');
@@ -23,9 +23,17 @@ async function modulesLoaded(w: LocalWorld, ...args: string[]): Promise<string[]
   writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
   const r = await runCli([...args, '--config', w.config], { env: { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${pathToFileURL(register).href}` } });
   assert.equal(r.code, 0, r.stderr);
-  const loaded = readFileSync(log, 'utf8').split('\n').filter(Boolean);
+  const loaded = readFileSync(log, 'utf8').split('\n').filter(Boolean).flatMap(sourcesOf);
   assert.ok(loaded.some((u) => u.includes('/backup/recorded-run.')), `the hook saw the run's own modules: ${loaded.length} loaded`);
   return loaded;
+}
+
+/** The sources a loaded file was built from (its source map's), or the file itself. */
+function sourcesOf(url: string): string[] {
+  const map = url.startsWith('file:') ? `${fileURLToPath(url)}.map` : '';
+  if (!map || !existsSync(map)) return [url];
+  const { sources } = JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] };
+  return sources.map((s) => new URL(s, url).href);
 }
 
 const matching = (loaded: string[], pattern: RegExp) => loaded.filter((u) => pattern.test(u));

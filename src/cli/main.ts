@@ -2,8 +2,8 @@
  * The CLI entry point: argv → command. The only place errors become exit codes and
  * messages: one line for errors a user can cause, a stack trace only with --debug.
  */
-import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import packageJson from '../../package.json' with { type: 'json' };
 import { BackupError } from '../errors.js';
 import { registerCommands } from './commands/index.js';
 import { interruptSignal } from './interrupt.js';
@@ -23,7 +23,7 @@ export async function main(nodeArgv: string[]): Promise<void> {
   const json = argv.includes('--json');
   const program = new Command('backup')
     .description('Full and incremental tar.gz backups of a directory into an Amazon Glacier vault, with a local SQLite catalog.')
-    .version((JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version)
+    .version(packageJson.version)
     .option('-c, --config <file>', 'configuration file (default: ./backup.config.json, then ~/.config/backup/config.json)')
     .option('--json', 'machine-readable output: one JSON object on stdout (docs/json.md); errors as JSON on stderr')
     .option('-q, --quiet', 'no progress bars or informational lines; errors and warnings only')

@@ -2,7 +2,7 @@
  * The configuration file's schema: every key, its type and default. config.example.json
  * documents the same keys for users; keep the two in step.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseRecipient } from '../age/age-keys.js';
 import { parseCron } from '../schedule/cron-expression.js';
 

@@ -1,7 +1,8 @@
 /**
- * Starts a worker thread on a module beside the caller's. The same code runs compiled
- * (dist/…/*.js) and from its sources under tsx in the tests (src/…/*.ts), so the worker's
- * module is named without an extension and takes the caller's. A Node 20 worker does not
+ * Starts a worker thread on a module beside the caller's. The same code runs bundled
+ * (dist/*.js, entries and chunks side by side: scripts/build.ts makes each worker module an
+ * entry) and from its sources under tsx in the tests (src/…/*.ts), so the worker's module is
+ * named without an extension and takes the caller's. A Node 20 worker does not
  * run its parent's `--import tsx`, so a TypeScript worker module is loaded through tsx's
  * loader, registered in the worker first.
  *
