@@ -13,6 +13,7 @@ import { catalogFull } from '../catalog/catalog-full.js';
 import { createRunLogger } from '../logs/run-logger.js';
 import { shouldSendEmail } from '../notify/email-policy.js';
 import type { Backend } from '../storage/backend.js';
+import type { StartedWalk } from '../scan/walk-tree-in-worker.js';
 import { createProgress } from '../ui/progress.js';
 import { notOffsite } from '../notify/not-offsite.js';
 import { summaryLine } from '../notify/summary-line.js';
@@ -34,6 +35,8 @@ export interface RecordedRunDeps {
   console: { isTTY: boolean; quiet: boolean };
   /** Called once the run log exists, so storage events (retries, resumes) go into it. */
   onLog?: (line: (l: string) => void) => void;
+  /** The run's walk, started already (runBackup's RunDeps.walk). */
+  walk?: StartedWalk;
 }
 
 /** A finished run: its outcome, its id (0 for a dry run), its one-line summary, and why it is not offsite (if so). */
@@ -66,7 +69,7 @@ export async function recordedRun(deps: RecordedRunDeps, opts: { full: boolean; 
   const pingProblem = (p: string | undefined) => p && log.warn(`${p} (the run goes on; check notify.pingUrl)`);
   if (pingUrl) pingProblem(await sendPing(pingUrl, 'start'));
   try {
-    outcome = await runBackup({ config, db, runId, signal, log, progress, backend: deps.backend }, opts);
+    outcome = await runBackup({ config, db, runId, signal, log, progress, backend: deps.backend, walk: deps.walk }, opts);
     // before the catalog snapshot, so the snapshot offsite already knows what was pruned
     if (!opts.dryRun && config.retention.afterRun) {
       const p = await pruneAfterRun({ db, config, backend: deps.backend, signal, now: () => new Date(), info: (l) => log.info(l), warn: (l) => log.warn(l) });

@@ -21,8 +21,8 @@ import { hasSnapshot } from '../catalog/snapshot-store.js';
 import { discardUncommitted, ScanRecorder, scannedDirs, scannedFiles, snapshotInOrder } from '../catalog/scan-store.js';
 import { updateRun } from '../catalog/run-store.js';
 import { BackupError, throwIfAborted } from '../errors.js';
-import { ownDirsInside } from '../scan/own-dirs-excluder.js';
-import { walkTreeInWorker } from '../scan/walk-tree-in-worker.js';
+import type { StartedWalk } from '../scan/walk-tree-in-worker.js';
+import { startRunWalk } from './start-run-walk.js';
 import { ArchivePlanner } from '../scan/plan-archive.js';
 import type { ArchivePlan } from '../scan/archive-plan.js';
 import type { TreeEntry } from '../scan/tree-entry.js';
@@ -70,6 +70,8 @@ export interface RunDeps {
   now?: () => Date;
   /** Catalog rows per batch while the scan streams (default: scan-store's); tests make it small. */
   batchRows?: number;
+  /** The run's walk when it was started already (startRunWalk of the same config); the run owns it from here and ends it. */
+  walk?: StartedWalk;
 }
 
 /** How a run ended. */
@@ -90,8 +92,21 @@ export interface RunOutcome {
   warnings: string[];
 }
 
-/** Runs one backup. Throws on failure (the caller records it); warnings make status 'warnings'. */
+/**
+ * Runs one backup. Throws on failure (the caller records it); warnings make status 'warnings'.
+ * The walk (deps.walk, or one started here) is ended however the run ends: a run that fails or
+ * stops before its scan leaves no worker thread behind.
+ */
 export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: boolean }): Promise<RunOutcome> {
+  const walk = { current: deps.walk ?? startRunWalk(deps.config) };
+  try {
+    return await backUp(deps, opts, walk);
+  } finally {
+    await walk.current.end();
+  }
+}
+
+async function backUp(deps: RunDeps, opts: { full: boolean; dryRun: boolean }, walk: { current: StartedWalk }): Promise<RunOutcome> {
   const { config, db, log, signal } = deps;
   const now = deps.now ?? (() => new Date());
   const stagingDir = join(config.stateDir, 'staging');
@@ -126,12 +141,19 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
     await mkdir(stagingDir, { recursive: true });
     const r = await recoverInterrupted(db, stagingDir, deps.backend, now(), deps.runId);
     if (r.interruptedRuns) log.warn(`the previous run was interrupted; cleaned up (${r.removedStagingFiles.length} staging file(s) removed, ${r.abortedUploads.length} unfinished upload(s) aborted)`);
+    let resumed = false;
     for (const a of pendingUploads(db)) {
       if (!deps.backend) break;
       log.info(`resuming the upload of archive ${a.seq} (${a.fileName}) left by an earlier run`);
       const backend = await deps.backend();
       const done = await finishUpload(db, backend, a, { placement, signal });
       log.info(`archive ${a.seq} uploaded: ${done.id}`);
+      resumed = true;
+    }
+    // an upload can take hours: the scan starts again, to see the tree as it is after it
+    if (resumed) {
+      await walk.current.end();
+      walk.current = startRunWalk(config);
     }
   }
 
@@ -143,7 +165,7 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
   const choice = chooseLevel({ latest, full: opts.full, fullEvery: config.archive.fullEvery, hasSnapshot: hasSnapshot(db), broken: latest && chainBroken(db, latest.chainSeq), encryptionChanged });
   log.info(`${opts.dryRun ? 'dry run: ' : ''}level ${choice.level} (${choice.level === 0 ? `full: ${choice.reason}` : `incremental on archive ${choice.parentSeq}`})`);
 
-  const own = ownDirsInside(config.data, { stateDir: config.stateDir, 'archive.localDir': config.archive.localDir });
+  const own = walk.current.exclude.own;
   const same = own.find((o) => o.rel === '');
   if (same) throw new BackupError('CONFIG_INVALID', `${same.key} is the data directory ${config.data}; point "${same.key}" in ${config.configPath} somewhere else`);
   for (const o of own) log.info(`leaving out ${o.rel} (${o.key}, inside the data directory)`);
@@ -180,11 +202,8 @@ export async function runBackup(deps: RunDeps, opts: { full: boolean; dryRun: bo
     },
   });
   deps.progress.start('scan', 0, 'files');
-  await walkTreeInWorker(
-    config.data,
+  await walk.current.receive(
     {
-      exclude: { patterns: config.exclude, own },
-      oneFileSystem: config.archive.oneFileSystem,
       signal,
       onWarning: (w) => warn(`${w.path || '.'}: ${w.message}`),
       onProgress: (n: number) => deps.progress.update(n),

@@ -13,6 +13,7 @@ import { BackupError } from '../errors.js';
 import type { Backend } from '../storage/backend.js';
 import type { VaultSession } from '../storage/glacier/open-vault.js';
 import type { ConnectedBackend } from './connect-backend.js';
+import type { StartedWalk } from '../scan/walk-tree-in-worker.js';
 
 /** Dependencies a command runs with. `close()` releases them; call it in `finally`. */
 export interface CommandContext {
@@ -26,6 +27,8 @@ export interface CommandContext {
   vault(): Promise<VaultSession>;
   /** Where storage events (retries, resumes) are logged; by default stderr with --debug only. */
   setVaultLog(log: (line: string) => void): void;
+  /** The walk ContextOptions.walk started; whoever takes it ends it, and close() ends it if nobody did. */
+  walk?: StartedWalk;
   close(): Promise<void>;
 }
 
@@ -42,17 +45,20 @@ export interface ContextOptions {
   checkDataDir?: boolean;
   /** 'move-aside' (catalog rebuild): an unusable catalog file is kept under another name and a fresh one opened. */
   brokenCatalog?: 'move-aside';
+  /** Starts a walk as soon as the config is loaded, before the lock and the catalog (`backup run`: its scan runs while the rest sets up); ended if the context cannot open. */
+  walk?: (config: Config) => StartedWalk;
 }
 
 /** Loads config and catalog. */
 async function openContext(cmd: Command, opts: ContextOptions = {}): Promise<CommandContext> {
   const flags = globalFlags(cmd);
   const config = loadConfig({ path: flags.config, checkDirs: opts.checkDataDir ?? true });
+  const walk = opts.walk?.(config);
   let lock: RunLock | undefined;
-  if (opts.lock) lock = await acquireRunLock(config.stateDir, opts.lock);
   let db: Db;
   const path = catalogPath(config.stateDir);
   try {
+    if (opts.lock) lock = await acquireRunLock(config.stateDir, opts.lock);
     try {
       db = openCatalog(path);
     } catch (err) {
@@ -62,6 +68,7 @@ async function openContext(cmd: Command, opts: ContextOptions = {}): Promise<Com
       db = openCatalog(path);
     }
   } catch (err) {
+    await walk?.end();
     await lock?.release();
     throw err;
   }
@@ -77,6 +84,7 @@ async function openContext(cmd: Command, opts: ContextOptions = {}): Promise<Com
     db,
     signal,
     flags,
+    walk,
     backend: async () => (await connect()).backend,
     async vault() {
       const c = await connect();
@@ -88,6 +96,7 @@ async function openContext(cmd: Command, opts: ContextOptions = {}): Promise<Com
     },
     async close() {
       try {
+        await walk?.end();
         if (connected) await (await connected.catch(() => undefined))?.close();
       } finally {
         ctx.db.close();

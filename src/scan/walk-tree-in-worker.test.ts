@@ -5,10 +5,14 @@ import { createServer } from 'node:net';
 import { chmod, link, lutimes, mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { isBackupError } from '../errors.js';
 import { startWorker } from '../threads/start-worker.js';
-import { receiveWalk, walkTreeInWorker, type ExcludeRules } from './walk-tree-in-worker.js';
+import { excludingOwnDirs } from './own-dirs-excluder.js';
+import { createExcludeMatcher } from './exclude-matcher.js';
+import { walkTree } from './scan-tree.js';
+import { BATCH_RECORDS, START_IN_FLIGHT, startWalkInWorker, walkOnWorker, walkTreeInWorker, type ExcludeRules } from './walk-tree-in-worker.js';
 import type { TreeEntry } from './tree-entry.js';
 
 async function tempTree(t: { after(fn: () => Promise<void>): void }): Promise<string> {
@@ -131,13 +135,63 @@ test('a worker walk fails as the in-thread walk does: DATA_DIR_MISSING, CONFIG_I
   await assert.rejects(walkTreeInWorker(root, { signal: already.signal }, none, none), (err) => isBackupError(err, 'ABORTED'));
 });
 
-test('a walk worker that throws or stops before saying the walk is complete is an INTERNAL error, never a short scan', async () => {
+test('a walk worker that throws or stops before saying the walk is complete is an INTERNAL error, never a short scan, also when it did so before the walk was received', async () => {
   for (const how of ['throw', 'exit']) {
-    const worker = startWorker(import.meta.url, 'testing/failing-walk-worker', { how });
-    await assert.rejects(
-      receiveWalk(worker, new SharedArrayBuffer(4), {}, () => undefined, () => undefined),
-      (err) => isBackupError(err, 'INTERNAL') && /worker thread/.test(err.message),
-      how,
-    );
+    for (const receiveAfterMs of [0, 300]) {
+      const worker = startWorker(import.meta.url, 'testing/failing-walk-worker', { how });
+      const walk = walkOnWorker(worker, new SharedArrayBuffer(4), { patterns: [], own: [] });
+      if (receiveAfterMs) await sleep(receiveAfterMs);
+      await assert.rejects(
+        walk.receive({}, () => undefined, () => undefined),
+        (err) => isBackupError(err, 'INTERNAL') && /worker thread/.test(err.message),
+        `${how} ${receiveAfterMs}`,
+      );
+    }
   }
+});
+
+/** `n` empty files under `root`, 1000 to a directory. */
+async function manyFiles(root: string, n: number): Promise<void> {
+  for (let i = 0; i < n; i++) {
+    if (i % 1000 === 0) await mkdir(join(root, `d${i / 1000}`));
+    await writeFile(join(root, `d${Math.floor(i / 1000)}`, `f${i}`), '');
+  }
+}
+
+test('a walk started before its findings are wanted loses none of what it posted meanwhile, in order: the same as the in-thread walk', async (t) => {
+  const root = await tempTree(t);
+  await manyFiles(root, 5000);
+  const rules: ExcludeRules = { patterns: ['d3/f31*'], own: [{ key: 'stateDir', rel: 'd4' }] };
+  const log = () => {
+    const entries: unknown[] = [];
+    return { entries, opts: { onProgress: (n: number) => entries.push(n) }, onEntry: (e: TreeEntry) => entries.push(e), onUnreadable: (p: string) => entries.push(['unreadable', p]) };
+  };
+  const thread = log();
+  await walkTree(root, { exclude: excludingOwnDirs(createExcludeMatcher(rules.patterns), rules.own), ...thread.opts }, thread.onEntry, thread.onUnreadable);
+  const walk = startWalkInWorker(root, { exclude: rules });
+  // the worker walks the whole tree (5 batches, then `done`) and stops before anything takes it
+  await sleep(500);
+  const worker = log();
+  await walk.receive(worker.opts, worker.onEntry, worker.onUnreadable);
+  assert.deepEqual(worker.entries, thread.entries);
+  assert.equal(thread.entries.filter((e) => typeof e === 'object' && (e as TreeEntry).type === 'file').length, 5000 - 1000 - 100);
+  await walk.end();
+  await assert.rejects(walk.receive({}, () => undefined, () => undefined), (err) => isBackupError(err, 'INTERNAL'), 'a walk is received once');
+});
+
+test('a started walk ended without being received stops its worker, also one waiting for its findings to be taken', async (t) => {
+  const root = await tempTree(t);
+  // more than START_IN_FLIGHT batches: the worker waits for the taker that never comes
+  await manyFiles(root, (START_IN_FLIGHT + 2) * BATCH_RECORDS);
+  const walk = startWalkInWorker(root, {});
+  await sleep(500);
+  await walk.end();
+  await walk.end();
+  await assert.rejects(walk.receive({}, () => undefined, () => undefined), (err) => isBackupError(err, 'INTERNAL'), 'an ended walk is not received');
+  // and one aborted before it is received: ABORTED, the worker ended
+  const ac = new AbortController();
+  const aborted = startWalkInWorker(root, {});
+  ac.abort();
+  await assert.rejects(aborted.receive({ signal: ac.signal }, () => undefined, () => undefined), (err) => isBackupError(err, 'ABORTED'));
+  await aborted.end();
 });

@@ -1,7 +1,7 @@
 /**
  * The worker thread of walkTreeInWorker: walks the tree synchronously and posts what it
- * finds in batches, waiting while IN_FLIGHT batches are not yet taken; then `done`, or
- * `error` with what stopped the walk.
+ * finds in batches, waiting while IN_FLIGHT batches (START_IN_FLIGHT before the first is
+ * taken) are not yet taken; then `done`, or `error` with what stopped the walk.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { BackupError } from '../errors.js';
@@ -9,7 +9,7 @@ import { excludingOwnDirs } from './own-dirs-excluder.js';
 import { createExcludeMatcher } from './exclude-matcher.js';
 import { walkTreeSync, type ScanWarning } from './scan-tree.js';
 import { WalkBatchWriter } from './walk-batch.js';
-import { BATCH_RECORDS, IN_FLIGHT, type WalkMessage, type WalkWorkerData } from './walk-tree-in-worker.js';
+import { BATCH_RECORDS, IN_FLIGHT, START_IN_FLIGHT, type WalkMessage, type WalkWorkerData } from './walk-tree-in-worker.js';
 import type { TreeEntry } from './tree-entry.js';
 
 const data = workerData as WalkWorkerData;
@@ -23,7 +23,7 @@ const post = (m: WalkMessage, transfer: ArrayBuffer[] = []) => port.postMessage(
 function flush(): void {
   for (;;) {
     const t = Atomics.load(taken, 0);
-    if (posted - t < IN_FLIGHT) break;
+    if (posted - t < (t === 0 ? START_IN_FLIGHT : IN_FLIGHT)) break;
     Atomics.wait(taken, 0, t);
   }
   const { batch, transfer } = writer.take();

@@ -1,6 +1,6 @@
 /** `backup run`: one recorded backup run (src/backup/recorded-run.ts), then its outcome printed. */
 import type { Command } from 'commander';
-import { recordedRun } from '../../backup/recorded-run.js';
+import { startRunWalk } from '../../backup/start-run-walk.js';
 import type { RunOutcome } from '../../backup/run-backup.js';
 import { ExitCode } from '../../errors.js';
 import { pathListing } from '../../notify/path-listing.js';
@@ -17,18 +17,22 @@ export function registerRun(program: Command): void {
     .option('--dry-run', 'list what would be archived (paths added, changed and deleted; counts; bytes) and write nothing')
     .addHelpText('after', '\nExamples:\n  backup run\n  backup run --full --config /etc/backup.json\n  backup run --dry-run')
     .action((opts: { full?: boolean; dryRun?: boolean }, cmd: Command) =>
-      withContext(cmd, { lock: opts.dryRun ? undefined : 'run' }, (ctx) => runCommand(ctx, { full: !!opts.full, dryRun: !!opts.dryRun })),
+      withContext(cmd, { lock: opts.dryRun ? undefined : 'run', walk: startRunWalk }, (ctx) => runCommand(ctx, { full: !!opts.full, dryRun: !!opts.dryRun })),
     );
 }
 
 /** Runs a recorded backup and prints its outcome; returns the exit code. */
 export async function runCommand(ctx: CommandContext, opts: { full: boolean; dryRun: boolean }): Promise<number> {
   const { config } = ctx;
+  // the run's engine is loaded here, after its walk has started (withContext's `walk`): the
+  // worker walks while this thread loads and compiles it
+  const { recordedRun } = await import('../../backup/recorded-run.js');
   const r = await recordedRun(
     {
       config,
       db: ctx.db,
       signal: ctx.signal,
+      walk: ctx.walk,
       backend: config.vault || config.s3 ? () => ctx.backend() : undefined,
       console: { isTTY: !!process.stdout.isTTY, quiet: !!ctx.flags.quiet || !!ctx.flags.json },
       onLog: (line) => ctx.setVaultLog(line),
