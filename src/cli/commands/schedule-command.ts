@@ -8,7 +8,7 @@ import { BackupError, ExitCode, isBackupError } from '../../errors.js';
 import { interruptSignal } from '../interrupt.js';
 import { globalFlags, withContext } from '../command-context.js';
 import { say, sayJson } from '../output.js';
-import { recordedRun } from '../../backup/recorded-run.js';
+import { startRunWalk } from '../../backup/start-run-walk.js';
 
 /** Registers `backup schedule print` and `backup daemon`. */
 export function registerSchedule(program: Command): void {
@@ -45,12 +45,14 @@ export function registerSchedule(program: Command): void {
         log,
         runOnce: async () => {
           try {
-            return await withContext(cmd, { lock: 'run' }, async (ctx) => {
+            return await withContext(cmd, { lock: 'run', walk: startRunWalk }, async (ctx) => {
+              const { recordedRun } = await import('../../backup/recorded-run.js');
               const { outcome: o } = await recordedRun(
                 {
                   config: ctx.config,
                   db: ctx.db,
                   signal: ctx.signal,
+                  walk: ctx.walk,
                   backend: ctx.config.vault || ctx.config.s3 ? () => ctx.backend() : undefined,
                   console: { isTTY: false, quiet: !!ctx.flags.quiet },
                   onLog: (line) => ctx.setVaultLog(line),
