@@ -133,3 +133,24 @@ test('migration 8 keeps the snapshot of a catalog at schema 7 and drops a scan l
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('batches leave the connection at its synchronous level (FULL), so the commit is durable; inside a transaction a batch is part of it', () => {
+  withCatalog((db) => {
+    const level = () => db.pragma('synchronous', { simple: true });
+    assert.equal(level(), 2);
+    discardUncommitted(db, 1);
+    const rec = new ScanRecorder(db, 1, 1);
+    for (const f of files.slice(0, 3)) rec.file(f);
+    assert.equal(level(), 2);
+    assert.equal([...scannedFiles(db)].length, 3);
+    assert.throws(() =>
+      db.transaction(() => {
+        for (const f of files.slice(3)) rec.file(f);
+        assert.equal([...scannedFiles(db)].length, files.length);
+        throw new Error('rolled back');
+      })(),
+    );
+    assert.equal(level(), 2);
+    assert.deepEqual([...scannedFiles(db)], files.slice(0, 3));
+  });
+});
