@@ -9,8 +9,8 @@
  * SHA-256 tree hash of the output is computed as it is written, and each block's own SHA-256
  * (kept in the catalog, so a reader verifies every block before using it). A block that samples show
  * to be incompressible (photos, video, archives) is stored: a gzip member made of deflate
- * "stored" blocks (zlib level 0), which gzip and GNU tar read like any other, written at
- * copying speed instead of paying for a deflate that gains nothing.
+ * "stored" blocks (stored-gzip-member.ts), which gzip and GNU tar read like any other,
+ * built on this thread at copying speed instead of paying for a deflate that gains nothing.
  */
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
@@ -19,6 +19,7 @@ import { asError } from '../errors.js';
 import { TreeHasher, MiB } from '../treehash/tree-hash.js';
 import type { GzipBlock } from './gzip-block.js';
 import { looksIncompressible } from './looks-incompressible.js';
+import { storedGzipMemberSize, writeStoredGzipMember } from './stored-gzip-member.js';
 
 const gzip = promisify(gzipCallback);
 
@@ -68,11 +69,14 @@ export class BlockGzipWriter {
   private fill = 0;
   private raw = 0;
   private written = 0;
-  private readonly pending: Array<{ rawOffset: number; gz: Promise<Buffer>; input: Buffer; stored: boolean }> = [];
+  /** Blocks in order: a deflated one holds its input buffer until zlib is done; a stored one is built already, in a reused output buffer. */
+  private readonly pending: Array<{ rawOffset: number; gz: Promise<Buffer>; input?: Buffer; output?: Buffer }> = [];
   /** Output bytes of the last deflated member: what the next one's output buffer is sized from. */
   private lastDeflated: number | undefined;
   /** Block buffers whose compression finished, reused: a run of any size allocates maxInFlight + 2 of them, not one per block. */
   private readonly spare: Buffer[] = [];
+  /** Output buffers of stored members that were written, reused the same way. */
+  private readonly spareStored: Buffer[] = [];
   private readonly blocks: GzipBlock[] = [];
   private readonly hasher = new TreeHasher();
   private failure: Error | undefined;
@@ -163,21 +167,31 @@ export class BlockGzipWriter {
 
   private startBlock(): void {
     const input = this.block.subarray(0, this.fill);
-    const store = this.opts.level > 0 && looksIncompressible(input);
-    if (store) this.stored++;
+    const rawOffset = this.raw - this.fill;
+    if (this.opts.level > 0 && looksIncompressible(input)) {
+      this.stored++;
+      const need = storedGzipMemberSize(input.length);
+      let output = this.spareStored.pop();
+      if (output === undefined || output.length < need) output = Buffer.allocUnsafe(storedGzipMemberSize(this.blockSize));
+      const n = writeStoredGzipMember(input, output);
+      // the input is copied: its buffer takes the next block at once
+      this.pending.push({ rawOffset, gz: Promise.resolve(output.subarray(0, n)), output });
+      this.fill = 0;
+      return;
+    }
     // One output buffer that holds the whole member: one trip to the thread pool per block
     // instead of one per 16 KiB of output (zlib's default chunk), each of which waits for the
-    // event loop. Stored data needs all of the input's size; deflated data is sized from the
-    // block before (a quarter more and 64 KiB): a member's output buffer is allocated whole and
-    // lives until the garbage collector frees it, so sizing it by the input kept about a MiB per
-    // block for output that text shrinks to a fifth. A block that compresses worse than that
-    // takes another trip; the bytes are the same whatever the buffer.
+    // event loop. It is sized from the block before (a quarter more and 64 KiB): a member's
+    // output buffer is allocated whole and lives until the garbage collector frees it, so
+    // sizing it by the input kept about a MiB per block for output that text shrinks to a
+    // fifth. A block that compresses worse than that takes another trip; the bytes are the
+    // same whatever the buffer.
     const bound = input.length + (input.length >> 8) + 1024;
     const guess = this.lastDeflated === undefined ? bound : this.lastDeflated + (this.lastDeflated >> 2) + 64 * 1024;
-    const gz = gzip(input, { level: store ? 0 : this.opts.level, chunkSize: store ? bound : Math.min(bound, guess) });
+    const gz = gzip(input, { level: this.opts.level, chunkSize: Math.min(bound, guess) });
     // awaited in order by flushOne; this keeps a failure from counting as unhandled meanwhile
     gz.catch(() => undefined);
-    this.pending.push({ rawOffset: this.raw - this.fill, gz, input: this.block, stored: store });
+    this.pending.push({ rawOffset, gz, input: this.block });
     this.block = this.spare.pop() ?? Buffer.allocUnsafe(this.blockSize);
     this.fill = 0;
   }
@@ -186,8 +200,10 @@ export class BlockGzipWriter {
     const next = this.pending.shift()!;
     const out = await next.gz;
     // zlib has finished with the input
-    this.spare.push(next.input);
-    if (!next.stored) this.lastDeflated = out.length;
+    if (next.input) {
+      this.spare.push(next.input);
+      this.lastDeflated = out.length;
+    }
     let done = 0;
     while (done < out.length) {
       const { bytesWritten } = await this.fh.write(out, done, out.length - done, this.written + done);
@@ -196,6 +212,7 @@ export class BlockGzipWriter {
     this.hasher.update(out);
     this.blocks.push({ rawOffset: next.rawOffset, gzOffset: this.written, sha256: createHash('sha256').update(out).digest('hex') });
     this.written += out.length;
+    if (next.output) this.spareStored.push(next.output);
     this.opts.onFlushed?.(this.written);
   }
 }
