@@ -14,7 +14,7 @@
  */
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { constants, gzip as gzipCallback } from 'node:zlib';
 import { asError } from '../errors.js';
 import { TreeHasher, MiB } from '../treehash/tree-hash.js';
 import type { GzipBlock } from './gzip-block.js';
@@ -185,10 +185,12 @@ export class BlockGzipWriter {
     // output buffer is allocated whole and lives until the garbage collector frees it, so
     // sizing it by the input kept about a MiB per block for output that text shrinks to a
     // fifth. A block that compresses worse than that takes another trip; the bytes are the
-    // same whatever the buffer.
+    // same whatever the buffer. The write itself finishes the member (Z_FINISH), so its
+    // output comes in one piece rather than two (the write's, then the final flush's) that
+    // Node would join with a copy on this thread.
     const bound = input.length + (input.length >> 8) + 1024;
     const guess = this.lastDeflated === undefined ? bound : this.lastDeflated + (this.lastDeflated >> 2) + 64 * 1024;
-    const gz = gzip(input, { level: this.opts.level, chunkSize: Math.min(bound, guess) });
+    const gz = gzip(input, { level: this.opts.level, chunkSize: Math.min(bound, guess), flush: constants.Z_FINISH });
     // awaited in order by flushOne; this keeps a failure from counting as unhandled meanwhile
     gz.catch(() => undefined);
     this.pending.push({ rawOffset, gz, input: this.block });
