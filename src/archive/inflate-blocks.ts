@@ -47,8 +47,10 @@ export async function* inflateBlocks(input: AsyncIterable<Uint8Array>, lengths: 
     // an output buffer the size the member's trailer announces (ISIZE, the input size mod 2^32):
     // one trip to the thread pool per member instead of one per 16 KiB, each waiting for the event loop;
     // a cut member has no trailer, and stored data (the most it can hold) inflates to about its own size
+    // One byte more than the output: a buffer the output fills exactly makes Node allocate
+    // another and ask zlib again, a second thread-pool trip for nothing.
     const isize = cut ? member.length : member.length >= 18 ? member.readUInt32LE(member.length - 4) : 0;
-    const chunkSize = Math.min(Math.max(isize, MIN_CHUNK), MAX_CHUNK);
+    const chunkSize = Math.min(Math.max(isize + 1, MIN_CHUNK), MAX_CHUNK);
     const p = gunzip(member, cut ? { chunkSize, finishFlush: constants.Z_SYNC_FLUSH } : { chunkSize });
     // awaited in order below; this keeps a failure from counting as unhandled if the caller stops first
     p.catch(() => undefined);
