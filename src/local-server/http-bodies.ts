@@ -57,8 +57,14 @@ export async function sendStream(
   }
 }
 
-/** Resolves on 'drain', or when the response closes (client gone). */
+/**
+ * Resolves on 'drain', or when the response closes (client gone), or at once when it has
+ * closed already: a client that vanished between two writes makes the second return false
+ * after 'close' was emitted, and waiting for either event then would never end (the
+ * handler stayed in flight and the server's close() waited for it forever).
+ */
 function drained(res: ServerResponse): Promise<void> {
+  if (res.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {
       res.off('drain', done);
