@@ -16,7 +16,7 @@
  * - retrieved bytes are verified block by block as they are read, before any of a block
  *   is handed out.
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, readSync } from 'node:fs';
 import { mkdir, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -29,11 +29,11 @@ import { assertStoredIn } from '../storage/assert-stored-in.js';
 import type { Backend, Tier } from '../storage/backend.js';
 import type { ByteRange } from './plan-byte-ranges.js';
 import type { GzipBlock } from '../archive/gzip-block.js';
-import { blockChecks, openChecked, verifiedBlocks } from './verify-blocks.js';
+import { blockChecks, openChecked, verifiedBlocks, type BlockCheck } from './verify-blocks.js';
 
 export type { Tier } from '../storage/backend.js';
 
-/** Bytes per read of a local copy: one gzip block's worth, so blocks reach the inflater in few pieces. */
+/** Bytes per read of a local copy whose blocks are not known (an encrypted archive's): about one gzip block's worth. */
 const READ_CHUNK = 1024 * 1024;
 
 /** Compressed bytes of one archive, readable by range. */
@@ -115,7 +115,7 @@ async function prepare(deps: SourceDeps, needs: readonly ArchiveNeed[], opts: { 
       sources.set(a.seq, {
         from: 'local',
         read: (r) => {
-          const input = Readable.from(readRange(fh, r), { objectMode: false });
+          const input = Readable.from(readRange(fh.fd, r, checks), { objectMode: false });
           // checked blocks were hashed when the copy was opened; anything else is hashed now
           return checked.some((c) => c.start <= r.start && r.end <= c.end) ? input : verified(input, r);
         },
@@ -192,11 +192,20 @@ export async function discardDownloads(db: Db, prepared: PreparedSources): Promi
   }
 }
 
-/** Bytes [start, end] of an open file, read 1 MiB at a time into fresh buffers (a stream over a held descriptor that never closes it). */
-async function* readRange(fh: FileHandle, r: ByteRange): AsyncGenerator<Buffer> {
+/**
+ * Bytes [start, end] of an open file, one gzip block per chunk when the blocks are known (the
+ * inflater takes each whole, without joining pieces), read synchronously: from the page cache
+ * the check just filled that is cheaper than a trip to the thread pool, whose queue is full of
+ * inflating blocks that a read would wait behind. A stream over a held descriptor that never
+ * closes it.
+ */
+function* readRange(fd: number, r: ByteRange, blocks: readonly BlockCheck[]): Generator<Buffer> {
+  let i = 0;
   for (let pos = r.start; pos <= r.end; ) {
-    const buf = Buffer.allocUnsafe(Math.min(READ_CHUNK, r.end - pos + 1));
-    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+    while (i < blocks.length && blocks[i].end <= pos) i++;
+    const end = i < blocks.length && blocks[i].start <= pos ? blocks[i].end : pos + READ_CHUNK;
+    const buf = Buffer.allocUnsafe(Math.min(end, r.end + 1) - pos);
+    const bytesRead = readSync(fd, buf, 0, buf.length, pos);
     if (bytesRead === 0) throw new BackupError('CHECKSUM_MISMATCH', `the local copy ended at byte ${pos} while it was read; it changed after it was checked`);
     pos += bytesRead;
     yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);

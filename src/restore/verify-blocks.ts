@@ -14,6 +14,9 @@ import { BackupError } from '../errors.js';
 import { TreeHasher } from '../treehash/tree-hash.js';
 import type { ByteRange } from './plan-byte-ranges.js';
 
+/** Blocks read and hashed at once by a check: enough to keep a read in flight while the main thread hashes. */
+const CHECKS_IN_FLIGHT = 4;
+
 /** The extent [start, end) of one block in the compressed file, and its recorded hash. */
 export interface BlockCheck {
   index: number;
@@ -88,17 +91,29 @@ async function damageIn(fh: FileHandle, a: { size: number; treeHash: string; blo
     }
     return hasher.digest() === a.treeHash ? undefined : { what: 'its tree hash differs from the catalog' };
   }
-  let buf = Buffer.allocUnsafe(0);
-  for (const c of blockChecks(a.blocks, a.size)) {
-    if (ranges && !ranges.some((r) => c.start <= r.end && r.start < c.end)) continue;
-    if (buf.length < c.end - c.start) buf = Buffer.allocUnsafe(c.end - c.start);
-    const block = buf.subarray(0, c.end - c.start);
-    const { bytesRead } = await fh.read(block, 0, block.length, c.start);
-    if (bytesRead !== block.length || createHash('sha256').update(block).digest('hex') !== c.sha256) {
-      return { what: `gzip block ${c.index} (bytes ${c.start}-${c.end - 1}) differs from the catalog` };
+  const todo = blockChecks(a.blocks, a.size).filter((c) => !ranges || ranges.some((r) => c.start <= r.end && r.start < c.end));
+  // a few blocks at once, each read on the thread pool while the main thread hashes another:
+  // one at a time, the check waited for every read in turn (issue 10: 30 local copies of a
+  // chain, 177 MB, checked in about 0.7 s of a 2.6 s restore)
+  let next = 0;
+  const damaged: BlockCheck[] = [];
+  const checkSome = async (): Promise<void> => {
+    let buf = Buffer.allocUnsafe(0);
+    while (next < todo.length && damaged.length === 0) {
+      const c = todo[next++];
+      if (buf.length < c.end - c.start) buf = Buffer.allocUnsafe(c.end - c.start);
+      const block = buf.subarray(0, c.end - c.start);
+      const { bytesRead } = await fh.read(block, 0, block.length, c.start);
+      if (bytesRead !== block.length || createHash('sha256').update(block).digest('hex') !== c.sha256) {
+        damaged.push(c);
+      }
     }
-  }
-  return undefined;
+  };
+  await Promise.all(Array.from({ length: CHECKS_IN_FLIGHT }, checkSome));
+  if (damaged.length === 0) return undefined;
+  // the lowest damaged block found: reads finish in any order
+  const c = damaged.reduce((x, y) => (y.index < x.index ? y : x));
+  return { what: `gzip block ${c.index} (bytes ${c.start}-${c.end - 1}) differs from the catalog` };
 }
 
 /**
