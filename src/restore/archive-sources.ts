@@ -115,7 +115,8 @@ async function prepare(deps: SourceDeps, needs: readonly ArchiveNeed[], opts: { 
       sources.set(a.seq, {
         from: 'local',
         read: (r) => {
-          const input = Readable.from(readRange(fh.fd, r, checks), { objectMode: false });
+          // one block per chunk (a byte-mode stream joins the chunks it holds on every read), two read ahead
+          const input = Readable.from(readRange(fh.fd, r, checks), { objectMode: true, highWaterMark: 2 });
           // checked blocks were hashed when the copy was opened; anything else is hashed now
           return checked.some((c) => c.start <= r.start && r.end <= c.end) ? input : verified(input, r);
         },

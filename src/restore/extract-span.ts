@@ -25,14 +25,37 @@ export interface Span {
 /** Writes one member's body (with a sparse file's map and any extended attributes) where the node says. */
 export type WriteMember = (node: TreeNode, member: Pick<ArchiveMemberRead, 'body' | 'sparse' | 'xattrs'>) => Promise<void>;
 
-/** Reads the span's wanted members from `compressed` and hands each to `write`; returns how many were written. */
-export async function extractSpan(compressed: Readable, span: Span, write: WriteMember, signal: AbortSignal): Promise<number> {
+/** A span whose reading has begun (see startSpan). */
+export interface StartedSpan {
+  /** Hands each wanted member to `write`, in offset order; returns how many were written. */
+  writeAll(write: WriteMember, signal: AbortSignal): Promise<number>;
+  /** Stops reading and destroys the input; call it once done with the span, whether or not writeAll succeeded. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts reading the span's wanted members from `compressed` at once: its first gzip blocks
+ * inflate on the thread pool while the caller is still writing the span before it, so the
+ * pool has no gap between spans (at most one more span's blocks in flight).
+ */
+export function startSpan(compressed: Readable, span: Span): StartedSpan {
   const byOffset = new Map(span.members.map((m) => [m.tarOffset, m]));
-  let written = 0;
-  for await (const m of readMembersAt(compressed, { rawStart: span.rawStart, offsets: [...byOffset.keys()], memberLengths: span.memberLengths, lastIsCut: span.lastIsCut })) {
-    throwIfAborted(signal);
-    await write(byOffset.get(m.tarOffset)!, m);
-    written++;
-  }
-  return written;
+  const members = readMembersAt(compressed, { rawStart: span.rawStart, offsets: [...byOffset.keys()], memberLengths: span.memberLengths, lastIsCut: span.lastIsCut });
+  const first = members.next();
+  // awaited by writeAll; this keeps a failure from counting as unhandled if the span is closed first
+  first.catch(() => undefined);
+  return {
+    async writeAll(write, signal) {
+      let written = 0;
+      for (let r = await first; !r.done; r = await members.next()) {
+        throwIfAborted(signal);
+        await write(byOffset.get(r.value.tarOffset)!, r.value);
+        written++;
+      }
+      return written;
+    },
+    async close() {
+      await members.return(undefined);
+    },
+  };
 }

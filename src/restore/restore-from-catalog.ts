@@ -19,7 +19,7 @@ import { compareUtf8 } from '../scan/compare-utf8.js';
 import type { Backend } from '../storage/backend.js';
 import { isSpecialType } from '../scan/tree-entry.js';
 import { closeSources, discardDownloads, prepareSources, type ArchiveNeed, type Tier } from './archive-sources.js';
-import { extractSpan, type Span } from './extract-span.js';
+import { startSpan, type Span } from './extract-span.js';
 import { prepareTarget } from './prepare-target.js';
 import { RestoreTarget, type RestoreTargetOptions } from '../archive/restore-target.js';
 import { extractArchive } from '../archive/extract-archive.js';
@@ -107,15 +107,26 @@ export async function restoreFromCatalog(
         if (out.skipped.length === skippedBefore) others++;
       }
     }
-    for (const p of plans) {
-      const source = prepared.sources.get(p.need.archive.seq)!;
-      for (const span of p.spans) {
+    const jobs = plans.flatMap((p) => p.spans.map((span) => ({ source: prepared.sources.get(p.need.archive.seq)!, span })));
+    const start = (i: number) => (i < jobs.length ? startSpan(jobs[i].source.read({ start: jobs[i].span.gzStart, end: jobs[i].span.gzEnd }), jobs[i].span) : undefined);
+    let next = start(0);
+    try {
+      for (let i = 0; next; i++) {
         throwIfAborted(signal);
-        written += await extractSpan(source.read({ start: span.gzStart, end: span.gzEnd }), span, async (node, m) => {
-          await out.writeFileEntry(node.path, m.body, node, signal, m.sparse, m.xattrs);
-          bytes += node.size;
-        }, signal);
+        const cur = next;
+        // the next span starts inflating while this one is written
+        next = start(i + 1);
+        try {
+          written += await cur.writeAll(async (node, m) => {
+            await out.writeFileEntry(node.path, m.body, node, signal, m.sparse, m.xattrs);
+            bytes += node.size;
+          }, signal);
+        } finally {
+          await cur.close();
+        }
       }
+    } finally {
+      await next?.close();
     }
     for (const l of links) {
       await out.writeHardLink(l.path, l.to);
