@@ -29,7 +29,7 @@ import { assertStoredIn } from '../storage/assert-stored-in.js';
 import type { Backend, Tier } from '../storage/backend.js';
 import type { ByteRange } from './plan-byte-ranges.js';
 import type { GzipBlock } from '../archive/gzip-block.js';
-import { blockChecks, openChecked, verifiedBlocks, type BlockCheck } from './verify-blocks.js';
+import { blockChecks, openChecked, verifiedBlocks, type BlockCheck, type CopyChecks } from './verify-blocks.js';
 
 export type { Tier } from '../storage/backend.js';
 
@@ -76,7 +76,7 @@ export function localCopyOf(a: ArchiveRecord): string | undefined {
  * warm-ups are started (or reused) all at once. Without `wait`, throws RETRIEVAL_PENDING
  * while any is still in progress.
  */
-export async function prepareSources(deps: SourceDeps, needs: readonly ArchiveNeed[], opts: { tier: Tier; wait: boolean }): Promise<PreparedSources> {
+export async function prepareSources(deps: SourceDeps, needs: readonly ArchiveNeed[], opts: SourceOptions): Promise<PreparedSources> {
   const held: FileHandle[] = [];
   try {
     return await prepare(deps, needs, opts, held);
@@ -86,10 +86,17 @@ export async function prepareSources(deps: SourceDeps, needs: readonly ArchiveNe
   }
 }
 
+/** How to prepare sources: the retrieval tier, whether to wait for retrievals, and local copies already being checked whole. */
+export interface SourceOptions {
+  tier: Tier;
+  wait: boolean;
+  ahead?: CopyChecks;
+}
+
 /** What preparing sources uses. */
 type SourceDeps = { db: Db; stateDir: string; backend?: () => Promise<Backend>; signal: AbortSignal; log: (line: string) => void };
 
-async function prepare(deps: SourceDeps, needs: readonly ArchiveNeed[], opts: { tier: Tier; wait: boolean }, held: FileHandle[]): Promise<PreparedSources> {
+async function prepare(deps: SourceDeps, needs: readonly ArchiveNeed[], opts: SourceOptions, held: FileHandle[]): Promise<PreparedSources> {
   const sources = new Map<number, ArchiveSource>();
   const readers = new Map<number, (input: Readable, r: ByteRange) => Readable>();
   const remote: Array<{ need: ArchiveNeed; ranges: Array<ByteRange | null> }> = [];
@@ -100,7 +107,9 @@ async function prepare(deps: SourceDeps, needs: readonly ArchiveNeed[], opts: { 
     const verified = (input: Readable, r: ByteRange) => (checks.length ? verifiedBlocks(input, checks, r, `archive ${a.seq} (${a.fileName})`) : input);
     readers.set(a.seq, verified);
     const local = localCopyOf(a);
-    const copy = local ? await openChecked(local, { size: a.size, treeHash: a.treeHash, blocks: need.blocks ?? [] }, need.ranges) : undefined;
+    // the whole copy of an archive with block hashes may be under check on the hashing thread already
+    const checking = local && need.ranges === null && need.blocks ? opts.ahead?.take(a.seq, local) : undefined;
+    const copy = local ? await (checking ?? openChecked(local, { size: a.size, treeHash: a.treeHash, blocks: need.blocks ?? [] }, need.ranges)) : undefined;
     if (copy) held.push(copy.fh);
     const damage = copy?.damage;
     if (local && damage) {

@@ -13,11 +13,21 @@ export interface TreeAtPoint {
   offsets: Map<number, number[]>;
 }
 
-/** Reads the catalog and folds the chain to `point`. */
-export function loadTreeAt(db: Db, point: RestorePoint): TreeAtPoint {
+/** The archive `point` names and its chain, full archive first. */
+export function chainAt(db: Db, point: RestorePoint): { target: ArchiveRecord; chain: ArchiveRecord[] } {
   const archives = listArchives(db);
   const target = targetArchive(archives, point);
-  const chain = chainTo(archives, target);
+  return { target, chain: chainTo(archives, target) };
+}
+
+/** Reads the catalog and folds the chain to `point`. */
+export function loadTreeAt(db: Db, point: RestorePoint): TreeAtPoint {
+  const { target, chain } = chainAt(db, point);
+  return { target, chain, ...foldChain(db, chain) };
+}
+
+/** The tree `chain` adds up to, and the tar offsets of each of its archives' members. */
+export function foldChain(db: Db, chain: readonly ArchiveRecord[]): Pick<TreeAtPoint, 'tree' | 'offsets'> {
   const offsets = new Map<number, number[]>();
   const tree = treeAt(
     chain.map((a) => {
@@ -27,5 +37,5 @@ export function loadTreeAt(db: Db, point: RestorePoint): TreeAtPoint {
       return { seq: a.seq, members, deletions: archiveDeletions(db, a.seq) };
     }),
   );
-  return { target, chain, tree, offsets };
+  return { tree, offsets };
 }

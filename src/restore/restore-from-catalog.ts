@@ -10,7 +10,7 @@ import type { Db } from '../catalog/open-catalog.js';
 import { archiveBlocks, archiveMember, type ArchiveRecord } from '../catalog/archive-store.js';
 import type { GzipBlock } from '../archive/gzip-block.js';
 import { BackupError, throwIfAborted } from '../errors.js';
-import { loadTreeAt } from './load-tree.js';
+import { chainAt, foldChain } from './load-tree.js';
 import type { RestorePoint } from './plan-chain.js';
 import { blockIndexFor, gzEndFor, memberExtents, rangeBytes, retrievalRanges } from './plan-byte-ranges.js';
 import { selectNodes } from './select-paths.js';
@@ -18,7 +18,8 @@ import type { TreeNode } from './tree-at.js';
 import { compareUtf8 } from '../scan/compare-utf8.js';
 import type { Backend } from '../storage/backend.js';
 import { isSpecialType } from '../scan/tree-entry.js';
-import { closeSources, discardDownloads, prepareSources, type ArchiveNeed, type Tier } from './archive-sources.js';
+import { closeSources, discardDownloads, localCopyOf, prepareSources, type ArchiveNeed, type Tier } from './archive-sources.js';
+import { checkCopiesAhead, type CopyChecks, type CopyToCheck } from './verify-blocks.js';
 import { startSpan, type Span } from './extract-span.js';
 import { prepareTarget } from './prepare-target.js';
 import { RestoreTarget, type RestoreTargetOptions } from '../archive/restore-target.js';
@@ -59,10 +60,39 @@ export async function restoreFromCatalog(
   deps: { db: Db; stateDir: string; backend?: () => Promise<Backend>; signal: AbortSignal; log: (line: string) => void; identity?: IdentitySource },
   req: CatalogRestoreRequest,
 ): Promise<CatalogRestoreResult> {
-  const { db, signal } = deps;
   const targetOpts = await prepareTarget(req.to, req.force);
-  const { target, chain, tree, offsets } = loadTreeAt(db, req.point);
-  if (chain.some((a) => a.fileCount < 0)) return restoreWholeChain(deps, req, targetOpts, target, chain);
+  const { target, chain } = chainAt(deps.db, req.point);
+  // restoring everything reads each needed local copy whole: their check starts now, on a
+  // thread of its own, while this one loads the tree and plans
+  const ahead = req.filter ? undefined : await checkCopiesAhead(wholeCopies(deps.db, chain));
+  try {
+    if (chain.some((a) => a.fileCount < 0)) return await restoreWholeChain(deps, req, targetOpts, target, chain, ahead);
+    return await restoreTree(deps, req, targetOpts, target, chain, ahead);
+  } finally {
+    await ahead?.close();
+  }
+}
+
+/** The local copies of the chain's archives that are checked against their block hashes (not the encrypted ones). */
+function wholeCopies(db: Db, chain: readonly ArchiveRecord[]): CopyToCheck[] {
+  return chain.flatMap((a) => {
+    const path = localCopyOf(a);
+    if (!path || a.fileName.endsWith('.age') || agePrefixOf(db, a.seq)) return [];
+    return [{ seq: a.seq, path, size: a.size, blocks: archiveBlocks(db, a.seq) }];
+  });
+}
+
+/** Restores the chain's tree at its target, each file from the archive that holds its version. */
+async function restoreTree(
+  deps: Parameters<typeof restoreFromCatalog>[0],
+  req: CatalogRestoreRequest,
+  targetOpts: RestoreTargetOptions,
+  target: ArchiveRecord,
+  chain: ArchiveRecord[],
+  ahead: CopyChecks | undefined,
+): Promise<CatalogRestoreResult> {
+  const { db, signal } = deps;
+  const { tree, offsets } = foldChain(db, chain);
   const nodes = selectNodes(tree, req.filter).sort((a, b) => compareUtf8(a.path, b.path));
   if (req.filter && nodes.length === 0) throw new BackupError('NOT_FOUND', `nothing at archive ${target.seq} (${target.createdAt}) matches --path; check it with "backup ls --seq ${target.seq}"`);
 
@@ -80,7 +110,8 @@ export async function restoreFromCatalog(
   const needBytes = plans.reduce((n, p) => n + (p.need.ranges ? rangeBytes(p.need.ranges) : p.need.archive.size), 0);
   deps.log(`restoring archive ${target.seq} (${target.createdAt}): ${files.length} files from ${plans.length} of the chain's ${chain.length} archives; ${needBytes} of ${chainBytes} compressed bytes needed`);
 
-  const prepared = await prepareSources(deps, plans.map((p) => p.need), { tier: req.tier, wait: req.wait });
+  const prepared = await prepareSources(deps, plans.map((p) => p.need), { tier: req.tier, wait: req.wait, ahead });
+  await ahead?.close();
   for (const [seq, sa] of sealed) prepared.sources.set(seq, decryptingSource(prepared.sources.get(seq)!, archives.get(seq)!, sa));
 
   const out = new RestoreTarget(req.to, targetOpts);
@@ -273,12 +304,14 @@ async function restoreWholeChain(
   targetOpts: RestoreTargetOptions,
   target: ArchiveRecord,
   chain: ArchiveRecord[],
+  ahead: CopyChecks | undefined,
 ): Promise<CatalogRestoreResult> {
   const chainBytes = chain.reduce((n, a) => n + a.size, 0);
   deps.log(`restoring archive ${target.seq} (${target.createdAt}) from its whole chain of ${chain.length} archives (${chainBytes} bytes): the catalog does not list their members`);
   // archives the catalog knows the age prefix of are opened now; others (rebuilt from descriptions) as they are read
   const sealed = openSealed(deps.db, chain, deps.identity);
-  const prepared = await prepareSources(deps, chain.map((archive) => ({ archive, ranges: null, blocks: sealed.has(archive.seq) ? undefined : archiveBlocks(deps.db, archive.seq) })), { tier: req.tier, wait: req.wait });
+  const prepared = await prepareSources(deps, chain.map((archive) => ({ archive, ranges: null, blocks: sealed.has(archive.seq) ? undefined : archiveBlocks(deps.db, archive.seq) })), { tier: req.tier, wait: req.wait, ahead });
+  await ahead?.close();
   const total = { files: 0, dirs: 0, symlinks: 0, others: 0 };
   const out = new RestoreTarget(req.to, targetOpts);
   try {
