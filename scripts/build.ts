@@ -20,7 +20,13 @@ import { build } from 'esbuild';
 const BUNDLED = new Set(['zod', 'p-limit', 'tar']);
 
 /** The modules Node starts: the CLI and the worker threads' modules (src/threads/start-worker.ts). */
-const ENTRIES = ['src/cli/main.ts', 'src/scan/walk-worker.ts', 'src/archive/read-worker.ts', 'src/restore/hash-worker.ts'];
+const ENTRIES = [
+  'src/cli/main.ts',
+  'src/scan/walk-worker.ts',
+  'src/archive/read-worker.ts',
+  'src/archive/output-hash-worker.ts',
+  'src/restore/hash-worker.ts',
+];
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
 const external = Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })

@@ -1,14 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout } from 'node:timers/promises';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { mulberry32 } from '../random/mulberry32.js';
 import { treeHash } from '../treehash/tree-hash.js';
-import { BlockGzipWriter, type BlockGzipOptions, type BlockGzipResult } from './block-gzip-writer.js';
+import { BlockGzipWriter, type BlockGzipOptions, type BlockGzipResult, type BlockOutput } from './block-gzip-writer.js';
+import { OutputHashThread } from './output-hash-thread.js';
 import { withTmp } from '../../test/helpers/with-tmp.js';
 
 /** About `bytes` of text made of words from a skewed vocabulary, like prose or logs. */
@@ -207,5 +209,85 @@ test(
     const members = result.blocks.map((b, i) => bytes.subarray(b.gzOffset, result.blocks[i + 1]?.gzOffset ?? bytes.length));
     assert.ok(members[2].length > 256 * 1024, `the mixed block deflates to ${members[2].length} bytes, more than the buffer its predecessor suggests`);
     members.forEach((m, i) => assert.deepEqual(m, gzipSync(input.subarray(result.blocks[i].rawOffset, result.blocks[i + 1]?.rawOffset ?? input.length), { level: 6 }), `member ${i}`));
+  }),
+);
+
+test(
+  'hashed on the hashing thread, from the start or from part-way, the file, block table and tree hash are those made on the writer\'s thread',
+  withTmp('block-gzip', async (dir) => {
+    // 1 MiB pieces of noise and of text in turn: stored and deflated blocks mixed
+    const r = mulberry32(31);
+    const pieces = [];
+    for (let i = 0; i < 12; i++) {
+      if (i % 3 === 1) {
+        pieces.push(pseudoText(1024 * 1024 + 333, 40 + i));
+        continue;
+      }
+      const noise = Buffer.alloc(1024 * 1024);
+      for (let k = 0; k < noise.length; k += 4) noise.writeUInt32LE(Math.floor(r() * 2 ** 32), k);
+      pieces.push(noise);
+    }
+    const input = Buffer.concat(pieces);
+    const runs = [];
+    for (const threadAfter of [Infinity, 0, 3 * 1024 * 1024 + 5]) {
+      // a thread that is ready: one started by the writer may not be, in a stream this short
+      const thread = new OutputHashThread();
+      thread.start();
+      while (!thread.ready) await setTimeout(10);
+      // the writer hands work to it from threadAfter on
+      const out = join(dir, `out-${threadAfter}.gz`);
+      const { result } = await blockGzip(input, out, { level: 6, blockSize: 256 * 1024, threadAfter, thread }, 77_777);
+      runs.push({ bytes: readFileSync(out), result });
+    }
+    const [here, ...threaded] = runs;
+    assert.ok(here.result.storedBlocks >= 30, `${here.result.storedBlocks} of ${here.result.blocks.length} blocks stored`);
+    assert.equal(here.result.treeHash, treeHash(here.bytes));
+    assert.deepEqual(gunzipSync(here.bytes), input);
+    for (const t of threaded) {
+      assert.deepEqual(t.bytes, here.bytes);
+      assert.deepEqual(t.result, here.result);
+    }
+  }),
+);
+
+test(
+  'what is written is fsync\'ed in the background while writing, and a background fsync that fails fails the output',
+  withTmp('block-gzip', async (dir) => {
+    const input = randomBytes(40 * 1024 * 1024);
+    for (const failing of [false, true]) {
+      const fh = await open(join(dir, `out-${failing}.gz`), 'w');
+      const syncs: number[] = [];
+      let written = 0;
+      const output: BlockOutput = {
+        write: async (buffer, offset, length, position) => {
+          const r = await fh.write(buffer, offset, length, position);
+          written = Math.max(written, position + r.bytesWritten);
+          return r;
+        },
+        sync: async () => {
+          syncs.push(written);
+          if (failing && syncs.length === 1) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+          await fh.sync();
+        },
+      };
+      try {
+        const w = new BlockGzipWriter(output, { level: 6 });
+        const finished = (async () => {
+          for (let i = 0; i < input.length; i += 1024 * 1024) await w.write(input.subarray(i, i + 1024 * 1024));
+          return w.finish();
+        })();
+        if (failing) {
+          await assert.rejects(finished, { code: 'EIO' });
+        } else {
+          const result = await finished;
+          // one before the end at least, and the last one after every byte
+          assert.ok(syncs.length >= 2 && syncs[0] < result.size, `syncs at ${syncs.join(', ')} of ${result.size}`);
+          assert.equal(syncs.at(-1), result.size);
+        }
+        await w.close();
+      } finally {
+        await fh.close();
+      }
+    }
   }),
 );

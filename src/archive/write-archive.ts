@@ -141,11 +141,12 @@ export async function writeArchive(plan: ArchivePlan | ArchiveSource, opts: Writ
   } catch (err) {
     throw fromSystemError(err, opts.outPath);
   }
+  // encrypted, the gzip blocks go through the age writer: the block table keeps offsets in the
+  // .tar.gz (the plaintext), which a restore maps to the 64 KiB age chunks holding them
+  let out: BlockGzipWriter | undefined;
   try {
-    // encrypted, the gzip blocks go through the age writer: the block table keeps offsets in the
-    // .tar.gz (the plaintext), which a restore maps to the 64 KiB age chunks holding them
     const sealer = opts.encryptTo ? new AgeFileWriter(fh, opts.encryptTo, opts.onFlushed) : undefined;
-    const out = new BlockGzipWriter(sealer ?? fh, { level: opts.level, blockSize: opts.blockSize, onFlushed: sealer ? undefined : opts.onFlushed });
+    out = new BlockGzipWriter(sealer ?? fh, { level: opts.level, blockSize: opts.blockSize, onFlushed: sealer ? undefined : opts.onFlushed });
     const w = new MemberWriter(out, opts);
     for (const d of source.dirs) {
       throwIfAborted(opts.signal);
@@ -168,6 +169,7 @@ export async function writeArchive(plan: ArchivePlan | ArchiveSource, opts: Writ
   } catch (err) {
     throw err instanceof BackupError ? err : fromSystemError(err, opts.outPath);
   } finally {
+    await out?.close();
     await fh.close().catch(() => undefined);
   }
 }
@@ -425,15 +427,15 @@ class MemberWriter {
       let got = 0;
       while (!problem && got < x.size) {
         throwIfAborted(this.opts.signal);
-        let n: number;
-        try {
-          ({ bytesRead: n } = await fh.read(this.buf, 0, Math.min(CHUNK, x.size - got), x.offset + got));
-        } catch (err) {
-          problem = { code: 'unreadable', message: `could not be read to the end (${errorCode(err)}); its member is zero-filled, retried next run` };
+        // read straight into the gzip writer's block; a failing read is this file's problem, a failing write the archive's
+        let failed: unknown;
+        const position = x.offset + got;
+        const n = await this.out.readFrom((buffer, offset, length) => fh.read(buffer, offset, length, position).then((r) => r.bytesRead, (err: unknown) => ((failed = err), 0)), x.size - got);
+        if (failed !== undefined) {
+          problem = { code: 'unreadable', message: `could not be read to the end (${errorCode(failed)}); its member is zero-filled, retried next run` };
           break;
         }
         if (n === 0) break;
-        await this.out.write(this.buf.subarray(0, n));
         got += n;
         this.progress();
       }

@@ -39,8 +39,13 @@ export class TreeHasher {
 
   /** The tree hash as lowercase hex. The hasher cannot be used afterwards. */
   digest(): string {
+    return combineDigests(this.finalLeaves()).toString('hex');
+  }
+
+  /** Every leaf digest, the last (partial) chunk's included; the one leaf of no bytes when there were none. The hasher cannot be used afterwards. */
+  finalLeaves(): Buffer[] {
     if (this.chunkBytes > 0 || this.leaves.length === 0) this.flushChunk();
-    return combineDigests(this.leaves).toString('hex');
+    return this.leaves;
   }
 
   private flushChunk(): void {
