@@ -32,6 +32,11 @@ export interface InflateOptions {
    * authenticated otherwise (age chunks).
    */
   lastIsCut?: boolean;
+  /**
+   * Given, each input chunk that was exactly one member is handed back once zlib is done
+   * with it (the member inflated or failed), so that the caller can read into it again.
+   */
+  release?: (chunk: Buffer) => void;
 }
 
 /**
@@ -43,7 +48,7 @@ export interface InflateOptions {
 export async function* inflateBlocks(input: AsyncIterable<Uint8Array>, lengths: readonly number[], opts: InflateOptions = {}): AsyncGenerator<Buffer> {
   const maxInFlight = opts.maxInFlight ?? DEFAULT_IN_FLIGHT;
   const pending: Array<Promise<Buffer>> = [];
-  const start = (member: Buffer, cut = false) => {
+  const start = (member: Buffer, cut = false, whole?: Buffer) => {
     // an output buffer the size the member's trailer announces (ISIZE, the input size mod 2^32):
     // one trip to the thread pool per member instead of one per 16 KiB, each waiting for the event loop;
     // a cut member has no trailer, and stored data (the most it can hold) inflates to about its own size
@@ -54,13 +59,18 @@ export async function* inflateBlocks(input: AsyncIterable<Uint8Array>, lengths: 
     const p = gunzip(member, cut ? { chunkSize, finishFlush: constants.Z_SYNC_FLUSH } : { chunkSize });
     // awaited in order below; this keeps a failure from counting as unhandled if the caller stops first
     p.catch(() => undefined);
+    const release = opts.release;
+    if (whole && release) void p.then(() => release(whole), () => release(whole));
     pending.push(p);
   };
   let index = 0;
   let parts: Buffer[] = [];
   let have = 0;
+  // the chunk the member being gathered is, when it is one whole chunk so far
+  let whole: Buffer | undefined;
   for await (const chunk of input) {
     let c = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    whole = have === 0 && Buffer.isBuffer(chunk) ? chunk : undefined;
     while (c.length > 0) {
       const want = index < lengths.length ? lengths[index] - have : Infinity;
       const take = Math.min(want, c.length);
@@ -68,7 +78,9 @@ export async function* inflateBlocks(input: AsyncIterable<Uint8Array>, lengths: 
       have += take;
       c = c.subarray(take);
       if (index < lengths.length && have === lengths[index]) {
-        start(parts.length === 1 ? parts[0] : Buffer.concat(parts, have));
+        // a chunk that is this member and nothing else is handed back once inflated
+        start(parts.length === 1 ? parts[0] : Buffer.concat(parts, have), false, c.length === 0 ? whole : undefined);
+        whole = undefined;
         parts = [];
         have = 0;
         index++;
@@ -76,6 +88,6 @@ export async function* inflateBlocks(input: AsyncIterable<Uint8Array>, lengths: 
       }
     }
   }
-  if (have > 0) start(Buffer.concat(parts, have), opts.lastIsCut);
+  if (have > 0) start(parts.length === 1 ? parts[0] : Buffer.concat(parts, have), opts.lastIsCut, parts.length === 1 ? whole : undefined);
   while (pending.length > 0) yield await pending.shift()!;
 }

@@ -23,6 +23,8 @@ export interface ReadArchiveOptions extends TarReadOptions {
   memberLengths?: readonly number[];
   /** With memberLengths: the input past them is only the start of a member (see InflateOptions.lastIsCut). */
   lastIsCut?: boolean;
+  /** With memberLengths: takes back input chunks once inflated (see InflateOptions.release). */
+  release?: (chunk: Buffer) => void;
 }
 
 /**
@@ -81,7 +83,7 @@ function tarBytes(input: Readable, opts: ReadArchiveOptions): { bytes: AsyncIter
     return { bytes: mapErrors(input), close: () => input.destroy() };
   }
   if (opts.memberLengths) {
-    const inflated = inflateBlocks(input, opts.memberLengths, { lastIsCut: opts.lastIsCut });
+    const inflated = inflateBlocks(input, opts.memberLengths, { lastIsCut: opts.lastIsCut, release: opts.release });
     return {
       bytes: mapErrors(inflated),
       close: () => {

@@ -42,6 +42,12 @@ export interface ArchiveSource {
   read(range: ByteRange): Readable;
   /** 'local' or 'retrieved'. */
   from: 'local' | 'retrieved';
+  /**
+   * Takes back a chunk a read handed out, once its reader no longer needs it (nothing may
+   * refer to it any more): a local copy reads into it again. Chunks it did not make are
+   * ignored.
+   */
+  release?: (chunk: Buffer) => void;
 }
 
 /** An archive the restore needs and the compressed ranges it needs of it (null = all of it). */
@@ -98,6 +104,7 @@ type SourceDeps = { db: Db; stateDir: string; backend?: () => Promise<Backend>; 
 
 async function prepare(deps: SourceDeps, needs: readonly ArchiveNeed[], opts: SourceOptions, held: FileHandle[]): Promise<PreparedSources> {
   const sources = new Map<number, ArchiveSource>();
+  const buffers = new ReadBuffers();
   const readers = new Map<number, (input: Readable, r: ByteRange) => Readable>();
   const remote: Array<{ need: ArchiveNeed; ranges: Array<ByteRange | null> }> = [];
   for (const need of needs) {
@@ -123,9 +130,10 @@ async function prepare(deps: SourceDeps, needs: readonly ArchiveNeed[], opts: So
       const fh = copy.fh;
       sources.set(a.seq, {
         from: 'local',
+        release: (chunk) => buffers.give(chunk),
         read: (r) => {
           // one block per chunk (a byte-mode stream joins the chunks it holds on every read), two read ahead
-          const input = Readable.from(readRange(fh.fd, r, checks), { objectMode: true, highWaterMark: 2 });
+          const input = Readable.from(readRange(fh.fd, r, checks, buffers), { objectMode: true, highWaterMark: 2 });
           // checked blocks were hashed when the copy was opened; anything else is hashed now
           return checked.some((c) => c.start <= r.start && r.end <= c.end) ? input : verified(input, r);
         },
@@ -209,18 +217,50 @@ export async function discardDownloads(db: Db, prepared: PreparedSources): Promi
  * inflating blocks that a read would wait behind. A stream over a held descriptor that never
  * closes it.
  */
-function* readRange(fd: number, r: ByteRange, blocks: readonly BlockCheck[]): Generator<Buffer> {
+function* readRange(fd: number, r: ByteRange, blocks: readonly BlockCheck[], buffers: ReadBuffers): Generator<Buffer> {
   let i = 0;
   for (let pos = r.start; pos <= r.end; ) {
     while (i < blocks.length && blocks[i].end <= pos) i++;
     const end = i < blocks.length && blocks[i].start <= pos ? blocks[i].end : pos + READ_CHUNK;
-    const buf = Buffer.allocUnsafe(Math.min(end, r.end + 1) - pos);
+    const buf = buffers.take(Math.min(end, r.end + 1) - pos);
     const bytesRead = readSync(fd, buf, 0, buf.length, pos);
     if (bytesRead === 0) throw new BackupError('CHECKSUM_MISMATCH', `the local copy ended at byte ${pos} while it was read; it changed after it was checked`);
     pos += bytesRead;
     yield bytesRead === buf.length ? buf : buf.subarray(0, bytesRead);
   }
 }
+
+/**
+ * Buffers the local copies are read into, handed back once their blocks are inflated and
+ * read into again: fresh memory for every block cost a page fault per 4 KiB (0.15 s of the
+ * main thread for a 30-archive chain's 164 MB) and fed the garbage collector.
+ */
+class ReadBuffers {
+  /** Buffers made here (only those are taken back), and those free now. */
+  private readonly made = new WeakSet<ArrayBufferLike>();
+  private readonly free: Buffer[] = [];
+
+  /** A buffer of `size` bytes, free or new. */
+  take(size: number): Buffer {
+    const i = this.free.findIndex((b) => b.length >= size);
+    if (i >= 0) return this.free.splice(i, 1)[0].subarray(0, size);
+    // never a slice of Node's shared pool, and big enough for the usual block
+    const b = Buffer.allocUnsafeSlow(Math.max(size, SPARE_BYTES));
+    this.made.add(b.buffer);
+    return b.subarray(0, size);
+  }
+
+  /** Takes back a chunk `take` made, whole; others are left alone. */
+  give(chunk: Buffer): void {
+    if (!this.made.has(chunk.buffer) || this.free.length >= MAX_SPARE) return;
+    this.free.push(Buffer.from(chunk.buffer));
+  }
+}
+
+/** Size of a read buffer: a 1 MiB block stored (incompressible) with its deflate and gzip framing. */
+const SPARE_BYTES = 1024 * 1024 + 64 * 1024;
+/** Free read buffers kept at most: the reads in flight of two spans. */
+const MAX_SPARE = 16;
 
 /** Closes the local copies the sources read from; call it once the restore is done with them, whether or not it succeeded. */
 export async function closeSources(prepared: PreparedSources): Promise<void> {

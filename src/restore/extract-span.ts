@@ -36,11 +36,12 @@ export interface StartedSpan {
 /**
  * Starts reading the span's wanted members from `compressed` at once: its first gzip blocks
  * inflate on the thread pool while the caller is still writing the span before it, so the
- * pool has no gap between spans (at most one more span's blocks in flight).
+ * pool has no gap between spans (at most one more span's blocks in flight). Chunks of
+ * `compressed` the inflater is done with go to `release` (see ArchiveSource.release).
  */
-export function startSpan(compressed: Readable, span: Span): StartedSpan {
+export function startSpan(compressed: Readable, span: Span, release?: (chunk: Buffer) => void): StartedSpan {
   const byOffset = new Map(span.members.map((m) => [m.tarOffset, m]));
-  const members = readMembersAt(compressed, { rawStart: span.rawStart, offsets: [...byOffset.keys()], memberLengths: span.memberLengths, lastIsCut: span.lastIsCut });
+  const members = readMembersAt(compressed, { rawStart: span.rawStart, offsets: [...byOffset.keys()], memberLengths: span.memberLengths, lastIsCut: span.lastIsCut, release });
   const first = members.next();
   // awaited by writeAll; this keeps a failure from counting as unhandled if the span is closed first
   first.catch(() => undefined);

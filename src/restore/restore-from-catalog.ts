@@ -139,7 +139,11 @@ async function restoreTree(
       }
     }
     const jobs = plans.flatMap((p) => p.spans.map((span) => ({ source: prepared.sources.get(p.need.archive.seq)!, span })));
-    const start = (i: number) => (i < jobs.length ? startSpan(jobs[i].source.read({ start: jobs[i].span.gzStart, end: jobs[i].span.gzEnd }), jobs[i].span) : undefined);
+    const start = (i: number) => {
+      if (i >= jobs.length) return undefined;
+      const { source, span } = jobs[i];
+      return startSpan(source.read({ start: span.gzStart, end: span.gzEnd }), span, source.release);
+    };
     let next = start(0);
     try {
       for (let i = 0; next; i++) {
