@@ -38,11 +38,11 @@ function sourcesOf(url: string): string[] {
 
 const matching = (loaded: string[], pattern: RegExp) => loaded.filter((u) => pattern.test(u));
 
-test('backup run with local copies only loads no storage client, no bundled server, no mailer, no cron parser', async (t) => {
+test('backup run with local copies only, not on a terminal, loads no storage client, no bundled server, no mailer, no cron parser, no progress bar', async (t) => {
   const w = localWorld();
   t.after(w.done);
   const loaded = await modulesLoaded(w, 'run');
-  assert.deepEqual(matching(loaded, /\/@aws-sdk\/|\/@smithy\/|\/nodemailer\/|\/glacier-local\/|\/s3-local\/|\/node-cron\//), []);
+  assert.deepEqual(matching(loaded, /\/@aws-sdk\/|\/@smithy\/|\/nodemailer\/|\/glacier-local\/|\/s3-local\/|\/node-cron\/|\/cli-progress\//), []);
 });
 
 test('backup run to a vault loads the Glacier client and not the S3 one; the mailer only to send', async (t) => {

@@ -1,8 +1,10 @@
 /**
  * Progress of a run's stages (scan, archive, upload): a bar on a terminal, a status line
- * now and then when nobody watches (cron mails and log files), nothing with --quiet.
+ * now and then when nobody watches (cron mails and log files), nothing with --quiet. The bar
+ * library is loaded when a bar is first drawn: a run from cron never loads it.
  */
-import cliProgress from 'cli-progress';
+import type CliProgress from 'cli-progress';
+import { createRequire } from 'node:module';
 import { clearLine, cursorTo } from 'node:readline';
 import { setActiveBar } from './console-line.js';
 import { describeFinish, describeProgress, percentDone, progressParts, type ProgressState, type ProgressUnit } from './format-progress.js';
@@ -48,7 +50,7 @@ interface Stage {
   meter: RateMeter;
   lastLineAt: number;
   lastQuarter: number;
-  bar?: { multi: cliProgress.MultiBar; bar: cliProgress.SingleBar };
+  bar?: { multi: CliProgress.MultiBar; bar: CliProgress.SingleBar };
 }
 
 /** Creates the progress display for a run. */
@@ -119,6 +121,7 @@ export function createProgress(opts: ProgressOptions): Progress {
 /** Draws the stage's bar with cli-progress; undefined when the stream is not a terminal. */
 function startBar(s: Stage, stream: NodeJS.WritableStream, now: () => number): Stage['bar'] {
   if (!(stream as { isTTY?: boolean }).isTTY) return undefined;
+  const cliProgress = createRequire(import.meta.url)('cli-progress') as typeof CliProgress;
   const multi = new cliProgress.MultiBar(
     {
       stream,
