@@ -105,7 +105,7 @@ export class BlockGzipWriter {
   private lastDeflated: number | undefined;
   /** Block buffers whose compression finished, reused: a run of any size allocates maxInFlight + 2 of them, not one per block. */
   private readonly spare: Buffer[] = [];
-  /** Output buffers of stored members that were written, reused the same way. */
+  /** Output buffers of stored members that were written and hashed, reused the same way. */
   private readonly spareStored: Buffer[] = [];
   private readonly blocks: GzipBlock[] = [];
   /** Blocks being written and hashed, oldest first. */
@@ -231,8 +231,9 @@ export class BlockGzipWriter {
     }
   }
 
+  /** Breaks the writer with its first failure: what follows from it (blocks whose hashing stopped with the thread, say) does not replace it. */
   private fail(err: unknown): Error {
-    this.failure = asError(err);
+    this.failure ??= asError(err);
     void this.thread.close();
     return this.failure;
   }
