@@ -14,9 +14,9 @@ import { encodeHeader } from './age-header.js';
 import type { AgeRecipient } from './age-keys.js';
 import { CHUNK, NONCE_BYTES, payloadKey, sealChunk } from './age-stream.js';
 
-/** Where the ciphertext goes: a file handle's positioned write and fsync. */
+/** Where the ciphertext goes: a file handle's positioned writev and fsync. */
 export interface CipherFile {
-  write(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
+  writev(buffers: Buffer[], position: number): Promise<{ bytesWritten: number }>;
   sync(): Promise<void>;
 }
 
@@ -39,8 +39,9 @@ export class AgeFileWriter {
   readonly prefix: Buffer;
   private readonly key: Buffer;
   private readonly hasher = new TreeHasher();
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  /** The plaintext chunk being filled: sealed once a later byte shows it is not the last. */
+  private readonly chunk = Buffer.allocUnsafe(CHUNK);
+  private fill = 0;
   private plain = 0;
   private counter = 0;
   private written = 0;
@@ -58,26 +59,28 @@ export class AgeFileWriter {
     this.key = payloadKey(fileKey, nonce);
   }
 
-  /** Accepts plaintext at `position` (which must be where the previous write ended); copies it. */
+  /**
+   * Accepts plaintext at `position` (which must be where the previous write ended); copies it
+   * into the chunk being filled, chunk by chunk (it had been copied whole, then joined with
+   * what was pending: the garbage kept the collector at 0.4 s of an encrypted 220 MiB run).
+   */
   async write(buffer: Buffer, offset: number, length: number, position: number): Promise<{ bytesWritten: number }> {
     if (position !== this.plain) throw new Error(`AgeFileWriter: write at ${position}, expected ${this.plain}`);
-    this.pending.push(Buffer.from(buffer.subarray(offset, offset + length)));
-    this.pendingBytes += length;
     this.plain += length;
-    if (!this.started) {
-      this.started = true;
-      await this.emit([this.prefix]);
+    const out = this.started ? [] : [this.prefix];
+    this.started = true;
+    for (let at = offset, end = offset + length; at < end; ) {
+      // a full chunk, and a later byte: it is not the last
+      if (this.fill === CHUNK) {
+        out.push(...sealChunk(this.key, this.counter++, this.chunk, false));
+        this.fill = 0;
+      }
+      const n = Math.min(CHUNK - this.fill, end - at);
+      buffer.copy(this.chunk, this.fill, at, at + n);
+      this.fill += n;
+      at += n;
     }
-    // a full chunk is sealed once a later byte shows it is not the last
-    if (this.pendingBytes > CHUNK) {
-      const all = Buffer.concat(this.pending, this.pendingBytes);
-      const out: Buffer[] = [];
-      let at = 0;
-      for (; all.length - at > CHUNK; at += CHUNK) out.push(sealChunk(this.key, this.counter++, all.subarray(at, at + CHUNK), false));
-      this.pending = [all.subarray(at)];
-      this.pendingBytes = all.length - at;
-      await this.emit(out);
-    }
+    if (out.length > 0) await this.emit(out);
     return { bytesWritten: length };
   }
 
@@ -86,28 +89,34 @@ export class AgeFileWriter {
 
   /** Seals the last chunk, writes it, fsyncs the file and returns the result. */
   async finish(): Promise<AgeFileResult> {
-    const out: Buffer[] = [];
-    if (!this.started) {
-      this.started = true;
-      out.push(this.prefix);
-    }
-    out.push(sealChunk(this.key, this.counter++, Buffer.concat(this.pending, this.pendingBytes), true));
-    this.pending = [];
-    this.pendingBytes = 0;
+    const out = this.started ? [] : [this.prefix];
+    this.started = true;
+    out.push(...sealChunk(this.key, this.counter++, this.chunk.subarray(0, this.fill), true));
+    this.fill = 0;
     await this.emit(out);
     await this.file.sync();
     return { size: this.written, treeHash: this.hasher.digest(), prefix: this.prefix };
   }
 
+  /** Writes `parts` in one writev (the pieces are not joined first: a copy and garbage per chunk). */
   private async emit(parts: Buffer[]): Promise<void> {
-    const data = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-    let done = 0;
-    while (done < data.length) {
-      const { bytesWritten } = await this.file.write(data, done, data.length - done, this.written + done);
+    let rest = parts;
+    let size = 0;
+    for (const p of parts) size += p.length;
+    for (let done = 0; done < size; ) {
+      const { bytesWritten } = await this.file.writev(rest, this.written + done);
       done += bytesWritten;
+      rest = after(rest, bytesWritten);
     }
-    this.hasher.update(data);
-    this.written += data.length;
+    for (const p of parts) this.hasher.update(p);
+    this.written += size;
     this.onFlushed?.(this.written);
   }
+}
+
+/** What is left of `parts` after its first `n` bytes. */
+function after(parts: Buffer[], n: number): Buffer[] {
+  let i = 0;
+  while (i < parts.length && n >= parts[i].length) n -= parts[i++].length;
+  return i < parts.length ? [parts[i].subarray(n), ...parts.slice(i + 1)] : [];
 }

@@ -7,7 +7,8 @@
  * ciphertext offset prefix + i·(64 KiB + 16), where prefix = header + nonce: any chunk
  * can be decrypted on its own, which is what ranged restores use. Pure.
  */
-import { hkdf32, openChaCha, sealChaCha } from './age-primitives.js';
+import { createCipheriv } from 'node:crypto';
+import { hkdf32, openChaCha } from './age-primitives.js';
 
 /** Plaintext bytes per chunk. */
 export const CHUNK = 64 * 1024;
@@ -28,9 +29,16 @@ function chunkNonce(counter: number, last: boolean): Buffer {
   return n;
 }
 
-/** Seals chunk number `counter`. */
-export function sealChunk(key: Uint8Array, counter: number, plaintext: Uint8Array, last: boolean): Buffer {
-  return sealChaCha(key, chunkNonce(counter, last), plaintext);
+/**
+ * Seals chunk number `counter` (ChaCha20-Poly1305): its ciphertext, then its 16-byte tag,
+ * as two pieces a writev takes without joining them.
+ */
+export function sealChunk(key: Uint8Array, counter: number, plaintext: Uint8Array, last: boolean): [Buffer, Buffer] {
+  const c = createCipheriv('chacha20-poly1305', key, chunkNonce(counter, last), { authTagLength: 16 });
+  const body = c.update(plaintext);
+  // chacha20-poly1305 has nothing left to give at final; it computes the tag
+  c.final();
+  return [body, c.getAuthTag()];
 }
 
 /** Opens chunk number `counter`; null when it does not authenticate (damaged, reordered, or the last flag is wrong). */
