@@ -415,7 +415,8 @@ export class RestoreTarget {
         // Linux answers ENOTDIR, not ELOOP, for a symlink opened with O_DIRECTORY|O_NOFOLLOW
         if (path !== member && (code === 'ELOOP' || code === 'ENOTDIR') && isSymlinkAt(p)) throw unsafe(member, `its parent "${path}" is a symlink in the target`);
         if (!isGone(err) || attempt >= 5) {
-          if (code === 'ELOOP' || code === 'ENOTDIR') {
+          // made again and again, and each time gone (renamed away), a file or a symlink
+          if (isGone(err)) {
             throw new BackupError('IO', `${this.show(path)} keeps being replaced while the restore runs; make sure no one else writes to the target and restore again`, { cause: err, subject: this.show(path) });
           }
           throw err;
