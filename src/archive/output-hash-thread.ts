@@ -11,9 +11,9 @@
  * request waits for it. After the thread fails, every pending and later request rejects
  * with the same error.
  */
-import type { Worker } from 'node:worker_threads';
 import { BackupError } from '../errors.js';
 import { startWorker } from '../threads/start-worker.js';
+import { WorkerRequests } from '../threads/worker-requests.js';
 import { MiB } from '../treehash/tree-hash.js';
 import type { HashReply, HashRequest, SharedSlice } from './output-hash-worker.js';
 
@@ -27,32 +27,23 @@ const slice = (b: Buffer): SharedSlice => ({ buffer: b.buffer as SharedArrayBuff
 
 /** The hashing thread of one output stream. */
 export class OutputHashThread {
-  private worker: Worker | undefined;
-  private isReady = false;
+  private thread: WorkerRequests<HashRequest, HashReply> | undefined;
   private closed = false;
-  private readonly replies: Array<{ resolve: (r: HashReply) => void; reject: (e: Error) => void }> = [];
   /** Shared buffers that pieces outside shared memory are copied into, reused once answered. */
   private readonly scratch: Buffer[] = [];
-  private failure: Error | undefined;
 
   /** Starts the thread (it takes ~50 ms to be ready); a second call does nothing. */
   start(): void {
-    if (this.worker || this.closed) return;
-    const w = startWorker(import.meta.url, 'output-hash-worker');
-    w.on('message', (m: HashReply | 'ready') => {
-      if (m === 'ready') this.isReady = true;
-      else this.replies.shift()?.resolve(m);
-      if (this.replies.length === 0) w.unref();
+    if (this.thread || this.closed) return;
+    this.thread = new WorkerRequests(startWorker(import.meta.url, 'output-hash-worker'), {
+      thread: 'the hashing thread',
+      failed: (f) => new BackupError('INTERNAL', `the hashing thread failed: ${f.message}`, { cause: f }),
     });
-    w.on('error', (err) => this.fail(new BackupError('INTERNAL', `the hashing thread failed: ${err.message}`, { cause: err })));
-    w.on('exit', (code) => this.closed || this.fail(new BackupError('INTERNAL', `the hashing thread stopped (exit code ${code})`)));
-    w.unref();
-    this.worker = w;
   }
 
   /** True once the thread takes requests. */
   get ready(): boolean {
-    return this.isReady && !this.closed;
+    return this.thread?.ready ?? false;
   }
 
   /** Feeds `piece`, the stream's next member, from `treeFrom` on to the tree hash; resolves with the piece's SHA-256. */
@@ -78,22 +69,12 @@ export class OutputHashThread {
 
   /** Ends the thread. */
   async close(): Promise<void> {
-    if (this.closed) return;
     this.closed = true;
-    await this.worker?.terminate();
-    this.fail(new BackupError('INTERNAL', 'the hashing thread was closed'));
+    await this.thread?.close();
   }
 
   private ask(request: HashRequest): Promise<HashReply> {
-    if (this.failure) return Promise.reject(this.failure);
-    const reply = new Promise<HashReply>((resolve, reject) => this.replies.push({ resolve, reject }));
-    this.worker!.ref();
-    this.worker!.postMessage(request);
-    return reply;
-  }
-
-  private fail(err: Error): void {
-    this.failure ??= err;
-    for (const r of this.replies.splice(0)) r.reject(this.failure);
+    if (!this.thread) return Promise.reject(new BackupError('INTERNAL', 'the hashing thread was not started'));
+    return this.thread.ask(request);
   }
 }

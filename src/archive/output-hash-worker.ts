@@ -1,13 +1,13 @@
 /**
  * The thread of an OutputHashThread (output-hash-thread.ts): hashes the members of one
- * output stream, in shared memory, and replies to each request in the order received.
+ * output stream, in shared memory, and answers each request in the order received.
  * - `piece`: feeds a member, in stream order, to the stream's tree hash (its bytes from
- *   `treeFrom` on) and replies with the member's own SHA-256;
- * - `end`: replies with the tree hash's leaf digests.
+ *   `treeFrom` on) and answers with the member's own SHA-256;
+ * - `end`: answers with the tree hash's leaf digests.
  * It serves one stream and is then terminated.
  */
 import { createHash } from 'node:crypto';
-import { parentPort } from 'node:worker_threads';
+import { serveRequests } from '../threads/serve-requests.js';
 import { TreeHasher } from '../treehash/tree-hash.js';
 
 /** `length` bytes at `offset` of a shared buffer. */
@@ -36,5 +36,4 @@ function serve(m: HashRequest): HashReply {
   }
 }
 
-parentPort!.on('message', (m: HashRequest) => parentPort!.postMessage(serve(m)));
-parentPort!.postMessage('ready');
+serveRequests(serve);

@@ -29,7 +29,8 @@ import { assertStoredIn } from '../storage/assert-stored-in.js';
 import type { Backend, Tier } from '../storage/backend.js';
 import type { ByteRange } from './plan-byte-ranges.js';
 import type { GzipBlock } from '../archive/gzip-block.js';
-import { blockChecks, openChecked, verifiedBlocks, type BlockCheck, type CopyChecks } from './verify-blocks.js';
+import type { BlockCheck } from './block-check.js';
+import { blockChecks, openChecked, verifiedBlocks, type CopyChecks } from './verify-blocks.js';
 
 export type { Tier } from '../storage/backend.js';
 

@@ -6,25 +6,17 @@
  * (older catalogs, catalogs rebuilt from descriptions) are checked whole against their tree
  * hash instead.
  */
-import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { GzipBlock } from '../archive/gzip-block.js';
 import { BackupError } from '../errors.js';
 import { TreeHasher } from '../treehash/tree-hash.js';
 import type { ByteRange } from './plan-byte-ranges.js';
+import { blockMatches, type BlockCheck } from './block-check.js';
 import { BlockHasher } from './block-hasher.js';
 
 /** Blocks read and hashed at once by a check: enough to keep a read in flight while the main thread hashes. */
 const CHECKS_IN_FLIGHT = 4;
-
-/** The extent [start, end) of one block in the compressed file, and its recorded hash. */
-export interface BlockCheck {
-  index: number;
-  start: number;
-  end: number;
-  sha256?: string;
-}
 
 /** What a verification found wrong, in words for a one-line message. */
 export interface Damage {
@@ -188,9 +180,7 @@ async function damageIn(fh: FileHandle, a: { size: number; treeHash: string; blo
       if (buf.length < c.end - c.start) buf = Buffer.allocUnsafe(c.end - c.start);
       const block = buf.subarray(0, c.end - c.start);
       const { bytesRead } = await fh.read(block, 0, block.length, c.start);
-      if (bytesRead !== block.length || createHash('sha256').update(block).digest('hex') !== c.sha256) {
-        damaged.push(c);
-      }
+      if (!blockMatches(block.subarray(0, bytesRead), c)) damaged.push(c);
     }
   };
   await Promise.all(Array.from({ length: CHECKS_IN_FLIGHT }, checkSome));
@@ -217,7 +207,7 @@ export function verifiedBlocks(input: Readable, checks: readonly BlockCheck[], r
     let heldBytes = 0;
     const release = (c: BlockCheck): Buffer => {
       const block = held.length === 1 ? held[0] : Buffer.concat(held, heldBytes);
-      if (c.sha256 !== undefined && createHash('sha256').update(block).digest('hex') !== c.sha256) {
+      if (!blockMatches(block, c)) {
         throw new BackupError('CHECKSUM_MISMATCH', `${what}: gzip block ${c.index} (bytes ${c.start}-${c.end - 1}) does not match the catalog; nothing from it was written`, { subject: what });
       }
       held = [];
