@@ -8,6 +8,7 @@ import { BackupError } from '../errors.js';
 import { registerCommands } from './commands/index.js';
 import { interruptSignal } from './interrupt.js';
 import { quietOnClosedPipe } from './closed-pipe.js';
+import { exitUnsettled } from './exit-unsettled.js';
 import { showError } from './report-error.js';
 import { readCmdline, withRawArgs } from './raw-argv.js';
 
@@ -56,7 +57,10 @@ Exit codes: 0 ok, 1 failed, 2 bad usage or config, 3 completed with warnings,
   );
   const debug = argv.includes('--debug');
   try {
-    await program.parseAsync(argv);
+    await exitUnsettled(
+      program.parseAsync(argv).then(() => undefined),
+      () => report(new BackupError('INTERNAL', 'the command stopped before it finished, with nothing left to wait for; run it again (the state is consistent), and report this with the output of --debug'), { debug, json }),
+    );
   } catch (err) {
     process.exitCode = report(err, { debug, json });
   }

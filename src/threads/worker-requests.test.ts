@@ -64,14 +64,17 @@ test('close rejects the requests still pending, raising no unhandled rejection, 
   await assert.rejects(t.ask({ echo: 3 }), { message: 'the test thread was closed' });
 });
 
-test('an idle thread does not keep the process alive, a thread with a request waiting does', () => {
-  const script = (ask: boolean) => `
+test('an idle thread does not keep the process alive; one with a request waiting does, and so does one being closed while its last answer arrives (a restore exited 0 half-way, closing its hashing thread)', () => {
+  const script = (body: string) => `
     import { startWorker } from ${JSON.stringify(new URL('./start-worker.ts', import.meta.url).href)};
     import { WorkerRequests } from ${JSON.stringify(new URL('./worker-requests.ts', import.meta.url).href)};
     const t = new WorkerRequests(startWorker(${JSON.stringify(import.meta.url)}, 'testing/answer-worker'), { thread: 't', failed: (f) => new Error(f.message) });
-    if (${ask}) t.ask({ echo: 5 }).then((a) => console.log('answered', a.echo));
+    ${body}
   `;
-  const run = (ask: boolean) => execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(ask)], { encoding: 'utf8', timeout: 20_000 });
-  assert.equal(run(false), '');
-  assert.equal(run(true), 'answered 5\n');
+  const run = (body: string) => execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script(body)], { encoding: 'utf8', timeout: 20_000 });
+  assert.equal(run(''), '');
+  assert.equal(run("console.log('answered', (await t.ask({ echo: 5 })).echo);"), 'answered 5\n');
+  // the answer is on its way while the thread is ended: settling it must not let the process go
+  const closing = "while (!t.ready) await new Promise((r) => setTimeout(r, 5)); t.ask({ echo: 1 }); await t.close(); console.log('closed');";
+  for (let i = 0; i < 5; i++) assert.equal(run(closing), 'closed\n');
 });

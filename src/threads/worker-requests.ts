@@ -9,7 +9,7 @@
  * every pending and later request rejects with one BackupError naming the thread. Every
  * promise `ask` returns is already marked handled, so requests left pending at `close` (which
  * rejects them) raise no unhandled rejection. The thread keeps the process alive only while a
- * request waits for it. `close` ends it (idempotent).
+ * request waits for it, or `close` waits for it to end. `close` ends it (idempotent).
  */
 import type { Transferable, Worker } from 'node:worker_threads';
 import { BackupError } from '../errors.js';
@@ -62,6 +62,9 @@ export class WorkerRequests<Q, A> {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // an idle thread is unref'd: without this the process could exit while close waits for
+    // the thread to end, and it stays ref'd however the pending requests settle meanwhile
+    this.worker.ref();
     await this.worker.terminate();
     this.fail(new BackupError('INTERNAL', `${this.opts.thread} was closed`));
   }
@@ -73,7 +76,7 @@ export class WorkerRequests<Q, A> {
       if ('answer' in m) w?.resolve(m.answer);
       else w?.reject(this.opts.failed(m.failure));
     }
-    if (this.waiting.length === 0) this.worker.unref();
+    if (this.waiting.length === 0 && !this.closed) this.worker.unref();
   }
 
   private fail(err: Error): void {
