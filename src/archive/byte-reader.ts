@@ -2,6 +2,10 @@
  * Pull-based reading of exact byte counts from a stream of chunks, keeping track of the
  * absolute position: what a tar reader needs to frame 512-byte blocks and bodies without
  * buffering more than one source chunk.
+ *
+ * The source may use a chunk's memory again once the next chunk is asked for (inflateBlocks
+ * does): so whatever a read returns is valid only until the next call on the reader, and
+ * nothing here keeps a view of a chunk while asking for the next.
  */
 
 /** Reads from an async iterator of chunks; the position starts at `offset`. Not safe for concurrent use. */
@@ -29,7 +33,8 @@ export class ByteReader {
     const first = await this.readSome(n);
     if (first === null) return null;
     if (first.length === n) return first;
-    const parts = [first];
+    // copied before the next chunk is asked for (see the header)
+    const parts: Buffer[] = [Buffer.from(first)];
     let have = first.length;
     while (have < n) {
       const more = await this.readSome(n - have);
@@ -40,7 +45,7 @@ export class ByteReader {
     return Buffer.concat(parts, n);
   }
 
-  /** Between 1 and `max` bytes (a view into the source chunk, not a copy), or null at the end. */
+  /** Between 1 and `max` bytes (a view into the source chunk, not a copy, valid until the next call), or null at the end. */
   async readSome(max: number): Promise<Buffer | null> {
     while (this.pos >= this.chunk.length) {
       if (this.ended) return null;

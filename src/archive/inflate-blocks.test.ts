@@ -22,7 +22,7 @@ test('inflateBlocks hands back only the input chunks that were one whole member,
     lengths,
     { release: (chunk) => released.push(chunk) },
   )) {
-    out.push(o);
+    out.push(Buffer.from(o));
   }
   assert.deepEqual(out, members.map((m) => m.raw));
   // every member's inflation has settled once its output was yielded; the hand-backs follow it

@@ -44,7 +44,8 @@ async function sample(dir: string) {
 
 async function bodyOf(m: ArchiveMemberRead): Promise<Buffer> {
   const parts: Buffer[] = [];
-  for await (const c of m.body) parts.push(c);
+  // copied: a chunk is valid only until the next is asked for
+  for await (const c of m.body) parts.push(Buffer.from(c));
   return Buffer.concat(parts);
 }
 

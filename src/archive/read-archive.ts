@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { PassThrough, pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { BackupError, fromSystemError } from '../errors.js';
+import type { GzipInflater } from './gzip-inflater.js';
 import { inflateBlocks } from './inflate-blocks.js';
 import { TarReader, type ArchiveMemberRead, type TarReadOptions } from './tar-reader.js';
 
@@ -25,6 +26,8 @@ export interface ReadArchiveOptions extends TarReadOptions {
   lastIsCut?: boolean;
   /** With memberLengths: takes back input chunks once inflated (see InflateOptions.release). */
   release?: (chunk: Buffer) => void;
+  /** With memberLengths: the lanes and output buffers to inflate with (see InflateOptions.inflater). */
+  inflater?: GzipInflater;
 }
 
 /**
@@ -83,7 +86,7 @@ function tarBytes(input: Readable, opts: ReadArchiveOptions): { bytes: AsyncIter
     return { bytes: mapErrors(input), close: () => input.destroy() };
   }
   if (opts.memberLengths) {
-    const inflated = inflateBlocks(input, opts.memberLengths, { lastIsCut: opts.lastIsCut, release: opts.release });
+    const inflated = inflateBlocks(input, opts.memberLengths, { lastIsCut: opts.lastIsCut, release: opts.release, inflater: opts.inflater });
     return {
       bytes: mapErrors(inflated),
       close: () => {

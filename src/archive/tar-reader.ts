@@ -45,7 +45,8 @@ export interface ArchiveMemberRead {
   tarOffset: number;
   /**
    * The file's bytes (empty for other types). Iterate it at most once, before asking the
-   * reader for the next member; whatever is left unread is skipped then.
+   * reader for the next member; whatever is left unread is skipped then. Each chunk is
+   * valid only until the next is asked for (a restore's inflated blocks are used again).
    */
   body: AsyncIterable<Buffer>;
 }
@@ -123,8 +124,8 @@ export class TarReader {
       const size = raw.size ?? 0;
       if (typeflag === 'L' || typeflag === 'K' || typeflag === 'x' || typeflag === 'g') {
         if (size > 1024 * 1024) throw corrupt(`archive has an implausible ${size}-byte extended header at byte ${at}`);
+        // decoded before reading on: the bytes are valid only until then (see ByteReader)
         const body = (await this.bytes.readExact(size)) ?? Buffer.alloc(0);
-        await this.bytes.skip(paddingFor(size));
         if (typeflag === 'L') ex = { ...ex, path: cString(body) };
         else if (typeflag === 'K') ex = { ...ex, linkpath: cString(body) };
         else if (typeflag === 'x') {
@@ -132,6 +133,7 @@ export class TarReader {
           xattrs = xattrs.concat(decodeXattrRecords(body));
         }
         // 'g' (global pax) sets defaults this project never writes: skipped
+        await this.bytes.skip(paddingFor(size));
         continue;
       }
       const h = decodeHeader(block, ex);
@@ -156,9 +158,10 @@ export class TarReader {
       const bodySize = h.size ?? 0;
       if (typeflag === 'D') {
         const body = (await this.bytes.readExact(bodySize)) ?? Buffer.alloc(0);
+        const listing = decodeDumpdir(body);
         await this.bytes.skip(paddingFor(bodySize));
         if (!m) continue;
-        m.listing = decodeDumpdir(body);
+        m.listing = listing;
         return m;
       }
       this.bodyLeft = bodySize;

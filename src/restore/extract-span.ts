@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import { readMembersAt, type ArchiveMemberRead } from '../archive/read-archive.js';
+import type { GzipInflater } from '../archive/gzip-inflater.js';
 import { throwIfAborted } from '../errors.js';
 import type { TreeNode } from './tree-at.js';
 
@@ -37,11 +38,12 @@ export interface StartedSpan {
  * Starts reading the span's wanted members from `compressed` at once: its first gzip blocks
  * inflate on the thread pool while the caller is still writing the span before it, so the
  * pool has no gap between spans (at most one more span's blocks in flight). Chunks of
- * `compressed` the inflater is done with go to `release` (see ArchiveSource.release).
+ * `compressed` the inflater is done with go to `release` (see ArchiveSource.release); the
+ * blocks inflate with `inflater`'s lanes and buffers, shared by a restore's spans.
  */
-export function startSpan(compressed: Readable, span: Span, release?: (chunk: Buffer) => void): StartedSpan {
+export function startSpan(compressed: Readable, span: Span, opts: { release?: (chunk: Buffer) => void; inflater?: GzipInflater } = {}): StartedSpan {
   const byOffset = new Map(span.members.map((m) => [m.tarOffset, m]));
-  const members = readMembersAt(compressed, { rawStart: span.rawStart, offsets: [...byOffset.keys()], memberLengths: span.memberLengths, lastIsCut: span.lastIsCut, release });
+  const members = readMembersAt(compressed, { rawStart: span.rawStart, offsets: [...byOffset.keys()], memberLengths: span.memberLengths, lastIsCut: span.lastIsCut, release: opts.release, inflater: opts.inflater });
   const first = members.next();
   // awaited by writeAll; this keeps a failure from counting as unhandled if the span is closed first
   first.catch(() => undefined);

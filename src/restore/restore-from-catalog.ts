@@ -24,6 +24,7 @@ import { startSpan, type Span } from './extract-span.js';
 import { prepareTarget } from './prepare-target.js';
 import { RestoreTarget, type RestoreTargetOptions } from '../archive/restore-target.js';
 import { extractArchive } from '../archive/extract-archive.js';
+import { GzipInflater } from '../archive/gzip-inflater.js';
 import { agePrefixOf } from '../catalog/encryption-store.js';
 import { decryptingSource, decryptWhole, openSealedArchive, type IdentitySource, type SealedArchive } from './decrypting-source.js';
 
@@ -115,6 +116,8 @@ async function restoreTree(
   for (const [seq, sa] of sealed) prepared.sources.set(seq, decryptingSource(prepared.sources.get(seq)!, archives.get(seq)!, sa));
 
   const out = new RestoreTarget(req.to, targetOpts);
+  // one set of zlib contexts and output buffers for all the spans
+  const inflater = new GzipInflater();
   let dirs = 0;
   let symlinks = 0;
   let others = 0;
@@ -142,7 +145,7 @@ async function restoreTree(
     const start = (i: number) => {
       if (i >= jobs.length) return undefined;
       const { source, span } = jobs[i];
-      return startSpan(source.read({ start: span.gzStart, end: span.gzEnd }), span, source.release);
+      return startSpan(source.read({ start: span.gzStart, end: span.gzEnd }), span, { release: source.release, inflater });
     };
     let next = start(0);
     try {
@@ -170,6 +173,7 @@ async function restoreTree(
     await out.setDirTimes(nodes.filter((n) => n.type === 'dir'));
   } finally {
     out.close();
+    inflater.close();
     await closeSources(prepared);
   }
   await discardDownloads(db, prepared);
