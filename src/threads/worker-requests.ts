@@ -82,6 +82,6 @@ export class WorkerRequests<Q, A> {
   private fail(err: Error): void {
     this.failure ??= err;
     for (const w of this.waiting.splice(0)) w.reject(this.failure);
-    this.worker.unref();
+    if (!this.closed) this.worker.unref();
   }
 }
