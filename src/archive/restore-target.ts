@@ -38,7 +38,7 @@ import { BackupError, fromSystemError, throwIfAborted } from '../errors.js';
 import type { SparseMap } from './gnu-header.js';
 import { ownerNames } from './owner-names.js';
 import { writeXattrs, type Xattr } from './xattrs.js';
-import { nameFromBytes, nameToBytes, showName } from '../scan/name-bytes.js';
+import { hasEscapedBytes, nameFromBytes, nameToBytes, showName } from '../scan/name-bytes.js';
 import { checkMemberPath, unsafe } from './safe-path.js';
 
 /** What a restored entry gets besides its content. */
@@ -531,8 +531,12 @@ export class RestoreTarget {
   }
 }
 
-/** `/proc/self/fd/<fd>/<name>` as bytes: the entry `name` of the directory held by `fd`. */
-function at(fd: number, name: string): Buffer {
+/**
+ * `/proc/self/fd/<fd>/<name>`: the entry `name` of the directory held by `fd`; a string
+ * (which Node passes as UTF-8) unless the name holds escaped bytes, then its raw bytes.
+ */
+function at(fd: number, name: string): string | Buffer {
+  if (!hasEscapedBytes(name)) return `${fdPath(fd)}/${name}`;
   return Buffer.concat([Buffer.from(`${fdPath(fd)}/`), nameToBytes(name)]);
 }
 
@@ -571,7 +575,7 @@ async function writeSparse(fd: number, body: AsyncIterable<Uint8Array>, map: Spa
   }
 }
 
-function isFileAt(p: Buffer): boolean {
+function isFileAt(p: string | Buffer): boolean {
   try {
     return lstatSync(p).isFile();
   } catch {
@@ -579,7 +583,7 @@ function isFileAt(p: Buffer): boolean {
   }
 }
 
-function isSymlinkAt(p: Buffer): boolean {
+function isSymlinkAt(p: string | Buffer): boolean {
   try {
     return lstatSync(p).isSymbolicLink();
   } catch {

@@ -104,6 +104,8 @@ export class TarReader {
 
   private async readMember(): Promise<ArchiveMemberRead | null> {
     let ex: HeaderData = {};
+    // whether an extended header (L, K, x) came before this member's header
+    let extended = false;
     let xattrs: Xattr[] = [];
     const tarOffset = this.bytes.offset;
     for (;;) {
@@ -133,10 +135,12 @@ export class TarReader {
           xattrs = xattrs.concat(decodeXattrRecords(body));
         }
         // 'g' (global pax) sets defaults this project never writes: skipped
+        if (typeflag !== 'g') extended = true;
         await this.bytes.skip(paddingFor(size));
         continue;
       }
-      const h = decodeHeader(block, ex);
+      // decoded again with the extended values only when there are any
+      const h = extended ? decodeHeader(block, ex) : raw;
       // Header.decode re-reads the link field after applying `ex`; the long values win.
       // Names are taken from the raw bytes, so one that is not valid UTF-8 keeps its bytes.
       h.path = ex.path ?? rawName(block);
