@@ -33,16 +33,15 @@ export class ByteReader {
     const first = await this.readSome(n);
     if (first === null) return null;
     if (first.length === n) return first;
-    // copied before the next chunk is asked for (see the header)
-    const parts: Buffer[] = [Buffer.from(first)];
-    let have = first.length;
+    // each piece is copied out before the next chunk is asked for (see the header)
+    const out = Buffer.allocUnsafe(n);
+    let have = first.copy(out, 0);
     while (have < n) {
       const more = await this.readSome(n - have);
       if (more === null) throw new TruncatedError(this.consumed, n - have);
-      parts.push(more);
-      have += more.length;
+      have += more.copy(out, have);
     }
-    return Buffer.concat(parts, n);
+    return out;
   }
 
   /** Between 1 and `max` bytes (a view into the source chunk, not a copy, valid until the next call), or null at the end. */

@@ -117,6 +117,37 @@ test(
 );
 
 test(
+  'members read from 512-byte blocks inflated in parallel into buffers used again are those one gunzip stream gives: long names, listings and bodies across blocks',
+  withTmp('read-archive', async (dir) => {
+    const data = join(dir, 'data');
+    // a name of about 700 bytes (its LongLink body spans two tar blocks) and a listing of about 2 KiB
+    const deep = `${Array.from({ length: 6 }, (_, i) => `${'ä'.repeat(50)}-${i}`).join('/')}/file.txt`;
+    const files = new Map<string, Buffer>([[deep, content(7, 3000)]]);
+    for (let i = 0; i < 60; i++) files.set(`many/a-rather-long-file-name-${i}.txt`, content(i, (i * 397) % 2000));
+    for (const [p, c] of files) {
+      mkdirSync(join(data, p, '..'), { recursive: true });
+      writeFileSync(join(data, p), c);
+    }
+    const outPath = join(dir, 'small-blocks.tar.gz');
+    const written = await writeArchive(planTree(scanEntries(data), null), { root: data, outPath, level: 6, blockSize: 512 });
+    const seen = async (members: AsyncIterable<ArchiveMemberRead>) => {
+      const out = [];
+      for await (const m of members) out.push({ path: m.path, type: m.type, tarOffset: m.tarOffset, listing: m.listing?.map((e) => e.name), body: await bodyOf(m) });
+      return out;
+    };
+    const expected = await seen(readArchive(createReadStream(outPath)));
+    assert.ok(expected.some((m) => m.path === deep) && expected.some((m) => (m.listing?.length ?? 0) === 60));
+    const gz = readFileSync(outPath);
+    const b = written.blocks;
+    const lengths = b.slice(1).map((x, i) => x.gzOffset - b[i].gzOffset);
+    const chunks = [];
+    for (let i = 0; i < gz.length; i += 1000) chunks.push(gz.subarray(i, Math.min(i + 1000, gz.length)));
+    const got = await seen(readMembersAt(Readable.from(chunks), { rawStart: 0, offsets: expected.map((m) => m.tarOffset), memberLengths: lengths }));
+    assert.deepEqual(got, expected);
+  }),
+);
+
+test(
   'damage in one of the blocks inflating in parallel is ARCHIVE_CORRUPT',
   withTmp('read-archive', async (dir) => {
     const { members, written, gz } = await sample(dir);
