@@ -9,10 +9,11 @@
  * Each lane is one Gunzip stream with `flush: Z_FINISH`, so each write is one whole member
  * and ends it: a member cut short fails ("unexpected end of file") as with `gunzip()`, and
  * zlib checks every member's CRC-32 and length. Before each write the lane is reset and
- * given the output buffer to inflate into (the stream's `_outBuffer`, which Node has used
- * for every write since v10); the output comes back as one view of that buffer. Should
- * Node ever ignore it, the output is Node's own buffer, still right, and never handed out
- * again (only buffers made here are).
+ * given the output buffer to inflate into (the stream's `_outBuffer` and `_outOffset`, which
+ * Node 20 and 24 pass to zlib on every write); the output comes back as one view of that
+ * buffer. Should Node ever ignore them, the output is Node's own buffer, still right, and
+ * never handed out again (only buffers made here are); and an output whose length is not
+ * the member's ISIZE (zlib has checked it) fails as INTERNAL rather than pass.
  *
  * Contract: the caller gives each output back (release) once nothing refers to its bytes;
  * until then the buffer is never reused. A lane whose member failed is dropped with its
