@@ -110,9 +110,8 @@ export class BlockGzipWriter {
   private readonly blocks: GzipBlock[] = [];
   /** Blocks being written and hashed, oldest first. */
   private readonly settling: Array<Promise<void>> = [];
-  /** The background fsyncs (awaited by finish: one that fails fails the output), one at a time, and the output they cover. */
-  private readonly syncs: Array<Promise<void>> = [];
-  private syncing = false;
+  /** The background fsync under way, one at a time (one that fails breaks the writer), and the output the last one started covers. */
+  private syncing: Promise<void> | undefined;
   private synced = 0;
   private readonly thread: OutputHashThread;
   private readonly hasher: OutputHasher;
@@ -199,7 +198,9 @@ export class BlockGzipWriter {
     try {
       while (this.pending.length > 0) await this.flushOne();
       for (const settled of this.settling.splice(0)) await settled;
-      for (const sync of this.syncs) await sync;
+      await this.syncing;
+      // a background fsync that failed broke the writer
+      if (this.failure) throw this.failure;
       await this.fh.sync();
       treeHash = await this.hasher.finish();
     } catch (err) {
@@ -316,12 +317,15 @@ export class BlockGzipWriter {
   /** Starts a background fsync of the output written up to `end` when SYNC_EVERY more bytes were written since the last, and none is under way. */
   private syncAhead(end: number): void {
     if (this.syncing || end - this.synced < SYNC_EVERY) return;
-    this.syncing = true;
     this.synced = end;
-    const sync = this.fh.sync().finally(() => (this.syncing = false));
     // a failure breaks the writer at once, and finish rejects with it
-    sync.catch((err: unknown) => this.fail(err));
-    this.syncs.push(sync);
+    this.syncing = this.fh.sync().then(
+      () => (this.syncing = undefined),
+      (err: unknown) => {
+        this.syncing = undefined;
+        this.fail(err);
+      },
+    );
   }
 
   private async writeAll(out: Buffer, position: number): Promise<void> {

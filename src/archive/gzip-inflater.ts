@@ -21,6 +21,7 @@
  */
 import { constants, createGunzip, type Gunzip } from 'node:zlib';
 import { BackupError } from '../errors.js';
+import { SpareBuffers } from './spare-buffers.js';
 
 /** Bounds of an output buffer: zlib's default chunk, and a size no sane block reaches (damage may announce anything). */
 const MIN_CHUNK = 16 * 1024;
@@ -89,9 +90,7 @@ class Lane {
 /** Lanes and output buffers for inflating many gzip members, several at once (see the header). */
 export class GzipInflater {
   private readonly idle: Lane[] = [];
-  private readonly free: Buffer[] = [];
-  /** Buffers made here (only those are taken back). */
-  private readonly made = new WeakSet<ArrayBufferLike>();
+  private readonly free = new SpareBuffers(MIN_CHUNK, MAX_FREE_BUFFERS);
   private closed = false;
 
   /**
@@ -104,7 +103,7 @@ export class GzipInflater {
     const isize = member.length >= 18 ? member.readUInt32LE(member.length - 4) : 0;
     const size = Math.min(Math.ceil(Math.max(isize + 1, MIN_CHUNK) / SIZE_STEP) * SIZE_STEP, MAX_CHUNK);
     const lane = this.takeLane(size);
-    const out = this.takeBuffer(lane.chunkSize);
+    const out = this.free.take(lane.chunkSize);
     let data: Buffer;
     try {
       data = await lane.inflate(member, out);
@@ -125,16 +124,14 @@ export class GzipInflater {
 
   /** Takes back the buffer of an output nothing refers to any more; others are left alone. */
   release(o: Inflated): void {
-    const b = o.buffer;
-    if (!b || this.closed || !this.made.has(b.buffer) || this.free.length >= MAX_FREE_BUFFERS) return;
-    this.free.push(b);
+    if (o.buffer && !this.closed) this.free.give(o.buffer);
   }
 
   /** Closes the idle lanes and drops the free buffers; later inflates still work, with new ones. */
   close(): void {
     this.closed = true;
     for (const lane of this.idle.splice(0)) lane.close();
-    this.free.length = 0;
+    this.free.clear();
   }
 
   private takeLane(size: number): Lane {
@@ -150,14 +147,5 @@ export class GzipInflater {
   private giveLane(lane: Lane): void {
     if (this.closed || lane.closed || this.idle.length >= MAX_IDLE_LANES) lane.close();
     else this.idle.push(lane);
-  }
-
-  private takeBuffer(size: number): Buffer {
-    const i = this.free.findIndex((b) => b.length >= size);
-    if (i >= 0) return this.free.splice(i, 1)[0];
-    // never a slice of Node's shared pool
-    const b = Buffer.allocUnsafeSlow(size);
-    this.made.add(b.buffer);
-    return b;
   }
 }
