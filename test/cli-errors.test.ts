@@ -148,3 +148,22 @@ with tarfile.open(${JSON.stringify(join(dir, 'evil-000001-L0-20260101T000000Z.ta
   assert.equal(existsSync(join(w.root, 'absolute.txt')), false);
   assert.equal(existsSync(join(w.root, 'through-link.txt')), false);
 });
+
+test('restore --from-archives of an archive with members it does not restore: a line each and exit 3, not 0 (the lines were printed, the exit was 0)', async (t) => {
+  const w = world();
+  t.after(w.done);
+  const dir = join(w.root, 'archives');
+  mkdirSync(dir);
+  execFileSync('python3', ['-c', `
+import tarfile, io
+with tarfile.open(${JSON.stringify(join(dir, 'odd-000001-L0-20260101T000000Z.tar.gz'))}, 'w:gz', format=tarfile.GNU_FORMAT) as t:
+    i = tarfile.TarInfo('./ok.txt'); i.size = 4
+    t.addfile(i, io.BytesIO(b'fine'))
+    v = tarfile.TarInfo('./label'); v.type = b'V'
+    t.addfile(v)
+`]);
+  const r = await runCli(['restore', '--quiet', '--from-archives', dir, '--to', join(w.root, 'target')]);
+  assert.equal(r.code, 3, r.stderr);
+  oneLine(r.stderr, /^warning: label: skipped: tar member type "V"/);
+  assert.equal(existsSync(join(w.root, 'target', 'ok.txt')), true);
+});

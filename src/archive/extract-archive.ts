@@ -11,9 +11,10 @@
  * Every path goes through RestoreTarget: nothing is written outside the target.
  */
 import type { Readable } from 'node:stream';
-import { throwIfAborted } from '../errors.js';
+import { BackupError, throwIfAborted } from '../errors.js';
 import { readArchive } from './read-archive.js';
 import { RestoreTarget, type DirAttrs } from './restore-target.js';
+import { checkMemberPath } from './safe-path.js';
 
 /** How to extract. */
 export interface ExtractOptions {
@@ -90,7 +91,10 @@ async function extractInto(input: Readable, target: RestoreTarget, opts: Extract
       result.symlinks++;
     } else if (m.type === 'hardlink') {
       const to = m.linkTarget ?? '';
+      checkMemberPath(to);
       if (!written.has(to)) {
+        // the writer puts a file's first name whole in the same archive, before its hard links
+        if (!filter) throw new BackupError('ARCHIVE_CORRUPT', `archive member "${m.path}" is a hard link to "${to}", which is not a file written earlier in the archive; the archive is damaged or malicious`, { subject: m.path });
         opts.onWarning?.({ path: m.path, message: `skipped: a hard link to ${to}, which this restore does not write; add ${to} to the restored paths` });
         continue;
       }

@@ -174,7 +174,7 @@ export class RestoreTarget {
    */
   async writeFileEntry(path: string, body: AsyncIterable<Uint8Array>, attrs: EntryAttrs, signal?: AbortSignal, sparse?: SparseMap, xattrs?: readonly Xattr[]): Promise<void> {
     checkMemberPath(path);
-    if (path === '') throw new BackupError('INTERNAL', 'writeFileEntry: the restore target itself is a directory');
+    if (path === '') throw notADirectory('a file');
     const parent = this.openDir(parentOf(path), true, path);
     const tmp = tmpName();
     const fd = this.guard(path, () => openSync(at(parent, tmp), NEW_FILE_FLAGS, 0o600));
@@ -214,7 +214,7 @@ export class RestoreTarget {
   /** Creates a symlink (its target stored as is, never followed), replacing whatever is at `path`. */
   async writeSymlinkEntry(path: string, target: string, attrs: Omit<EntryAttrs, 'mode'>): Promise<void> {
     checkMemberPath(path);
-    if (path === '') throw new BackupError('INTERNAL', 'writeSymlinkEntry: the restore target itself is a directory');
+    if (path === '') throw notADirectory('a symlink');
     const parent = this.openDir(parentOf(path), true, path);
     const tmp = tmpName();
     this.guard(path, () => {
@@ -243,7 +243,7 @@ export class RestoreTarget {
   async writeHardLink(path: string, existing: string): Promise<void> {
     checkMemberPath(path);
     checkMemberPath(existing);
-    if (path === '' || existing === '') throw new BackupError('INTERNAL', 'writeHardLink: the restore target itself is a directory');
+    if (path === '' || existing === '') throw notADirectory('a hard link');
     const from = this.openDir(parentOf(existing), false);
     const source = from === undefined ? undefined : at(from, baseOf(existing));
     if (source === undefined || !isFileAt(source)) {
@@ -273,7 +273,7 @@ export class RestoreTarget {
    */
   async writeSpecialEntry(path: string, type: 'fifo' | 'chardev' | 'blockdev', dev: { major: number; minor: number }, attrs: EntryAttrs): Promise<void> {
     checkMemberPath(path);
-    if (path === '') throw new BackupError('INTERNAL', 'writeSpecialEntry: the restore target itself is a directory');
+    if (path === '') throw notADirectory(type === 'fifo' ? 'a FIFO' : 'a device node');
     const parent = this.openDir(parentOf(path), true, path);
     const tmp = tmpName();
     const kind = type === 'fifo' ? ['p'] : [type === 'chardev' ? 'c' : 'b', String(dev.major), String(dev.minor)];
@@ -543,6 +543,11 @@ function at(fd: number, name: string): string | Buffer {
 /** The directory held by `fd` itself. */
 function fdPath(fd: number): string {
   return `/proc/self/fd/${fd}`;
+}
+
+/** The error for a member of another type than a directory that names the target itself ("./"). */
+function notADirectory(what: string): BackupError {
+  return new BackupError('ARCHIVE_CORRUPT', `the archive has ${what} member named "./", the restore target itself, which is a directory; the archive is damaged or malicious`, { subject: './' });
 }
 
 /** A temporary name, unique within this process. */

@@ -124,6 +124,8 @@ export class TarReader {
       if (!raw.cksumValid) throw corrupt(`archive has a damaged header at byte ${at} (checksum mismatch)`);
       const typeflag = String.fromCharCode(block[156]);
       const size = raw.size ?? 0;
+      // node-tar leaves a negative base-256 size undefined
+      if (size < 0 || (raw.size === undefined && decodeNumber(block, 124, 12) < 0n)) throw corrupt(`archive has a header with a negative size at byte ${at}`);
       if (typeflag === 'L' || typeflag === 'K' || typeflag === 'x' || typeflag === 'g') {
         if (size > 1024 * 1024) throw corrupt(`archive has an implausible ${size}-byte extended header at byte ${at}`);
         // decoded before reading on: the bytes are valid only until then (see ByteReader)
@@ -157,10 +159,13 @@ export class TarReader {
           first.map.extents.push(...more.extents);
           extended = more.extended;
         }
+        checkSparseMap(first.map, h.size ?? 0, at);
         if (m) m.sparse = first.map;
       }
       const bodySize = h.size ?? 0;
+      if (bodySize < 0) throw corrupt(`archive has a member with a negative size at byte ${at}`);
       if (typeflag === 'D') {
+        if (bodySize > MAX_LISTING) throw corrupt(`archive has an implausible ${bodySize}-byte directory listing at byte ${at}`);
         const body = (await this.bytes.readExact(bodySize)) ?? Buffer.alloc(0);
         const listing = decodeDumpdir(body);
         await this.bytes.skip(paddingFor(bodySize));
@@ -255,6 +260,30 @@ const MEMBER_TYPES: Record<string, MemberType | undefined> = {
   D: 'dir',
   '6': 'fifo',
 };
+
+/** The largest directory listing read (about ten million names): a larger size is a damaged header, not a directory. */
+const MAX_LISTING = 256 * 1024 * 1024;
+
+/**
+ * Throws ARCHIVE_CORRUPT unless a sparse map places exactly the member's `stored` bytes in
+ * order inside the file: extents ascending, not overlapping, within the real size (which a
+ * file can have). A map that failed these would leave stored data out of the file, or write
+ * it where it does not belong, and still read as a success.
+ */
+function checkSparseMap(map: SparseMap, stored: number, at: number): void {
+  let end = 0;
+  let sum = 0;
+  for (const e of map.extents) {
+    if (!(e.offset >= end && e.size >= 0 && e.offset + e.size <= map.realSize)) {
+      throw corrupt(`archive has a sparse member at byte ${at} whose map places data at ${e.offset} (${e.size} bytes) out of order or beyond its ${map.realSize}-byte size`);
+    }
+    end = e.offset + e.size;
+    sum += e.size;
+  }
+  if (!Number.isSafeInteger(map.realSize) || map.realSize < 0 || sum !== stored) {
+    throw corrupt(`archive has a sparse member at byte ${at} whose map places ${sum} bytes of a ${map.realSize}-byte file but stores ${stored}`);
+  }
+}
 
 function corrupt(what: string, cause?: unknown): BackupError {
   return new BackupError('ARCHIVE_CORRUPT', `${what}; use another copy of it`, { cause });

@@ -22,6 +22,7 @@ export interface Xattr {
 /** Paths per getfattr call (keeps each command line well under ARG_MAX). */
 const BATCH = 200;
 const PREFIX = 'SCHILY.xattr.';
+const USER_PREFIX = `${PREFIX}user.`;
 
 /** The user.* attributes of the files at `absPaths`, by absolute path (files without any are absent). */
 export async function readXattrs(absPaths: readonly string[]): Promise<Map<string, Xattr[]>> {
@@ -77,7 +78,12 @@ function paxRecord(key: Buffer, value: Buffer): Buffer {
   return Buffer.concat([Buffer.from(`${len} `), key, Buffer.from('='), value, Buffer.from('\n')]);
 }
 
-/** The SCHILY.xattr records of a pax extended header body (values as raw bytes). */
+/**
+ * The SCHILY.xattr records of a pax extended header body in the user.* namespace (values as
+ * raw bytes). Others are dropped, as GNU tar --xattrs drops them on extraction without
+ * --xattrs-include: an archive's trusted.* or security.* records (security.capability gives
+ * a program capabilities) would otherwise be set by a restore running as root.
+ */
 export function decodeXattrRecords(body: Buffer): Xattr[] {
   const out: Xattr[] = [];
   let at = 0;
@@ -89,7 +95,7 @@ export function decodeXattrRecords(body: Buffer): Xattr[] {
     const rec = body.subarray(space + 1, at + len - 1);
     const eq = rec.indexOf(0x3d);
     const key = rec.toString('utf8', 0, eq < 0 ? rec.length : eq);
-    if (eq > 0 && key.startsWith(PREFIX)) out.push({ name: key.slice(PREFIX.length), value: Buffer.from(rec.subarray(eq + 1)) });
+    if (eq > 0 && key.startsWith(USER_PREFIX)) out.push({ name: key.slice(PREFIX.length), value: Buffer.from(rec.subarray(eq + 1)) });
     at += len;
   }
   return out;

@@ -74,7 +74,9 @@ export function chainFromNames(all: readonly FoundArchive[], point: RestorePoint
 /**
  * Extracts the chain into `to` in order. The target is checked first (see prepareTarget)
  * and created only when the chain is found and something in it is selected; over a
- * non-empty target (--force) the chain's deletions touch only what it restored.
+ * non-empty target (--force) the chain's deletions touch only what it restored. `warnings`
+ * has one line per member left out (a type not restored, a hard link whose file the filter
+ * left out, a device node as another user than root): the restore is then incomplete.
  */
 export async function restoreFromArchives(opts: {
   dir: string;
@@ -85,7 +87,6 @@ export async function restoreFromArchives(opts: {
   filter?: (path: string) => boolean;
   signal: AbortSignal;
   log: (line: string) => void;
-  onWarning: (line: string) => void;
   identity?: IdentitySource;
 }): Promise<{ archives: number; files: number; warnings: string[] }> {
   const targetOpts = await prepareTarget(opts.to, opts.force);
@@ -93,6 +94,8 @@ export async function restoreFromArchives(opts: {
   const target = new RestoreTarget(opts.to, targetOpts);
   let files = 0;
   let selected = 0;
+  // members left out (types not restored, hard links the filter cut off): the restore is not complete
+  const warnings: string[] = [];
   try {
     for (const a of chain) {
       opts.log(`extracting ${a.fileName}`);
@@ -100,7 +103,7 @@ export async function restoreFromArchives(opts: {
       const r = await extractArchive(input, target, {
         filter: opts.filter,
         signal: opts.signal,
-        onWarning: (w: { path: string; message: string }) => opts.onWarning(`${w.path}: ${w.message}`),
+        onWarning: (w: { path: string; message: string }) => warnings.push(`${w.path}: ${w.message}`),
       });
       files += r.files;
       selected += r.files + r.dirs + r.symlinks;
@@ -109,5 +112,5 @@ export async function restoreFromArchives(opts: {
     target.close();
   }
   if (opts.filter && selected === 0) throw new BackupError('NOT_FOUND', `nothing in the chain up to ${chain[chain.length - 1].fileName} matches --path; list it with "tar -tzf"`);
-  return { archives: chain.length, files, warnings: target.skipped };
+  return { archives: chain.length, files, warnings: [...warnings, ...target.skipped] };
 }

@@ -70,7 +70,6 @@ Examples:
           filter,
           signal: interruptSignal(),
           log: (l) => !flags.quiet && !flags.json && say(l),
-          onWarning: (l) => process.stderr.write(`warning: ${l}\n`),
           identity,
         });
         for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
