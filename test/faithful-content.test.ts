@@ -2,7 +2,7 @@
  * Restores as faithful as GNU tar 1.34's: a tree with owners (as root: other ids, with and
  * without local names), hard links, a FIFO, device nodes (as root), a socket, a 64 MiB
  * sparse file, mtimes before 1970 and after 2262 and user.* extended attributes
- * (archive.xattrs) is backed up by the real binary (a full,
+ * (archive.xattrs; names with '=' and '%', empty values) is backed up by the real binary (a full,
  * then incrementals that add a new name for an old inode and drop the first name), and every
  * point is restored with `backup restore`, `backup restore --from-archives` and GNU tar
  * (`tar --listed-incremental=/dev/null -xzf` of the chain in order); each must equal the
@@ -115,6 +115,9 @@ const steps: Array<{ what: string; change: (d: string) => void }> = [
       put(d, 'hard/a', 'one inode, several names\n');
       execFileSync('setfattr', ['-n', 'user.color', '-v', 'blue', join(d, 'hard/a')]);
       execFileSync('setfattr', ['-n', 'user.bytes', '-v', '0x00ff0a3d', join(d, 'owned/plain.txt')]);
+      // GNU tar escapes '=' and '%' in a name (%3D, %25); an empty value is a value
+      execFileSync('setfattr', ['-n', 'user.a=b%25', '-v', 'escaped name', join(d, 'owned/plain.txt')]);
+      execFileSync('setfattr', ['-n', 'user.empty', join(d, 'owned/plain.txt')]);
       linkSync(join(d, 'hard/a'), join(d, 'hard/b'));
       mkdirSync(join(d, 'special'));
       execFileSync('mkfifo', ['-m', '0640', join(d, 'special/pipe')]);
