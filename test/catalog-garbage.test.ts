@@ -6,9 +6,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startOffsite } from './helpers/offsite.js';
+import { runCli } from './helpers/run-cli.js';
 
 test('a garbage catalog.db: the suggested catalog rebuild moves it aside, keeps it, and rebuilds from the vault', async (t) => {
   const o = await startOffsite();
@@ -34,4 +36,23 @@ test('a garbage catalog.db: the suggested catalog rebuild moves it aside, keeps 
   assert.equal(readFileSync(join(o.stateDir, kept[0]), 'utf8'), garbage, 'the broken file is kept as it was');
   const listed = JSON.parse((await o.cli('list', '--json')).stdout) as { archives: Array<{ seq: number }> };
   assert.deepEqual(listed.archives.map((a) => a.seq), [1, 2]);
+});
+
+test('a garbage catalog.db with nothing offsite: the message names the rebuild from the local copies (it named --from-inventory, which needs a vault), and that rebuild works', async (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'catalog-garbage-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const data = join(root, 'data');
+  mkdirSync(data);
+  writeFileSync(join(data, 'a.txt'), 'first\n');
+  const config = join(root, 'config.json');
+  writeFileSync(config, JSON.stringify({ data, stateDir: join(root, 'state') }));
+  assert.equal((await runCli(['run', '-q', '-c', config])).code, 0);
+  writeFileSync(join(root, 'state', 'catalog.db'), 'this is not a database\n'.repeat(200));
+  const run = await runCli(['run', '-q', '-c', config]);
+  assert.equal(run.code, 1);
+  const localDir = join(root, 'state', 'archives');
+  assert.equal(run.stderr, `backup: catalog ${join(root, 'state', 'catalog.db')} is unusable: file is not a database; rebuild it from the local copies with "backup catalog rebuild --from-archives ${localDir}"\n`);
+  const rebuild = await runCli(['catalog', 'rebuild', '--from-archives', localDir, '-q', '-c', config]);
+  assert.equal(rebuild.code, 0, rebuild.stderr);
+  assert.equal((await runCli(['run', '-q', '-c', config])).code, 0);
 });

@@ -62,7 +62,12 @@ async function openContext(cmd: Command, opts: ContextOptions = {}): Promise<Com
     try {
       db = openCatalog(path);
     } catch (err) {
-      if (opts.brokenCatalog !== 'move-aside' || !isUnusableCatalog(err)) throw err;
+      if (!isUnusableCatalog(err)) throw err;
+      // with nothing offsite, the inventory the message names does not exist: the local copies do
+      if (opts.brokenCatalog !== 'move-aside' && !config.vault && !config.s3 && !config.migrate) {
+        throw new BackupError('CATALOG', `${(err as Error).message.replace(/; restore it with .*$/, '')}; rebuild it from the local copies with "backup catalog rebuild --from-archives ${config.archive.localDir}"`, { cause: (err as Error).cause, subject: path });
+      }
+      if (opts.brokenCatalog !== 'move-aside') throw err;
       const aside = moveCatalogAside(path, new Date());
       process.stderr.write(`backup: catalog ${path} is unusable (${(err as Error).message.replace(/^.*is unusable: /, '').replace(/;.*$/, '')}); kept it as ${aside} and rebuilding into a new one\n`);
       db = openCatalog(path);
