@@ -13,9 +13,12 @@
  *   into the real directory, and the symlink is removed like anything else in the way when
  *   the directory is opened again;
  * - files are created with O_CREAT|O_EXCL|O_NOFOLLOW under a temporary name, given their
- *   mode, times and owner through the descriptor (fchmod, futimes, fchown), then renamed
- *   into place, so a failed restore never leaves a half-written file under a real name and
- *   an existing file (or a hard link another user planted) is never written through;
+ *   mode, times, owner and extended attributes through the descriptor (fchmod, futimes,
+ *   fchown, setfattr on /proc/PID/fd/N), then renamed into place, so a failed restore never
+ *   leaves a half-written file under a real name and an existing file (or a hard link another
+ *   user planted) is never written through. Symlinks, FIFOs and device nodes, which cannot be
+ *   opened for writing, are changed through an O_PATH descriptor once it shows the entry is
+ *   still the one made (a hard link another user put in its place is never changed);
  * - whatever is in the way of a directory, file or symlink is removed (directories
  *   recursively, through descriptors too) and replaced. With `keepExisting`, a directory
  *   listing's deletions (purgeDir) touch only entries this restore created: what was in the
@@ -23,7 +26,7 @@
  *
  * Directories stay writable (u+rwx) while a restore works in them; setDirTimes gives them
  * their mode and mtime at the end, and removes temporary files a killed earlier restore left
- * in them. Ownership is restored (fchown; lchown for symlinks) only when running as root, as
+ * in them. Ownership is restored (fchown, or chown through O_PATH) only when running as root, as
  * GNU tar does: by the stored owner name when it exists here, else by the stored id. Hard
  * links are made to an entry this restore already wrote; FIFOs and device nodes with
  * mknod(1) (Node has no mknod), run without a shell on the held directory's /proc path.
@@ -31,7 +34,7 @@
  * Names are strings whose escaped bytes (see name-bytes.ts) are converted back at each call.
  */
 import { execFile } from 'node:child_process';
-import { closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, lchownSync, linkSync, lstatSync, lutimesSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, symlinkSync, unlinkSync, writeSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, symlinkSync, unlinkSync, utimesSync, writeSync, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { BackupError, fromSystemError, throwIfAborted } from '../errors.js';
@@ -87,6 +90,8 @@ export interface RestoreTargetOptions {
 }
 
 const { O_RDONLY, O_WRONLY, O_DIRECTORY, O_NOFOLLOW, O_CREAT, O_EXCL } = constants;
+/** Linux's O_PATH (not in Node's constants): a descriptor of the entry itself, not opened for reading or writing. */
+const O_PATH = 0o10000000;
 const DIR_FLAGS = O_RDONLY | O_DIRECTORY | O_NOFOLLOW;
 const NEW_FILE_FLAGS = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW;
 /** Directory descriptors kept open (least recently used closed first); reopening is always safe, only slower. */
@@ -191,7 +196,8 @@ export class RestoreTarget {
             while (done < chunk.length) done += writeSync(fd, chunk, done, chunk.length - done);
           }
         }
-        if (xattrs && xattrs.length > 0) await writeXattrs(`/proc/${process.pid}/fd/${parent}/${tmp}`, xattrs);
+        // through the file's own descriptor: its name could have been given to another file meanwhile
+        if (xattrs && xattrs.length > 0) await writeXattrs(`/proc/${process.pid}/fd/${fd}`, xattrs);
         const owner = ownerOf(attrs);
         if (owner) fchownSync(fd, owner.uid, owner.gid);
         fchmodSync(fd, attrs.mode & 0o7777);
@@ -221,10 +227,12 @@ export class RestoreTarget {
       const tmpPath = at(parent, tmp);
       symlinkSync(nameToBytes(target), tmpPath);
       try {
-        const owner = ownerOf(attrs);
-        if (owner) ignoreErrors(() => lchownSync(tmpPath, owner.uid, owner.gid));
-        // some file systems cannot set a symlink's own times; its target's are never touched
-        ignoreErrors(() => lutimesSync(tmpPath, timeArg(attrs.mtime), timeArg(attrs.mtime)));
+        this.setMadeAttrs(tmpPath, path, (st) => st.isSymbolicLink(), (self) => {
+          const owner = ownerOf(attrs);
+          if (owner) ignoreErrors(() => chownSync(self, owner.uid, owner.gid));
+          // some file systems cannot set a symlink's own times; its target's are never touched
+          ignoreErrors(() => utimesSync(self, timeArg(attrs.mtime), timeArg(attrs.mtime)));
+        });
         this.renameOver(parent, tmp, path);
       } catch (err) {
         ignoreErrors(() => unlinkSync(tmpPath));
@@ -278,7 +286,16 @@ export class RestoreTarget {
     const tmp = tmpName();
     const kind = type === 'fifo' ? ['p'] : [type === 'chardev' ? 'c' : 'b', String(dev.major), String(dev.minor)];
     try {
-      await run('mknod', ['-m', (attrs.mode & 0o7777).toString(8), `/proc/${process.pid}/fd/${parent}/${tmp}`, ...kind]);
+      // no -m: mknod(1) would chmod the new name, which another user could have given to another file by then;
+      // umask 077 (taken by the child as it is spawned) keeps the node private until its mode is set below
+      const umask = process.umask(0o077);
+      let made: Promise<unknown>;
+      try {
+        made = run('mknod', [`/proc/${process.pid}/fd/${parent}/${tmp}`, ...kind]);
+      } finally {
+        process.umask(umask);
+      }
+      await made;
     } catch (err) {
       const why = ((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split('\n')[0];
       const what = type === 'fifo' ? 'FIFO' : 'device node';
@@ -291,10 +308,13 @@ export class RestoreTarget {
     this.guard(path, () => {
       const tmpPath = at(parent, tmp);
       try {
-        // lchown/lutimes: nothing is followed even if the new node were replaced by a symlink
-        const owner = ownerOf(attrs);
-        if (owner) lchownSync(tmpPath, owner.uid, owner.gid);
-        lutimesSync(tmpPath, timeArg(attrs.mtime), timeArg(attrs.mtime));
+        const made = (st: Stats) => (type === 'fifo' ? st.isFIFO() : type === 'chardev' ? st.isCharacterDevice() : st.isBlockDevice());
+        this.setMadeAttrs(tmpPath, path, made, (self) => {
+          const owner = ownerOf(attrs);
+          if (owner) chownSync(self, owner.uid, owner.gid);
+          chmodSync(self, attrs.mode & 0o7777);
+          utimesSync(self, timeArg(attrs.mtime), timeArg(attrs.mtime));
+        });
         this.renameOver(parent, tmp, path);
       } catch (err) {
         ignoreErrors(() => unlinkSync(tmpPath));
@@ -335,6 +355,15 @@ export class RestoreTarget {
     this.fds.clear();
     if (this.rootFd !== undefined) ignoreErrors(() => closeSync(this.rootFd!));
     this.rootFd = undefined;
+  }
+
+  /** changeMadeEntry, failing the restore when the entry at `tmpPath` is not the one made there. */
+  private setMadeAttrs(tmpPath: string | Buffer, path: string, isMade: (st: Stats) => boolean, set: (self: string) => void): void {
+    if (!changeMadeEntry(tmpPath, isMade, set)) throw this.replaced(path);
+  }
+
+  private replaced(path: string, cause?: unknown): BackupError {
+    return new BackupError('IO', `${this.show(path)} was replaced while the restore was making it; make sure no one else writes to the target and restore again`, { cause, subject: this.show(path) });
   }
 
   /**
@@ -472,8 +501,10 @@ export class RestoreTarget {
     try {
       renameSync(at(parent, tmp), at(parent, name));
     } catch (err) {
-      // a (non-empty) directory in the way, made by an earlier archive of the chain or already in the target
       const code = (err as NodeJS.ErrnoException).code;
+      // the temporary entry renamed away by another user
+      if (code === 'ENOENT') throw this.replaced(path, err);
+      // a (non-empty) directory in the way, made by an earlier archive of the chain or already in the target
       if (code !== 'EISDIR' && code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
       this.forget(path);
       this.removeAt(parent, name);
@@ -553,6 +584,33 @@ function notADirectory(what: string): BackupError {
 /** A temporary name, unique within this process. */
 function tmpName(): string {
   return `.backup-restore-${process.pid}-${++tmpCounter}.tmp`;
+}
+
+/**
+ * Runs `set` on the symlink, FIFO or device node a restore just made at `tmpPath`, giving it
+ * the path of an O_PATH descriptor of that entry (`/proc/self/fd/N`, through which chown,
+ * chmod and utimes reach the entry itself, a symlink included), and returns true; returns
+ * false without calling `set` when the entry there is gone or is not one this process made
+ * (`isMade`, owned by this process, one link). In a directory where other users can rename
+ * entries, a temporary name may have been given to another file meanwhile, such as a hard
+ * link to a file elsewhere: that file is never changed.
+ */
+export function changeMadeEntry(tmpPath: string | Buffer, isMade: (st: Stats) => boolean, set: (self: string) => void): boolean {
+  let fd: number;
+  try {
+    fd = openSync(tmpPath, O_PATH | O_NOFOLLOW);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!isMade(st) || st.nlink !== 1 || st.uid !== process.geteuid?.()) return false;
+    set(fdPath(fd));
+    return true;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**

@@ -156,12 +156,16 @@ export function decodeXattrRecords(body: Buffer): Xattr[] {
   return out;
 }
 
-/** Sets `xattrs` on the entry at `path` (not following a symlink) with setfattr. */
+/**
+ * Sets `xattrs` with setfattr on the file at `path`, which is followed: give the
+ * `/proc/PID/fd/N` path of a descriptor held on the file, which reaches that file whatever
+ * its names are now.
+ */
 export async function writeXattrs(path: string, xattrs: readonly Xattr[]): Promise<void> {
   for (const x of xattrs) {
     try {
       // setfattr sets nothing for "-v 0s" (empty base64); without -v it sets the empty value
-      await run('setfattr', ['-h', '-n', x.name, ...(x.value.length ? ['-v', `0s${x.value.toString('base64')}`] : []), '--', path]);
+      await run('setfattr', ['-n', x.name, ...(x.value.length ? ['-v', `0s${x.value.toString('base64')}`] : []), '--', path]);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw missingTool('setfattr', err);
       const why = ((err as { stderr?: string }).stderr ?? (err as Error).message).trim().split('\n')[0];
