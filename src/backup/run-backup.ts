@@ -18,7 +18,7 @@ import { catalogPath } from '../catalog/open-catalog.js';
 import { guardLostCatalog, guardLostCatalogOffsite } from './lost-catalog-guard.js';
 import { latestListing } from '../catalog/inventory-store.js';
 import { hasSnapshot } from '../catalog/snapshot-store.js';
-import { discardUncommitted, ScanRecorder, scannedDirs, scannedFiles, snapshotInOrder } from '../catalog/scan-store.js';
+import { discardUncommitted, ScanRecorder, scannedDirs, scannedFiles, snapshotInOrder, storeOtherNames } from '../catalog/scan-store.js';
 import { updateRun } from '../catalog/run-store.js';
 import { BackupError, throwIfAborted } from '../errors.js';
 import type { StartedWalk } from '../scan/walk-tree-in-worker.js';
@@ -213,6 +213,14 @@ async function backUp(deps: RunDeps, opts: { full: boolean; dryRun: boolean }, w
   );
   planner.end();
   recorder?.flush();
+  if (recorder && !full) {
+    // a name of a linked file stored here takes its unchanged other names along, as hard links
+    const relinked = storeOtherNames(db, seq, (path) => planner.keeps(path));
+    membersPlanned += relinked.length;
+    for (const path of relinked) keep(kept.changed, path);
+    planner.counts.changed += relinked.length;
+    planner.counts.unchanged -= relinked.length;
+  }
   deps.progress.stop();
   throwIfAborted(signal);
   const c = { ...planner.counts };

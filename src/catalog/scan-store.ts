@@ -7,6 +7,7 @@
  * scan_files has the snapshot's shape, so a full commit makes it the snapshot by renaming it.
  */
 import type { ArchivedMember } from '../archive/archived-member.js';
+import { decodeDumpdir, encodeDumpdir } from '../archive/dumpdir-body.js';
 import type { TreeEntry } from '../scan/tree-entry.js';
 import type { Db } from './open-catalog.js';
 import { nameColumn, nameFromColumn } from './name-column.js';
@@ -198,6 +199,58 @@ export function scannedFiles(db: Db, page = 1000): Generator<TreeEntry> {
     if (r[15] !== null) e.devMinor = r[15] as number;
     return e;
   });
+}
+
+/**
+ * Every name of a file with several names that the archive stores. One name can be new while
+ * the others are unchanged: its directory was renamed (which leaves the file's ctime alone),
+ * or it is stored again after it was torn (markUntrusted). Stored alone, that name would be
+ * restored (by GNU tar too) as an inode of its own while the other names kept the old one:
+ * the link broken, and after a torn read the other names holding the torn content. So each
+ * unchanged name of such an inode (in the snapshot, not in scan_files, not deleted by archive
+ * `seq`, and not `carried` from under an unreadable directory) is added to scan_files from
+ * its snapshot row (unchanged: the same identity) with the stored name's link count, and
+ * flagged Y in its directory's listing; the writer makes every name after the first a hard
+ * link. Returns the names added.
+ */
+export function storeOtherNames(db: Db, seq: number, carried: (path: string) => boolean): string[] {
+  const linked = db.prepare("SELECT dev, ino, MAX(nlink) FROM scan_files WHERE nlink > 1 AND type != 'dir' GROUP BY dev, ino").raw(true).all() as Array<[number, number, number]>;
+  if (linked.length === 0) return [];
+  const nlinkOf = new Map(linked.map(([dev, ino, nlink]) => [`${dev}:${ino}`, nlink]));
+  const stored = db.prepare('SELECT 1 FROM scan_files WHERE path = ?').pluck();
+  const deleted = db.prepare('SELECT 1 FROM archive_deletions WHERE seq = ? AND path = ?').pluck();
+  const rows: unknown[][] = [];
+  // the snapshot has no index by inode: one pass over it (only when a stored file has several names)
+  for (const r of db.prepare(`SELECT ${ROW_COLUMNS} FROM snapshot WHERE type != 'dir' AND (nlink > 1 OR nlink IS NULL)`).raw(true).iterate() as Iterable<unknown[]>) {
+    const nlink = nlinkOf.get(`${r[8] as number}:${r[9] as number}`);
+    if (nlink === undefined || stored.get(r[0]) !== undefined || deleted.get(seq, r[0]) !== undefined) continue;
+    const path = nameFromColumn(r[0] as string | Buffer);
+    if (carried(path)) continue;
+    r[13] = nlink;
+    rows.push(r);
+  }
+  if (rows.length === 0) return [];
+  const added = rows.map((r) => nameFromColumn(r[0] as string | Buffer));
+  const byParent = new Map<string, Set<string>>();
+  for (const path of added) {
+    const slash = path.lastIndexOf('/');
+    const parent = slash < 0 ? '' : path.slice(0, slash);
+    byParent.set(parent, (byParent.get(parent) ?? new Set()).add(path.slice(slash + 1)));
+  }
+  const insert = db.prepare(`INSERT INTO scan_files (${ROW_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const listing = db.prepare('SELECT dumpdir FROM scan_dirs WHERE ord = ?').pluck();
+  const relist = db.prepare('UPDATE scan_dirs SET dumpdir = ? WHERE ord = ?');
+  const dirs = db.prepare('SELECT ord, path FROM scan_dirs').raw(true).all() as Array<[number, string | Buffer]>;
+  db.transaction(() => {
+    for (const r of rows) insert.run(...r);
+    for (const [ord, p] of dirs) {
+      const names = byParent.get(nameFromColumn(p));
+      if (!names) continue;
+      const entries = decodeDumpdir(listing.get(ord) as Buffer).map((e) => (names.has(e.name) && e.flag === 'N' ? { ...e, flag: 'Y' as const } : e));
+      relist.run(encodeDumpdir(entries), ord);
+    }
+  })();
+  return added;
 }
 
 /**

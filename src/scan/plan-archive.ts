@@ -8,7 +8,8 @@
  *   snapshot with an identical identity (snapshotEntryEqual). The time of the last backup
  *   plays no part, so files copied in with old preserved mtimes are caught by ctime/inode.
  * - A renamed directory needs nothing special: paths under its new name are new, so Y;
- *   its old paths are deleted.
+ *   its old paths are deleted. (A file there with other names outside it takes those
+ *   along once the plan is recorded: storeOtherNames in catalog/scan-store.ts.)
  * - Every directory is a dumpdir member listing its names (Y/N for non-directories, D for
  *   subdirectories) sorted by raw bytes, so GNU tar removes what is no longer there.
  * - Deleted: every previous path that is gone or whose type changed, each one listed.
@@ -89,6 +90,11 @@ export class ArchivePlanner {
   /** A path whose contents could not be read: what the previous snapshot had at and below it is kept. */
   unreadable(path: string): void {
     this.unreadableRoots.add(path);
+  }
+
+  /** Whether `path` is at or below a path that could not be read (what the snapshot had there is kept as it was). */
+  keeps(path: string): boolean {
+    return atOrBelowAny(path, this.unreadableRoots);
   }
 
   /** The next scanned entry; entries come in path order, the data directory ("") first. */
