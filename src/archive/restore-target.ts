@@ -43,6 +43,7 @@ import { ownerNames } from './owner-names.js';
 import { writeXattrs, type Xattr } from './xattrs.js';
 import { hasEscapedBytes, nameFromBytes, nameToBytes, showName } from '../scan/name-bytes.js';
 import { checkMemberPath, unsafe } from './safe-path.js';
+import { makeDirs } from '../fs/make-dirs.js';
 
 /** What a restored entry gets besides its content. */
 export interface EntryAttrs {
@@ -414,7 +415,7 @@ export class RestoreTarget {
       if (!create && isGone(err)) return undefined;
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fromSystemError(err, this.root);
       try {
-        mkdirSync(this.root, { recursive: true });
+        makeDirs(this.root);
         this.rootFd = openSync(this.root, O_RDONLY | O_DIRECTORY);
       } catch (e) {
         throw fromSystemError(e, this.root);

@@ -1,13 +1,14 @@
 /** Moves a finished archive from staging to the local copy directory (copying across devices). */
-import { copyFile, mkdir, rename, unlink, open } from 'node:fs/promises';
+import { copyFile, rename, unlink, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fromSystemError } from '../errors.js';
+import { makeDirs } from '../fs/make-dirs.js';
 
 /** Moves `stagedPath` into `localDir` under its own name; returns the new path. The copy is fsync'ed before the original goes. */
 export async function placeLocalCopy(stagedPath: string, localDir: string, fileName: string): Promise<string> {
   const dest = join(localDir, fileName);
   try {
-    await mkdir(localDir, { recursive: true });
+    makeDirs(localDir);
     try {
       await rename(stagedPath, dest);
     } catch (err) {

@@ -4,10 +4,11 @@
  * so a crash leaves either all of a step or none of it.
  */
 import Database from 'better-sqlite3';
-import { chmodSync, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { BackupError } from '../errors.js';
 import { migrations } from './migrations.js';
+import { makeDirs } from '../fs/make-dirs.js';
 
 export type Db = Database.Database;
 
@@ -20,7 +21,7 @@ export function catalogPath(stateDir: string): string {
 export function openCatalog(path: string, opts: { readonly?: boolean } = {}): Db {
   let db: Db;
   try {
-    if (!opts.readonly) mkdirSync(dirname(path), { recursive: true });
+    if (!opts.readonly) makeDirs(dirname(path));
     db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
     // a catalog made before files were private, or under a loose umask, becomes private
     if (!opts.readonly && (statSync(path).mode & 0o077) !== 0) chmodSync(path, 0o600);

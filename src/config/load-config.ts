@@ -2,10 +2,11 @@
  * Finds, parses and validates the configuration file, then resolves every path.
  * Nothing is written before validation passes; the result is frozen.
  */
-import { existsSync, readFileSync, statSync, mkdirSync, accessSync, constants } from 'node:fs';
+import { existsSync, readFileSync, statSync, accessSync, constants } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
+import { makeDirs } from '../fs/make-dirs.js';
 import { BackupError } from '../errors.js';
 import { configSchema, type ParsedConfig } from './config-schema.js';
 
@@ -82,6 +83,8 @@ export function loadConfig(opts: { path?: string; cwd?: string; env?: NodeJS.Pro
   if (opts.checkDirs !== false) {
     checkDataDir(data, configPath);
     checkWritableDir(stateDir, 'stateDir', configPath);
+    // made here, not after an archive was written to go there
+    if (c.archive.keepLocalCopy) checkWritableDir(localDir, 'archive.localDir', configPath);
   }
   return config;
 }
@@ -140,7 +143,7 @@ function checkDataDir(data: string, configPath: string): void {
 /** Creates `dir` if needed and checks it can be written; throws STATE_DIR_UNWRITABLE naming `key`. */
 export function checkWritableDir(dir: string, key: string, configPath: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     accessSync(dir, constants.W_OK | constants.X_OK);
   } catch (err) {
     throw new BackupError('STATE_DIR_UNWRITABLE', `${key} ${dir} is not writable (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); fix its permissions or change "${key}" in ${configPath}`, { cause: err, subject: dir });
