@@ -35,3 +35,8 @@ test('turning encryption on or off starts a new full chain: a chain never mixes'
   assert.deepEqual(on, { level: 0, parentSeq: null, reason: 'encryption was turned on (a chain never mixes plain and encrypted archives)' });
   assert.equal(chooseLevel({ latest: { seq: 5, level: 1 }, full: false, fullEvery: 3, hasSnapshot: true, encryptionChanged: 'off' }).level, 0);
 });
+
+test('a name with a sequence or level no catalog can hold is not an archive name (catalog rebuild --from-archives failed with an internal "datatype mismatch")', () => {
+  assert.equal(parseArchiveName('photos-99999999999999999999-L0-20261123T020000Z-3f9ac2b1.tar.gz'), null);
+  assert.equal(parseArchiveName('photos-000012-L99999999999999999999-20261123T020000Z-3f9ac2b1.tar.gz'), null);
+});

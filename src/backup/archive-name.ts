@@ -38,6 +38,8 @@ export function parseArchiveName(fileName: string): ArchiveName | null {
   const m = pattern.exec(fileName);
   if (!m) return null;
   const [, set, seq, level, y, mo, d, h, mi, s, chainId, age] = m;
+  // numbers no archive has (a catalog cannot hold them) make a name that is not ours
+  if (!Number.isSafeInteger(Number(seq)) || !Number.isSafeInteger(Number(level))) return null;
   const n: ArchiveName = { set, seq: Number(seq), level: Number(level), createdAt: new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s)) };
   if (chainId) n.chainId = chainId;
   if (age) n.encrypted = true;
