@@ -35,7 +35,7 @@
  */
 import { execFile } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, linkSync, lstatSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, symlinkSync, unlinkSync, utimesSync, writeSync, type Stats } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { BackupError, fromSystemError, throwIfAborted } from '../errors.js';
 import type { SparseMap } from './gnu-header.js';
@@ -88,6 +88,11 @@ export interface RestoreTargetOptions {
    * alone and listings remove whatever they do not name, as GNU tar does.
    */
   keepExisting?: boolean;
+  /**
+   * The target was missing when the restore checked it (prepareTarget): the restore makes it
+   * (0700), and fails if it exists by then rather than write into what someone else put there.
+   */
+  create?: boolean;
 }
 
 const { O_RDONLY, O_WRONLY, O_DIRECTORY, O_NOFOLLOW, O_CREAT, O_EXCL } = constants;
@@ -111,6 +116,8 @@ const run = promisify(execFile);
  */
 export class RestoreTarget {
   private rootFd: number | undefined;
+  /** With opts.create: the target has been made by this restore. */
+  private rootMade = false;
   /** Open directory descriptors by relative path, oldest use first. */
   private readonly fds = new Map<string, number>();
   /** Relative paths known to be real directories made writable by this restore. */
@@ -406,17 +413,35 @@ export class RestoreTarget {
     return fd;
   }
 
+  /**
+   * The target's descriptor, opened without following a symlink there (prepareTarget refuses
+   * one). With `opts.create` the restore makes the target itself, once, and refuses one that
+   * appeared since it was found missing: another user could have put there a symlink to a
+   * directory elsewhere, or a directory of their own.
+   */
   private openRoot(create: boolean): number | undefined {
     if (this.rootFd !== undefined) return this.rootFd;
+    if (this.opts.create && !this.rootMade) {
+      if (!create) return undefined;
+      try {
+        makeDirs(dirname(this.root));
+        mkdirSync(this.root, 0o700);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') {
+          throw new BackupError('TARGET_NOT_EMPTY', `restore target ${this.root} appeared while the restore was starting (it was missing when checked); make sure no one else writes there and restore again`, { cause: err, subject: this.root });
+        }
+        throw fromSystemError(err, this.root);
+      }
+      this.rootMade = true;
+    }
     try {
-      // the target itself is the user's choice: a symlink there is followed, as GNU tar's -C does
-      this.rootFd = openSync(this.root, O_RDONLY | O_DIRECTORY);
+      this.rootFd = openSync(this.root, DIR_FLAGS);
     } catch (err) {
       if (!create && isGone(err)) return undefined;
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fromSystemError(err, this.root);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || this.opts.create) throw fromSystemError(err, this.root);
       try {
         makeDirs(this.root);
-        this.rootFd = openSync(this.root, O_RDONLY | O_DIRECTORY);
+        this.rootFd = openSync(this.root, DIR_FLAGS);
       } catch (e) {
         throw fromSystemError(e, this.root);
       }

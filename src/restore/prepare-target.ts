@@ -6,7 +6,8 @@ import type { RestoreTargetOptions } from '../archive/restore-target.js';
 /**
  * Checks that `to` is missing or an empty directory (or, with `force`, any directory) and
  * creates nothing. Returns how the restore must treat it: a non-empty target keeps
- * everything that is not in the way of an entry being restored.
+ * everything that is not in the way of an entry being restored; a missing one is made by
+ * the restore, which refuses one that appeared meanwhile.
  */
 export async function prepareTarget(to: string, force: boolean): Promise<RestoreTargetOptions> {
   try {
@@ -19,6 +20,6 @@ export async function prepareTarget(to: string, force: boolean): Promise<Restore
     return { keepExisting: !empty };
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err instanceof BackupError ? err : fromSystemError(err, to);
-    return { keepExisting: false };
+    return { keepExisting: false, create: true };
   }
 }
