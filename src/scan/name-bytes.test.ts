@@ -29,3 +29,10 @@ test('valid UTF-8 names are their plain strings; only invalid bytes are escaped'
   assert.equal(showName(latin1), 'caf\\xe9');
   assert.equal(showName('back\\slash'), 'back\\\\slash');
 });
+
+test('showName shows control characters as escapes: a name with a newline or a terminal escape sequence is one line of plain text (backup ls printed them raw)', () => {
+  assert.equal(showName('evil\x1b[31mRED\x1b[0m'), 'evil\\x1b[31mRED\\x1b[0m');
+  assert.equal(showName('new\nline\ttab\x7f'), 'new\\x0aline\\x09tab\\x7f');
+  assert.equal(showName('c1\u009b'), 'c1\\u009b');
+  assert.equal(showName('plain ünïcødé'), 'plain ünïcødé');
+});

@@ -50,18 +50,28 @@ export function hasEscapedBytes(name: string): boolean {
   return false;
 }
 
-/** A name for people to read: escaped bytes shown as \xNN, backslashes doubled. Pure. */
+/**
+ * A name for people to read: escaped bytes shown as \xNN, backslashes doubled, and control
+ * characters shown as \xNN (C0 and DEL, which no escaped byte can be) or \u00NN (C1), as GNU
+ * tar -t escapes them: a name holding a newline or a terminal escape sequence (another user's
+ * file) is one line of plain text in `backup ls` and in messages. Pure.
+ */
 export function showName(name: string): string {
-  if (!ESCAPED.test(name) && !name.includes('\\')) return name;
+  if (!ESCAPED.test(name) && !name.includes('\\') && !CONTROL.test(name)) return name;
   let out = '';
   for (let i = 0; i < name.length; i++) {
     const c = name.charCodeAt(i);
     if (c >= 0xdc80 && c <= 0xdcff && !(i > 0 && isHigh(name.charCodeAt(i - 1)))) out += `\\x${(c - 0xdc00).toString(16).padStart(2, '0')}`;
     else if (c === 0x5c) out += '\\\\';
+    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
+    else if (c >= 0x80 && c <= 0x9f) out += `\\u00${c.toString(16)}`;
     else out += name[i];
   }
   return out;
 }
+
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/;
 
 function isHigh(unit: number): boolean {
   return unit >= 0xd800 && unit <= 0xdbff;
