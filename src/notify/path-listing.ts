@@ -1,4 +1,5 @@
 /** The paths a run added, changed and deleted, as bounded lines for the run log and `--dry-run` (pure). */
+import { showName } from '../scan/name-bytes.js';
 
 /** The three lists, in byte order. */
 export interface PathChanges {
@@ -12,7 +13,7 @@ export interface PathChanges {
 /** How many paths of each kind are listed before the rest is only counted. */
 export const LISTED_PATHS = 100;
 
-/** `+ path` / `~ path` / `- path` lines, at most `limit` of each kind, then `… and N more added`. */
+/** `+ path` / `~ path` / `- path` lines (names as showName shows them: a newline in one cannot start a line of its own), at most `limit` of each kind, then `… and N more added`. */
 export function pathListing(c: PathChanges, limit = LISTED_PATHS): string[] {
   const lines: string[] = [];
   const kinds: Array<[string, 'added' | 'changed' | 'deleted', readonly string[]]> = [
@@ -22,7 +23,7 @@ export function pathListing(c: PathChanges, limit = LISTED_PATHS): string[] {
   ];
   for (const [mark, word, paths] of kinds) {
     const total = Math.max(paths.length, c.totals?.[word] ?? 0);
-    for (const p of paths.slice(0, limit)) lines.push(`${mark} ${p}`);
+    for (const p of paths.slice(0, limit)) lines.push(`${mark} ${showName(p)}`);
     if (total > limit) lines.push(`${mark} … and ${total - limit} more ${word}`);
   }
   return lines;
