@@ -107,6 +107,8 @@ export class TarReader {
     // whether an extended header (L, K, x) came before this member's header
     let extended = false;
     let xattrs: Xattr[] = [];
+    // bytes of extended headers before this member's header
+    let extendedBytes = 0;
     const tarOffset = this.bytes.offset;
     for (;;) {
       throwIfAborted(this.opts.signal);
@@ -128,6 +130,9 @@ export class TarReader {
       if (size < 0 || (raw.size === undefined && decodeNumber(block, 124, 12) < 0n)) throw corrupt(`archive has a header with a negative size at byte ${at}`);
       if (typeflag === 'L' || typeflag === 'K' || typeflag === 'x' || typeflag === 'g') {
         if (size > 1024 * 1024) throw corrupt(`archive has an implausible ${size}-byte extended header at byte ${at}`);
+        // a long name, a long link and a pax header at most; a run of them is a crafted archive's way to exhaust memory
+        extendedBytes += size;
+        if (extendedBytes > MAX_EXTENDED) throw corrupt(`archive has an implausible ${extendedBytes} bytes of extended headers before one member, at byte ${at}`);
         // decoded before reading on: the bytes are valid only until then (see ByteReader)
         const body = (await this.bytes.readExact(size)) ?? Buffer.alloc(0);
         if (typeflag === 'L') ex = { ...ex, path: cString(body) };
@@ -135,6 +140,8 @@ export class TarReader {
         else if (typeflag === 'x') {
           ex = Pax.parse(body.toString('utf8'), ex, false);
           xattrs = xattrs.concat(decodeXattrRecords(body));
+          // Linux lists at most 64 KiB of attribute names (each NUL-terminated) on one file
+          if (xattrs.reduce((n, x) => n + Buffer.byteLength(x.name) + 1, 0) > 65_536) throw corrupt(`archive has more extended attributes for one member than a file can hold, at byte ${at}`);
         }
         // 'g' (global pax) sets defaults this project never writes: skipped
         if (typeflag !== 'g') extended = true;
@@ -260,6 +267,9 @@ const MEMBER_TYPES: Record<string, MemberType | undefined> = {
   D: 'dir',
   '6': 'fifo',
 };
+
+/** Extended headers (long names, pax headers) read before one member: four times the largest single one. */
+const MAX_EXTENDED = 4 * 1024 * 1024;
 
 /** The largest directory listing read (about ten million names): a larger size is a damaged header, not a directory. */
 const MAX_LISTING = 256 * 1024 * 1024;
