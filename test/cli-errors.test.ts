@@ -19,6 +19,11 @@ function world() {
   return { root, data, done: () => rmSync(root, { recursive: true, force: true }) };
 }
 
+/** Writes a GNU-format tar.gz at `file` with Python's tarfile: `body` is indented code adding members to the open archive `t`. */
+function pythonTarGz(file: string, body: string): void {
+  execFileSync('python3', ['-c', `import tarfile, io\nwith tarfile.open(${JSON.stringify(file)}, 'w:gz', format=tarfile.GNU_FORMAT) as t:${body}`]);
+}
+
 function oneLine(stderr: string, pattern: RegExp): void {
   const lines = stderr.trim().split('\n');
   assert.equal(lines.length, 1, `one line: ${stderr}`);
@@ -127,9 +132,9 @@ test('an archive whose members try to escape the target is rejected and writes n
   const dir = join(w.root, 'archives');
   mkdirSync(dir);
   // a hostile archive named like one of ours: "../escaped.txt", an absolute path, and a file through a symlink
-  execFileSync('python3', ['-c', `
-import tarfile, io
-with tarfile.open(${JSON.stringify(join(dir, 'evil-000001-L0-20260101T000000Z.tar.gz'))}, 'w:gz', format=tarfile.GNU_FORMAT) as t:
+  pythonTarGz(
+    join(dir, 'evil-000001-L0-20260101T000000Z.tar.gz'),
+    `
     def add(name, data=b'x', **kw):
         i = tarfile.TarInfo(name); i.size = len(data)
         for k, v in kw.items(): setattr(i, k, v)
@@ -139,7 +144,8 @@ with tarfile.open(${JSON.stringify(join(dir, 'evil-000001-L0-20260101T000000Z.ta
     add(${JSON.stringify(join(w.root, 'absolute.txt'))}, b'evil')
     add('./link', type=tarfile.SYMTYPE, linkname=${JSON.stringify(w.root)}, size=0)
     add('./link/through-link.txt', b'evil')
-`]);
+`,
+  );
   const to = join(w.root, 'target');
   const r = await runCli(['restore', '--from-archives', dir, '--to', to]);
   assert.equal(r.code, 1, r.stderr);
@@ -154,14 +160,15 @@ test('restore --from-archives of an archive with members it does not restore: a 
   t.after(w.done);
   const dir = join(w.root, 'archives');
   mkdirSync(dir);
-  execFileSync('python3', ['-c', `
-import tarfile, io
-with tarfile.open(${JSON.stringify(join(dir, 'odd-000001-L0-20260101T000000Z.tar.gz'))}, 'w:gz', format=tarfile.GNU_FORMAT) as t:
+  pythonTarGz(
+    join(dir, 'odd-000001-L0-20260101T000000Z.tar.gz'),
+    `
     i = tarfile.TarInfo('./ok.txt'); i.size = 4
     t.addfile(i, io.BytesIO(b'fine'))
     v = tarfile.TarInfo('./label'); v.type = b'V'
     t.addfile(v)
-`]);
+`,
+  );
   const r = await runCli(['restore', '--quiet', '--from-archives', dir, '--to', join(w.root, 'target')]);
   assert.equal(r.code, 3, r.stderr);
   oneLine(r.stderr, /^warning: label: skipped: tar member type "V"/);
